@@ -1,0 +1,17 @@
+"""Process start-up for every role: bind the database, migrate, seed the test merchant."""
+
+from __future__ import annotations
+
+import logging
+
+from . import db, merchants, migrations
+
+log = logging.getLogger(__name__)
+
+
+def start(settings, *, migrate: bool = True) -> None:
+    db.open_database(settings)
+    if migrate:
+        migrations.migrate()
+    if settings.seed_test_merchant:
+        db.unit_of_work(merchants.ensure_test_merchant)

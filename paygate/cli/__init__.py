@@ -1,0 +1,25 @@
+"""The front door: ``paygate <noun> <verb>``. Long runners print "Ready! … (^C to quit)".
+
+Commands that operate a running daemon talk to it over HTTP like a merchant's script would;
+admin commands (merchants, migrate) work on the database directly.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from . import admin, daemon
+
+app = typer.Typer(
+    name="paygate",
+    help="paygate: a self-hosted payment gateway. Run `paygate serve` to start.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+daemon.register(app)
+admin.register(app)
+
+
+def main() -> None:
+    app()

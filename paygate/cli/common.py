@@ -1,0 +1,43 @@
+"""Shared CLI plumbing: settings from flags + environment, logging, errors → exit codes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import typer
+
+from .. import config
+from ..errors import PaygateError
+
+EXIT_CODES = {
+    "AUTHENTICATION_ERROR": 3,
+    "NOT_FOUND_ERROR": 4,
+    "SERVICE_UNAVAILABLE": 5,
+}
+
+
+def settings_from(**overrides) -> config.Settings:
+    try:
+        return config.configure(config.load(**overrides))
+    except config.ConfigError as exc:
+        typer.echo(f"paygate: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def setup_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def fail(exc: PaygateError) -> None:
+    typer.echo(f"Error: {exc.description} ({exc.code})", err=True)
+    raise typer.Exit(EXIT_CODES.get(exc.code, 1))
+
+
+def print_json(value) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))

@@ -1,0 +1,111 @@
+"""Domain errors: one tree, stable codes. Adapters translate them once, with a table.
+
+    PaygateError                      code
+    ├── AuthenticationFailed          AUTHENTICATION_ERROR
+    ├── InvalidRequest                BAD_REQUEST_ERROR
+    │   ├── InvalidVpa                INVALID_VPA
+    │   ├── InvalidCard               INVALID_CARD
+    │   ├── ExpiredCard               EXPIRED_CARD
+    │   ├── InvalidStateTransition    BAD_REQUEST_ERROR   (a status move the table forbids)
+    │   │   └── NotCapturable         BAD_REQUEST_ERROR
+    │   └── RefundExceedsAvailable    BAD_REQUEST_ERROR
+    ├── NotFound                      NOT_FOUND_ERROR
+    ├── IdempotencyKeyReused          IDEMPOTENCY_ERROR   (same key, another body)
+    ├── IdempotencyKeyInProgress      CONFLICT_ERROR      (same key, first request still running)
+    ├── PayloadTooLarge               PAYLOAD_TOO_LARGE
+    ├── RateLimited                   RATE_LIMIT_ERROR
+    └── ServiceUnavailable            SERVICE_UNAVAILABLE
+
+The core raises these and nothing transport-shaped; it never knows an HTTP status.
+"""
+
+from __future__ import annotations
+
+
+class PaygateError(Exception):
+    code = "PAYGATE_ERROR"
+    description = "Something went wrong"
+
+    def __init__(self, description: str | None = None, *, field: str | None = None, **extra):
+        self.description = description or self.description
+        self.field = field
+        self.extra = extra
+        super().__init__(self.description)
+
+    def as_dict(self) -> dict:
+        body = {"code": self.code, "description": self.description}
+        if self.field:
+            body["field"] = self.field
+        body.update(self.extra)
+        return body
+
+
+class AuthenticationFailed(PaygateError):
+    code = "AUTHENTICATION_ERROR"
+    description = "Invalid API credentials"
+
+
+class InvalidRequest(PaygateError):
+    code = "BAD_REQUEST_ERROR"
+    description = "Invalid request"
+
+
+class InvalidVpa(InvalidRequest):
+    code = "INVALID_VPA"
+    description = "Invalid VPA"
+
+
+class InvalidCard(InvalidRequest):
+    code = "INVALID_CARD"
+    description = "Invalid card number"
+
+
+class ExpiredCard(InvalidRequest):
+    code = "EXPIRED_CARD"
+    description = "Card has expired"
+
+
+class InvalidStateTransition(InvalidRequest):
+    description = "Invalid state transition"
+
+
+class NotCapturable(InvalidStateTransition):
+    description = "Payment not in capturable state"
+
+
+class RefundExceedsAvailable(InvalidRequest):
+    description = "Refund amount exceeds available amount"
+
+
+class NotFound(PaygateError):
+    code = "NOT_FOUND_ERROR"
+    description = "Not found"
+
+
+class IdempotencyKeyReused(PaygateError):
+    code = "IDEMPOTENCY_ERROR"
+    description = "Idempotency-Key was already used with a different request body"
+
+
+class IdempotencyKeyInProgress(PaygateError):
+    code = "CONFLICT_ERROR"
+    description = "A request with this Idempotency-Key is still being processed; retry later"
+
+
+class PayloadTooLarge(PaygateError):
+    code = "PAYLOAD_TOO_LARGE"
+    description = "Request body is too large"
+
+
+class RateLimited(PaygateError):
+    code = "RATE_LIMIT_ERROR"
+    description = "Too many requests"
+
+    def __init__(self, retry_after: int = 1, description: str | None = None):
+        super().__init__(description)
+        self.retry_after = retry_after
+
+
+class ServiceUnavailable(PaygateError):
+    code = "SERVICE_UNAVAILABLE"
+    description = "Service temporarily unavailable; retry with the same Idempotency-Key"

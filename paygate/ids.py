@@ -1,0 +1,67 @@
+"""Public identifiers: a prefix and 16 characters from ``secrets`` (``pay_…``), or UUIDs.
+
+A string that could not be one of ours is recognised without touching the database, so a
+malformed id is a plain 404 and never reaches a query.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import uuid
+
+_ALPHABET = string.ascii_letters + string.digits
+PREFIXES = {"order": "order_", "payment": "pay_", "refund": "rfnd_", "event": "evt_"}
+_SHAPES = {kind: re.compile(re.escape(p) + r"[A-Za-z0-9]{16}\Z") for kind, p in PREFIXES.items()}
+_SHAPES["event"] = re.compile(r"evt_[A-Za-z0-9]{16,32}\Z")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+
+
+def _random(n: int = 16) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(n))
+
+
+def new_id(kind: str) -> str:
+    return PREFIXES[kind] + _random()
+
+
+def new_order_id() -> str:
+    return new_id("order")
+
+
+def new_payment_id() -> str:
+    return new_id("payment")
+
+
+def new_refund_id() -> str:
+    return new_id("refund")
+
+
+def new_event_id() -> str:
+    return new_id("event")
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def looks_like(kind: str, value) -> bool:
+    """True when ``value`` has the shape of a ``kind`` id ("order", "payment", "refund", "event", "uuid")."""
+    if not isinstance(value, str):
+        return False
+    if kind == "uuid":
+        return bool(_UUID.match(value))
+    return bool(_SHAPES[kind].match(value))
+
+
+def new_api_key() -> str:
+    return "key_live_" + _random(24)
+
+
+def new_api_secret() -> str:
+    return "secret_live_" + _random(32)
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + _random(32)

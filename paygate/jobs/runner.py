@@ -1,0 +1,101 @@
+"""Running consumers: threads inside ``paygate serve`` (embedded) or ``paygate worker`` processes.
+
+Alongside the huey consumer runs the maintenance loop: a heartbeat (so ``worker_status`` is
+measured), the sweeper (orphaned work re-enqueued within seconds), and expiry of old
+idempotency keys. It sweeps once at start, then every ``sweep_interval_s``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from huey.consumer import Consumer
+
+from .. import db, heartbeat, idempotency, sweeper
+from .dispatch import dispatch
+from . import tasks  # noqa: F401  (registers the tasks with huey)
+from .queue import huey
+
+log = logging.getLogger("paygate.worker")
+
+
+class EmbeddedConsumer(Consumer):
+    """A consumer that can start off the main thread (no signal handlers of its own)."""
+
+    def _set_signal_handlers(self):
+        pass
+
+
+class Maintenance(threading.Thread):
+    def __init__(self, settings, role: str):
+        super().__init__(name=f"paygate-{role}-maintenance", daemon=True)
+        self.settings = settings
+        self.role = role
+        self.name_id = heartbeat.worker_name(role)
+        self.stopped = threading.Event()
+        self.ticks = 0
+
+    def tick(self) -> int:
+        db.unit_of_work(heartbeat.beat, self.name_id, self.role)
+        work = db.unit_of_work(sweeper.claim_orphaned_work)
+        if work:
+            log.info("sweeper re-enqueued %d orphaned items", len(work))
+            dispatch(work)
+        if self.ticks % 150 == 0:
+            db.unit_of_work(idempotency.purge_expired)
+        self.ticks += 1
+        return len(work)
+
+    def run(self):
+        while not self.stopped.is_set():
+            try:
+                self.tick()
+            except Exception as exc:  # a database or Redis outage: keep trying
+                log.warning("maintenance tick failed: %s", type(exc).__name__)
+            self.stopped.wait(self.settings.sweep_interval_s)
+
+    def stop(self):
+        self.stopped.set()
+        try:
+            db.unit_of_work(heartbeat.forget, self.name_id)
+        except Exception:
+            pass
+
+
+class EmbeddedWorker:
+    """Consumer threads + maintenance inside the daemon process (the embedded default)."""
+
+    def __init__(self, settings):
+        self.consumer = EmbeddedConsumer(huey, workers=settings.worker_threads, worker_type="thread", periodic=False)
+        self.maintenance = Maintenance(settings, "embedded")
+
+    def start(self):
+        self.consumer.start()
+        self.maintenance.start()
+        log.info("embedded worker started with %d threads", self.consumer.workers)
+
+    def stop(self):
+        self.maintenance.stop()
+        self.consumer.stop(graceful=True)
+
+
+def run_worker(settings) -> None:
+    """``paygate worker``: a consumer process (blocks). SIGINT/SIGTERM finish in-flight tasks first."""
+    from .. import bootstrap
+
+    bootstrap.start(settings)
+    maintenance = Maintenance(settings, "worker")
+    maintenance.start()
+    consumer = Consumer(
+        huey,
+        workers=settings.worker_threads,
+        worker_type="thread",
+        periodic=False,
+        shutdown_timeout=30,
+        graceful_signal="TERM",
+    )
+    try:
+        consumer.run()
+    finally:
+        maintenance.stop()

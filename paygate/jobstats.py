@@ -1,0 +1,37 @@
+"""Counts of work by state, across payments, refunds and webhook deliveries, from the rows.
+
+pending: waiting for its due time; processing: due now and being worked on; completed and
+failed: final.
+"""
+
+from __future__ import annotations
+
+from peewee import fn
+
+from .clock import utcnow
+from .heartbeat import worker_status
+from .models import Payment, Refund, WebhookDelivery
+
+_FINAL = {
+    Payment: ({"success", "partially_refunded", "refunded"}, {"failed"}),
+    Refund: ({"processed"}, {"failed"}),
+    WebhookDelivery: ({"success"}, {"failed"}),
+}
+
+
+def job_counts() -> dict:
+    now = utcnow()
+    counts = {"pending": 0, "processing": 0, "completed": 0, "failed": 0}
+    for model, (done, failed) in _FINAL.items():
+        due = model.next_retry_at if model is WebhookDelivery else model.due_at
+        for status, n in model.select(model.status, fn.COUNT(model.id)).group_by(model.status).tuples():
+            if status in done:
+                counts["completed"] += n
+            elif status in failed:
+                counts["failed"] += n
+        waiting = model.select().where((model.status == "pending") & (due > now)).count()
+        due_now = model.select().where((model.status == "pending") & (due <= now)).count()
+        counts["pending"] += waiting
+        counts["processing"] += due_now
+    counts["worker_status"] = worker_status()
+    return counts

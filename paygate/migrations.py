@@ -1,0 +1,50 @@
+"""Versioned schema migrations with a history table, safe when many processes start at once.
+
+Each migration is a function applied once, in order, inside a transaction; PostgreSQL takes an
+advisory lock so N API processes and workers starting together migrate exactly once.
+Migration 1 creates the first schema; later changes are new functions using
+``playhouse.migrate`` and never edit an applied one.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from . import models
+from .db import database, is_postgres
+
+log = logging.getLogger(__name__)
+_LOCK_ID = 0x70617967  # "payg"
+
+
+def _initial_schema(db):
+    db.create_tables(models.ALL_MODELS, safe=True)
+
+
+MIGRATIONS = [
+    (1, "initial schema", _initial_schema),
+]
+
+
+def pending_versions() -> list[int]:
+    applied = {m.version for m in models.SchemaMigration.select()} if models.SchemaMigration.table_exists() else set()
+    return [v for v, _, _ in MIGRATIONS if v not in applied]
+
+
+def migrate() -> list[int]:
+    """Apply every pending migration; return the versions applied now."""
+    done = []
+    with database.connection_context():
+        with database.atomic():
+            if is_postgres():
+                database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+            database.create_tables([models.SchemaMigration], safe=True)
+            applied = {m.version for m in models.SchemaMigration.select()}
+            for version, name, fn in MIGRATIONS:
+                if version in applied:
+                    continue
+                fn(database)
+                models.SchemaMigration.create(version=version, name=name)
+                log.info("applied migration %s: %s", version, name)
+                done.append(version)
+    return done

@@ -1,0 +1,206 @@
+"""Tables. Rows are the source of truth: every piece of work that must happen is a row first.
+
+Work rows carry ``due_at``/``next_retry_at`` (when it should happen) and ``claimed_until``
+(someone enqueued it; the sweeper leaves it alone until then). Amounts are BIGINT minor units.
+Card numbers and CVVs have no column, anywhere.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    BigAutoField,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from .clock import utcnow
+from .db import database
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Merchant(BaseModel):
+    id = CharField(max_length=36, primary_key=True)  # UUID
+    name = CharField(max_length=200)
+    email = CharField(max_length=320, unique=True)
+    api_key = CharField(max_length=64, unique=True)
+    api_secret_hash = CharField(max_length=64)  # sha256 hex of the secret; the secret is never stored
+    webhook_url = TextField(null=True)
+    webhook_secret = CharField(max_length=128)
+    is_active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class Order(BaseModel):
+    id = CharField(max_length=32, primary_key=True)
+    merchant = ForeignKeyField(Merchant, backref="orders", on_delete="CASCADE")
+    amount = BigIntegerField()
+    currency = CharField(max_length=3)
+    receipt = CharField(max_length=255, null=True)
+    notes = TextField(null=True)  # JSON object, as given
+    status = CharField(max_length=16, default="created")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("merchant", "created_at"), False),)
+
+
+class Payment(BaseModel):
+    id = CharField(max_length=32, primary_key=True)
+    order = ForeignKeyField(Order, backref="payments")
+    merchant = ForeignKeyField(Merchant, backref="payments")
+    amount = BigIntegerField()
+    currency = CharField(max_length=3)
+    method = CharField(max_length=8)
+    vpa = CharField(max_length=255, null=True)
+    card_network = CharField(max_length=16, null=True)
+    card_last4 = CharField(max_length=4, null=True)
+    status = CharField(max_length=24, default="pending")
+    captured = BooleanField(default=False)
+    captured_amount = BigIntegerField(null=True)
+    error_code = CharField(max_length=64, null=True)
+    error_description = TextField(null=True)
+    # The simulated bank's answer, decided when the payment is submitted and revealed at due_at.
+    bank_outcome = CharField(max_length=16)
+    bank_decline_code = CharField(max_length=64, null=True)
+    due_at = DateTimeField()
+    claimed_until = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("merchant", "created_at"), False),
+            (("merchant", "status", "created_at"), False),
+            (("status", "due_at"), False),
+            (("order",), False),
+        )
+
+
+class Refund(BaseModel):
+    id = CharField(max_length=32, primary_key=True)
+    payment = ForeignKeyField(Payment, backref="refunds")
+    merchant = ForeignKeyField(Merchant, backref="refunds")
+    amount = BigIntegerField()
+    reason = TextField(null=True)
+    status = CharField(max_length=16, default="pending")
+    due_at = DateTimeField()
+    claimed_until = DateTimeField(null=True)
+    processed_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("merchant", "created_at"), False),
+            (("payment", "status"), False),
+            (("status", "due_at"), False),
+        )
+
+
+class Event(BaseModel):
+    """An append-only record of something that happened; ``body`` is the exact webhook payload."""
+
+    seq = BigAutoField()  # cursor for GET /events?after=
+    id = CharField(max_length=40, unique=True)
+    merchant = ForeignKeyField(Merchant, backref="events")
+    type = CharField(max_length=40)
+    object_id = CharField(max_length=40, null=True)
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("merchant", "seq"), False),
+            (("object_id",), False),
+        )
+
+
+class WebhookDelivery(BaseModel):
+    """The webhook log: one row per (event, destination), retried from its own columns."""
+
+    id = CharField(max_length=36, primary_key=True)  # UUID
+    merchant = ForeignKeyField(Merchant, backref="deliveries")
+    event = ForeignKeyField(Event, field="id", backref="deliveries")
+    event_type = CharField(max_length=40)
+    url = TextField()
+    status = CharField(max_length=16, default="pending")
+    attempts = IntegerField(default=0)
+    next_retry_at = DateTimeField(null=True)
+    claimed_until = DateTimeField(null=True)
+    last_attempt_at = DateTimeField(null=True)
+    response_code = IntegerField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("merchant", "created_at"), False),
+            (("status", "next_retry_at"), False),
+        )
+
+
+class WebhookAttempt(BaseModel):
+    """One HTTP attempt of a delivery: append-only."""
+
+    id = BigAutoField()
+    delivery = ForeignKeyField(WebhookDelivery, backref="attempt_log", on_delete="CASCADE")
+    number = IntegerField()
+    attempted_at = DateTimeField(default=utcnow)
+    response_code = IntegerField(null=True)
+    response_excerpt = TextField(null=True)
+    error = TextField(null=True)
+    duration_ms = IntegerField(null=True)
+
+    class Meta:
+        indexes = ((("delivery", "number"), False),)
+
+
+class IdempotencyKey(BaseModel):
+    id = BigAutoField()
+    merchant = ForeignKeyField(Merchant)
+    scope = CharField(max_length=32)  # "payment.create", "refund.create", ...
+    key = CharField(max_length=255)
+    request_hash = CharField(max_length=64)
+    status = CharField(max_length=16, default="in_progress")  # in_progress | completed
+    response_code = IntegerField(null=True)
+    response_body = TextField(null=True)
+    locked_until = DateTimeField()
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+
+    class Meta:
+        indexes = (
+            (("merchant", "scope", "key"), True),
+            (("expires_at",), False),
+        )
+
+
+class Heartbeat(BaseModel):
+    """A worker's proof of life: ``worker_status`` is measured from these rows."""
+
+    id = CharField(max_length=200, primary_key=True)  # host:pid:role
+    role = CharField(max_length=32)
+    last_seen = DateTimeField(default=utcnow)
+
+
+class SchemaMigration(BaseModel):
+    version = IntegerField(primary_key=True)
+    name = CharField(max_length=200)
+    applied_at = DateTimeField(default=utcnow)
+
+
+ALL_MODELS = [Merchant, Order, Payment, Refund, Event, WebhookDelivery, WebhookAttempt, IdempotencyKey, Heartbeat]

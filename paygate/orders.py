@@ -1,0 +1,52 @@
+"""Orders: what the merchant wants paid. Amount and currency are fixed here; payments copy them."""
+
+from __future__ import annotations
+
+import json
+
+from . import ids
+from .errors import InvalidRequest, NotFound
+from .models import Order
+from .money import parse_amount, parse_currency
+
+MAX_NOTES_BYTES = 4096
+
+
+def _parse_notes(notes) -> str:
+    if notes is None:
+        return "{}"
+    if not isinstance(notes, dict):
+        raise InvalidRequest("notes must be a JSON object", field="notes")
+    text = json.dumps(notes, ensure_ascii=False, separators=(",", ":"))
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_NOTES_BYTES:
+        raise InvalidRequest(f"notes must be at most {MAX_NOTES_BYTES} bytes", field="notes")
+    return text
+
+
+def create_order(merchant_id: str, body: dict) -> Order:
+    amount = parse_amount(body.get("amount"))
+    currency = parse_currency(body.get("currency"))
+    receipt = body.get("receipt")
+    if receipt is not None and (not isinstance(receipt, str) or len(receipt) > 255):
+        raise InvalidRequest("receipt must be a string of at most 255 characters", field="receipt")
+    return Order.create(
+        id=ids.new_order_id(),
+        merchant=merchant_id,
+        amount=amount,
+        currency=currency,
+        receipt=receipt,
+        notes=_parse_notes(body.get("notes")),
+    )
+
+
+def get_order(order_id, merchant_id: str | None = None) -> Order:
+    """The order, or NotFound. ``merchant_id=None`` is the public (checkout) lookup."""
+    if not ids.looks_like("order", order_id):
+        raise NotFound("Order not found")
+    query = Order.select().where(Order.id == order_id)
+    if merchant_id is not None:
+        query = query.where(Order.merchant == merchant_id)
+    order = query.first()
+    if order is None:
+        raise NotFound("Order not found")
+    return order

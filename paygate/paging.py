@@ -1,0 +1,51 @@
+"""List parameters shared by every collection endpoint: limit/offset and time windows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .clock import parse_iso
+from .errors import InvalidRequest
+
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 100
+MAX_OFFSET = 10_000_000
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+
+
+def _int_param(name, raw, default, lo, hi) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise InvalidRequest(f"{name} must be an integer", field=name) from None
+    if not lo <= value <= hi:
+        raise InvalidRequest(f"{name} must be between {lo} and {hi}", field=name)
+    return value
+
+
+def parse_page(limit=None, offset=None) -> Page:
+    return Page(_int_param("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT), _int_param("offset", offset, 0, 0, MAX_OFFSET))
+
+
+def parse_time(name: str, raw):
+    if raw is None or raw == "":
+        return None
+    try:
+        return parse_iso(str(raw))
+    except ValueError:
+        raise InvalidRequest(f"{name} must be an ISO-8601 timestamp", field=name) from None
+
+
+def parse_choice(name: str, raw, choices):
+    if raw is None or raw == "":
+        return None
+    if raw not in choices:
+        raise InvalidRequest(f"{name} must be one of {', '.join(choices)}", field=name)
+    return raw

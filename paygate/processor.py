@@ -1,0 +1,68 @@
+"""The bank, behind an interface. :class:`SimulatedBank` is product code: paygate's sandbox.
+
+The bank answers after a delay. That delay is a *due time* stored in the row, never a sleep:
+submitting returns the decision and when it becomes visible; a worker settles it at that time.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+from .instruments import Instrument
+
+DECLINE_CODE = "PAYMENT_FAILED"
+
+
+@dataclass(frozen=True)
+class BankDecision:
+    approved: bool
+    delay_s: float  # when the answer becomes visible, from now
+    decline_code: str | None = None
+    decline_description: str | None = None
+
+
+class Processor(ABC):
+    """What paygate needs from a bank or acquirer."""
+
+    @abstractmethod
+    def submit_payment(self, instrument: Instrument, amount: int, currency: str) -> BankDecision: ...
+
+    @abstractmethod
+    def refund_delay_s(self) -> float: ...
+
+
+class SimulatedBank(Processor):
+    """Contract rates and delays: UPI approves 90 %, card 95 %, answers in 5–10 s; refunds 3–5 s.
+
+    ``TEST_MODE`` fixes the delay (``TEST_PROCESSING_DELAY`` ms) and the outcome
+    (``TEST_PAYMENT_SUCCESS``). Test instruments (4242… approves, 4000 0000 0000 0002 declines,
+    success@paygate / failure@paygate) force their outcome in every mode.
+    """
+
+    SUCCESS_RATE = {"upi": 0.90, "card": 0.95}
+
+    def __init__(self, settings, rng: random.Random | None = None):
+        self.settings = settings
+        self.rng = rng or random.SystemRandom()
+
+    def submit_payment(self, instrument: Instrument, amount: int, currency: str) -> BankDecision:
+        s = self.settings
+        if s.test_mode:
+            delay = s.test_processing_delay_ms / 1000.0
+            approved = s.test_payment_success
+        else:
+            delay = self.rng.uniform(5.0, 10.0)
+            approved = self.rng.random() < self.SUCCESS_RATE[instrument.method]
+        if instrument.forced_outcome is not None:
+            approved = instrument.forced_outcome == "success"
+        if approved:
+            return BankDecision(True, delay)
+        description = "Card declined by the issuing bank" if instrument.method == "card" else "UPI payment declined by the payer's bank"
+        return BankDecision(False, delay, DECLINE_CODE, description)
+
+    def refund_delay_s(self) -> float:
+        if self.settings.test_mode:
+            return self.settings.test_refund_delay_ms / 1000.0
+        return self.rng.uniform(3.0, 5.0)

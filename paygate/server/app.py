@@ -1,0 +1,68 @@
+"""App factories: the merchant API (port 8000) and the checkout (port 3001).
+
+Each process opens its own database connections and thread pool in ``before_server_start``;
+nothing is shared across processes but the database and the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+
+from sanic import Sanic
+
+from .. import bootstrap
+from ..processor import SimulatedBank
+from . import errors
+from .routes import health, merchants, orders, payments, testing
+
+log = logging.getLogger("paygate.http")
+
+API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp]
+
+
+def _configure(app: Sanic, settings) -> None:
+    app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.KEEP_ALIVE_TIMEOUT = 75
+    app.config.NOISY_EXCEPTIONS = False
+    app.ctx.settings = settings
+
+
+def _install_request_id(app: Sanic) -> None:
+    @app.on_request(priority=100)
+    async def assign_request_id(request):
+        incoming = request.headers.get("X-Request-Id", "")
+        request.ctx.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else "req_" + secrets.token_hex(8)
+
+    @app.on_response(priority=100)
+    async def echo_request_id(request, response):
+        rid = getattr(request.ctx, "request_id", None)
+        if rid and response is not None:
+            response.headers["X-Request-Id"] = rid
+
+
+def _install_resources(app: Sanic, settings, *, migrate: bool) -> None:
+    @app.before_server_start
+    async def open_resources(app):
+        bootstrap.start(settings, migrate=migrate)
+        app.ctx.pool = ThreadPoolExecutor(max_workers=settings.request_threads, thread_name_prefix="uow")
+
+    @app.after_server_stop
+    async def close_resources(app):
+        pool = getattr(app.ctx, "pool", None)
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
+def create_api_app(settings, name: str = "paygate_api", *, migrate: bool = True) -> Sanic:
+    app = Sanic(name)
+    _configure(app, settings)
+    app.ctx.processor = SimulatedBank(settings)
+    errors.install(app)
+    _install_request_id(app)
+    _install_resources(app, settings, migrate=migrate)
+    for bp in API_BLUEPRINTS:
+        app.blueprint(bp)
+    return app

@@ -1,0 +1,31 @@
+"""Orders: create, get, and the public view the checkout page shows."""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+
+from ... import orders, serialize
+from ..auth import current_merchant
+from ..pool import read, transact
+from ..responses import json_body, json_response
+
+bp = Blueprint("orders", url_prefix="/api/v1/orders")
+
+
+@bp.post("")
+async def create_order(request):
+    merchant = await current_merchant(request)
+    body = json_body(request)
+    order = await transact(request, lambda: serialize.order(orders.create_order(merchant.id, body)))
+    return json_response(order, status=201)
+
+
+@bp.get("/<order_id:str>")
+async def get_order(request, order_id):
+    merchant = await current_merchant(request)
+    return json_response(await read(request, lambda: serialize.order(orders.get_order(order_id, merchant.id))))
+
+
+@bp.get("/<order_id:str>/public")
+async def get_public_order(request, order_id):
+    return json_response(await read(request, lambda: serialize.public_order(orders.get_order(order_id))))

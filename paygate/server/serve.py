@@ -1,0 +1,53 @@
+"""``paygate serve``: the API and checkout apps, and on the embedded default the worker too."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from sanic import Sanic
+from sanic.worker.loader import AppLoader
+
+from .app import create_api_app
+from .checkout import create_checkout_app
+
+log = logging.getLogger("paygate.serve")
+
+
+def _attach_embedded_worker(app: Sanic, settings) -> None:
+    """The embedded default runs huey's consumer as threads in the API process."""
+
+    @app.after_server_start
+    async def start_worker(app):
+        from ..jobs.runner import EmbeddedWorker
+
+        app.ctx.embedded_worker = EmbeddedWorker(settings)
+        app.ctx.embedded_worker.start()
+
+    @app.before_server_stop
+    async def stop_worker(app):
+        worker = getattr(app.ctx, "embedded_worker", None)
+        if worker is not None:
+            worker.stop()
+
+
+def build_apps(settings) -> Sanic:
+    api = create_api_app(settings)
+    checkout = create_checkout_app(settings)
+    common = dict(host=settings.host, access_log=False, motd=False)
+    single = settings.api_workers == 1
+    api.prepare(port=settings.api_port, workers=settings.api_workers, single_process=single, **common)
+    checkout.prepare(port=settings.checkout_port, single_process=single, **common)
+    if not settings.redis_url:
+        _attach_embedded_worker(api, settings)
+    return api
+
+
+def serve(settings) -> None:
+    if settings.api_workers == 1:
+        api = build_apps(settings)
+        Sanic.serve_single(api)
+    else:
+        loader = AppLoader(factory=partial(build_apps, settings))
+        api = loader.load()
+        Sanic.serve(primary=api, app_loader=loader)

@@ -1,0 +1,1 @@
+/* checkout.js: the embeddable SDK (see issue 5) */
