@@ -59,6 +59,7 @@ class Settings:
 
     database_url: str | None = None  # None: the embedded SQLite file in data_dir
     redis_url: str | None = None  # None: huey on SQLite, consumer inside `paygate serve`
+    queue_name: str = "paygate"  # huey's name: deployments sharing one Redis need distinct names
     data_dir: Path = Path(".paygate")
     host: str = "0.0.0.0"
     api_port: int = 8000
@@ -152,6 +153,7 @@ def load(env: dict | None = None, **overrides) -> Settings:
         "PAYGATE_HOST": ("host", str),
         "PAYGATE_PUBLIC_CHECKOUT_URL": ("public_checkout_url", str),
         "PAYGATE_LOG_LEVEL": ("log_level", lambda v: v.upper()),
+        "PAYGATE_QUEUE_NAME": ("queue_name", str),
     }
     for env_name, (attr, conv) in simple.items():
         if env.get(env_name):

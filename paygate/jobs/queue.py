@@ -12,9 +12,9 @@ from .. import config
 
 def make_huey(settings):
     if settings.redis_url:
-        return RedisHuey("paygate", url=settings.redis_url, blocking=True, read_timeout=1, utc=True)
+        return RedisHuey(settings.queue_name, url=settings.redis_url, blocking=True, read_timeout=1, utc=True)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("paygate", filename=str(settings.queue_path), utc=True, timeout=15)
+    return SqliteHuey(settings.queue_name, filename=str(settings.queue_path), utc=True, timeout=15)
 
 
 huey = make_huey(config.current())
