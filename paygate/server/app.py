@@ -15,11 +15,11 @@ from sanic import Sanic
 from .. import bootstrap
 from ..processor import SimulatedBank
 from . import errors
-from .routes import health, merchants, orders, payments, testing
+from .routes import health, merchants, orders, payments, refunds, testing
 
 log = logging.getLogger("paygate.http")
 
-API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp]
+API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp, refunds.bp]
 
 
 def _configure(app: Sanic, settings) -> None:
