@@ -65,6 +65,7 @@ class Settings:
     api_port: int = 8000
     checkout_port: int = 3001
     public_checkout_url: str | None = None  # what checkout.js points its iframe at
+    public_api_url: str | None = None  # the API origin the checkout page calls; None: request host + api_port
     api_workers: int = 1  # Sanic processes
     request_threads: int = 16  # per API process: the pool that runs sync units of work
     worker_threads: int = 8  # huey consumer threads per worker process
@@ -152,6 +153,7 @@ def load(env: dict | None = None, **overrides) -> Settings:
         "PAYGATE_DATA_DIR": ("data_dir", Path),
         "PAYGATE_HOST": ("host", str),
         "PAYGATE_PUBLIC_CHECKOUT_URL": ("public_checkout_url", str),
+        "PAYGATE_PUBLIC_API_URL": ("public_api_url", lambda v: v.rstrip("/")),
         "PAYGATE_LOG_LEVEL": ("log_level", lambda v: v.upper()),
         "PAYGATE_QUEUE_NAME": ("queue_name", str),
     }
@@ -198,6 +200,8 @@ def load(env: dict | None = None, **overrides) -> Settings:
     settings = Settings(**values)
     if settings.api_port == settings.checkout_port:
         raise ConfigError("the API port and the checkout port must differ")
+    if settings.public_api_url and urlsplit(settings.public_api_url).scheme not in ("http", "https"):
+        raise ConfigError("PAYGATE_PUBLIC_API_URL must be an http:// or https:// URL")
     if settings.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("PAYGATE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     return settings
