@@ -47,7 +47,6 @@ def open_database(settings, max_connections: int | None = None):
             stale_timeout=300,
             timeout=10,
             connect_timeout=5,
-            autorollback=True,
         )
     database.initialize(db)
     return db

@@ -50,7 +50,7 @@ def create_payment(body, processor: Processor, merchant_id: str | None) -> Outco
     instrument = parse_instrument(body)  # validation before any database work
     if not ids.looks_like("order", order_id):
         raise NotFound("Order not found")
-    query = Order.select(Order, Merchant.webhook_url).join(Merchant).where(Order.id == order_id)
+    query = Order.select(Order, Merchant.id, Merchant.webhook_url).join(Merchant).where(Order.id == order_id)
     if merchant_id is not None:
         query = query.where(Order.merchant == merchant_id)
     order = query.first()
@@ -93,7 +93,7 @@ def create_payment(body, processor: Processor, merchant_id: str | None) -> Outco
 def settle_payment(payment_id: str) -> Outcome:
     """Reveal the bank's decision once it is due. Idempotent: a settled payment is left alone."""
     row = for_update(
-        Payment.select(Payment, Merchant.webhook_url).join(Merchant).where(Payment.id == payment_id), of=Payment
+        Payment.select(Payment, Merchant.id, Merchant.webhook_url).join(Merchant).where(Payment.id == payment_id), of=Payment
     ).first()
     if row is None or row.status != PaymentStatus.PENDING:
         return Outcome(None)
