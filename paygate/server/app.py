@@ -14,12 +14,12 @@ from sanic import Sanic
 
 from .. import bootstrap
 from ..processor import SimulatedBank
-from . import errors
-from .routes import health, merchants, orders, payments, refunds, testing
+from . import cors, errors
+from .routes import analytics, health, merchants, orders, payments, refunds, testing
 
 log = logging.getLogger("paygate.http")
 
-API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp, refunds.bp]
+API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp, refunds.bp, analytics.bp]
 
 
 def _configure(app: Sanic, settings) -> None:
@@ -62,6 +62,7 @@ def create_api_app(settings, name: str = "paygate_api", *, migrate: bool = True)
     app.ctx.processor = SimulatedBank(settings)
     errors.install(app)
     _install_request_id(app)
+    cors.install(app)
     _install_resources(app, settings, migrate=migrate)
     for bp in API_BLUEPRINTS:
         app.blueprint(bp)
