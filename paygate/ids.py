@@ -6,6 +6,7 @@ malformed id is a plain 404 and never reaches a query.
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 import string
@@ -64,4 +65,5 @@ def new_api_secret() -> str:
 
 
 def new_webhook_secret() -> str:
-    return "whsec_" + _random(32)
+    """A Standard Webhooks secret: ``whsec_`` + base64 of 24 random bytes (the key it signs with)."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()

@@ -15,11 +15,11 @@ from sanic import Sanic
 from .. import bootstrap
 from ..processor import SimulatedBank
 from . import cors, errors
-from .routes import analytics, health, merchants, orders, payments, refunds, testing
+from .routes import analytics, events, health, merchants, orders, payments, refunds, testing, webhooks
 
 log = logging.getLogger("paygate.http")
 
-API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp, refunds.bp, analytics.bp]
+API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp, refunds.bp, analytics.bp, webhooks.bp, events.bp]
 
 
 def _configure(app: Sanic, settings) -> None:

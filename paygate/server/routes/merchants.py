@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import merchants, serialize
+from ... import merchants, serialize, webhooks
 from ...errors import InvalidRequest
 from ..auth import current_merchant
 from ..pool import read, transact
@@ -13,10 +13,15 @@ from ..responses import json_body, json_response
 bp = Blueprint("merchants", url_prefix="/api/v1/merchants")
 
 
+def _merchant_view(row) -> dict:
+    """The merchant as its owner sees it: whether a webhook secret is set, never the secret itself."""
+    return {**serialize.merchant(row), "webhook_secret_set": bool(row.webhook_secret), "webhook_secret_hint": webhooks.mask_secret(row.webhook_secret)}
+
+
 @bp.get("/me")
 async def get_me(request):
     merchant = await current_merchant(request)
-    return json_response(await read(request, lambda: serialize.merchant(merchants.get_merchant(merchant.id))))
+    return json_response(await read(request, lambda: _merchant_view(merchants.get_merchant(merchant.id))))
 
 
 @bp.put("/me")
@@ -27,4 +32,19 @@ async def update_me(request):
         raise InvalidRequest("webhook_url is required (a URL, or null to stop deliveries)", field="webhook_url")
     allow_private = request.app.ctx.settings.private_webhooks_allowed
     row = await transact(request, merchants.set_webhook_url, merchant.id, body["webhook_url"], allow_private=allow_private)
-    return json_response(serialize.merchant(row))
+    return json_response(_merchant_view(row))
+
+
+@bp.get("/me/webhook-secret")
+async def reveal_webhook_secret(request):
+    """The signing secret, only on this explicit call (listings show a masked hint)."""
+    merchant = await current_merchant(request)
+    return json_response(await read(request, webhooks.webhook_secret, merchant.id))
+
+
+@bp.post("/me/webhook-secret")
+async def rotate_webhook_secret(request):
+    """A new signing secret, effective for every send from now on, including retries."""
+    merchant = await current_merchant(request)
+    row = await transact(request, merchants.rotate_webhook_secret, merchant.id)
+    return json_response({"webhook_secret": row.webhook_secret, "message": "Webhook secret rotated"})

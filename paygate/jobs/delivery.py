@@ -1,0 +1,131 @@
+"""Webhook delivery: the one place paygate makes an outbound HTTP request to a merchant.
+
+``deliver(delivery_id)`` is idempotent: a short transaction leases the row (nothing happens when
+it is not pending or not due), the POST runs outside any transaction, a second short
+transaction records the attempt, and the next retry is enqueued after that commit.
+
+Refuses: redirects (a 3xx is a failed attempt), bodies other than the event's stored bytes, and
+— unless ``private_webhooks_allowed`` — destinations that resolve to private, loopback,
+link-local or otherwise non-public addresses (checked at send time, not only when the URL is set).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from ipaddress import ip_address
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .. import config, db, webhooks
+from ..clock import unix, utcnow
+from .dispatch import dispatch
+
+log = logging.getLogger("paygate.webhooks")
+
+USER_AGENT = "paygate-webhooks/1.0"
+SMALL_BODY_BYTES = 64 * 1024  # read whole (keeps the connection alive); larger: first 1 KB, then drop
+_DNS_TTL_S = 30.0
+_local = threading.local()
+_dns_cache: dict[str, tuple[float, bool]] = {}
+
+
+class DestinationRefused(Exception):
+    """The webhook URL resolves to an address paygate is configured not to call."""
+
+
+def _session() -> requests.Session:
+    """One keep-alive session per worker thread: no connection set-up per delivery."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = requests.Session()
+        session.trust_env = False  # no proxies or netrc from the worker's environment
+        adapter = HTTPAdapter(pool_connections=32, pool_maxsize=8, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers.update({"User-Agent": USER_AGENT, "Content-Type": "application/json"})
+        _local.session = session
+    return session
+
+
+def _is_public(addr: str) -> bool:
+    ip = ip_address(addr.split("%", 1)[0])
+    if getattr(ip, "ipv4_mapped", None):
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved)
+
+
+def check_destination(url: str, allow_private: bool) -> None:
+    """Raise DestinationRefused when ``url``'s host resolves to a non-public address."""
+    if allow_private:
+        return
+    host = urlsplit(url).hostname or ""
+    cached = _dns_cache.get(host)
+    now = time.monotonic()
+    if cached and cached[0] > now:
+        public = cached[1]
+    else:
+        try:
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except (socket.gaierror, UnicodeError):
+            raise DestinationRefused(f"cannot resolve {host}") from None
+        public = bool(infos) and all(_is_public(info[4][0]) for info in infos)
+        if len(_dns_cache) > 10_000:
+            _dns_cache.clear()
+        _dns_cache[host] = (now + _DNS_TTL_S, public)
+    if not public:
+        raise DestinationRefused("destination refused: the URL resolves to a private, loopback or link-local address")
+
+
+def _excerpt(response: requests.Response) -> str:
+    length = response.headers.get("Content-Length")
+    if length is not None and length.isdigit() and int(length) <= SMALL_BODY_BYTES:
+        raw = response.content[: webhooks.EXCERPT_BYTES]
+    else:
+        raw = response.raw.read(webhooks.EXCERPT_BYTES, decode_content=True) or b""
+    return raw.decode("utf-8", errors="replace")
+
+
+def send(claim: webhooks.Claim, settings) -> webhooks.AttemptResult:
+    """POST the event's bytes, signed; never raises — every outcome becomes an attempt record."""
+    attempted_at = utcnow()
+    started = time.perf_counter()
+    code = excerpt = error = None
+    try:
+        check_destination(claim.url, settings.private_webhooks_allowed)
+        headers = webhooks.signature_headers(claim.secret, claim.event_id, claim.body, unix(attempted_at))
+        response = _session().post(
+            claim.url, data=claim.body, headers=headers, timeout=settings.webhook_timeout_s, allow_redirects=False, stream=True
+        )
+        try:
+            code = response.status_code
+            excerpt = _excerpt(response)
+        finally:
+            response.close()
+        if not 200 <= code < 300:
+            error = f"HTTP {code}"
+    except DestinationRefused as exc:
+        error = str(exc)
+    except requests.Timeout:
+        error = f"timed out after {settings.webhook_timeout_s:g} s"
+    except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: could not connect or send"
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    return webhooks.AttemptResult(code, excerpt, error, duration_ms, attempted_at)
+
+
+def deliver(delivery_id: str) -> None:
+    settings = config.current()
+    claim = db.unit_of_work(webhooks.claim_delivery, delivery_id, webhooks.lease_seconds(settings))
+    if claim is None:
+        return
+    result = send(claim, settings)
+    outcome = db.unit_of_work(webhooks.record_attempt, claim, result, webhooks.retry_delays(settings))
+    if result.error:
+        log.info("webhook %s attempt %d to %s failed: %s", claim.delivery_id, claim.number, urlsplit(claim.url).hostname, result.error)
+    if outcome.work:
+        dispatch(outcome.work)
