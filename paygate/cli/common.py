@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 
 import typer
@@ -27,11 +26,10 @@ def settings_from(**overrides) -> config.Settings:
 
 
 def setup_logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    """One JSON object per line on stderr (see ``paygate.logs``)."""
+    from ..logs import setup
+
+    setup(level, sys.stderr)
 
 
 def fail(exc: PaygateError) -> None:

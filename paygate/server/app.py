@@ -14,12 +14,12 @@ from sanic import Sanic
 
 from .. import bootstrap
 from ..processor import SimulatedBank
-from . import cors, errors
+from . import cors, errors, metrics, openapi, ratelimit
 from .routes import analytics, events, health, merchants, orders, payments, refunds, testing, webhooks
 
 log = logging.getLogger("paygate.http")
 
-API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp, refunds.bp, analytics.bp, webhooks.bp, events.bp]
+API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp, refunds.bp, analytics.bp, webhooks.bp, events.bp, metrics.bp, openapi.bp]
 
 
 def _configure(app: Sanic, settings) -> None:
@@ -62,6 +62,8 @@ def create_api_app(settings, name: str = "paygate_api", *, migrate: bool = True)
     app.ctx.processor = SimulatedBank(settings)
     errors.install(app)
     _install_request_id(app)
+    metrics.install(app, settings)
+    ratelimit.install(app, settings)
     cors.install(app)
     _install_resources(app, settings, migrate=migrate)
     for bp in API_BLUEPRINTS:

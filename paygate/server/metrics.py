@@ -1,0 +1,177 @@
+"""``GET /metrics`` in the Prometheus text format, and the per-request bookkeeping behind it.
+
+Request counters and the latency histogram are kept in this API process's memory (a few dict
+updates per request: the hot path stays cheap); run several API processes and Prometheus sums
+them per instance as usual. Everything about work — queue depth, deliveries by outcome, live
+workers — is read from the rows at scrape time, so every process reports the same truth and a
+lost Redis cannot make the numbers lie.
+
+Routes are labelled by their pattern (``/api/v1/payments/<payment_id:str>``), never the raw path,
+so ids cannot blow up the label space; unmatched paths share one label.
+
+The access log line (one JSON object per request, see ``paygate.logs``) is written here too.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from bisect import bisect_left
+
+from sanic import Blueprint, Sanic
+from sanic.response import HTTPResponse
+
+from .. import db, logs
+from ..logs import request_id_var
+from .pool import in_pool
+
+access_log = logging.getLogger("paygate.access")
+bp = Blueprint("metrics")
+
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class RequestStats:
+    """Counters by (method, route, status) and a latency histogram by route."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.requests: dict[tuple[str, str, int], int] = {}
+        self.latency: dict[str, list] = {}  # route -> [bucket counts..., +Inf count, sum]
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        with self._lock:
+            self.requests[key] = self.requests.get(key, 0) + 1
+            hist = self.latency.get(route)
+            if hist is None:
+                hist = self.latency[route] = [0] * (len(BUCKETS) + 1) + [0.0]
+            hist[bisect_left(BUCKETS, seconds)] += 1
+            hist[-1] += seconds
+
+    def render(self) -> list[str]:
+        with self._lock:
+            requests = dict(self.requests)
+            latency = {k: list(v) for k, v in self.latency.items()}
+        lines = [
+            "# HELP paygate_http_requests_total HTTP requests answered, by method, route pattern and status.",
+            "# TYPE paygate_http_requests_total counter",
+        ]
+        for (method, route, status), n in sorted(requests.items()):
+            lines.append(f'paygate_http_requests_total{{method="{method}",route="{_esc(route)}",status="{status}"}} {n}')
+        lines += [
+            "# HELP paygate_http_request_duration_seconds Time to answer a request, by route pattern.",
+            "# TYPE paygate_http_request_duration_seconds histogram",
+        ]
+        for route, hist in sorted(latency.items()):
+            label = _esc(route)
+            cumulative = 0
+            for bound, n in zip(BUCKETS, hist):
+                cumulative += n
+                lines.append(f'paygate_http_request_duration_seconds_bucket{{route="{label}",le="{bound}"}} {cumulative}')
+            cumulative += hist[len(BUCKETS)]
+            lines.append(f'paygate_http_request_duration_seconds_bucket{{route="{label}",le="+Inf"}} {cumulative}')
+            lines.append(f'paygate_http_request_duration_seconds_sum{{route="{label}"}} {hist[-1]:.6f}')
+            lines.append(f'paygate_http_request_duration_seconds_count{{route="{label}"}} {cumulative}')
+        return lines
+
+
+def _esc(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _gauge(name: str, help_text: str, rows) -> list[str]:
+    lines = [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
+    for labels, value in rows:
+        inner = ",".join(f'{k}="{_esc(str(v))}"' for k, v in labels.items())
+        lines.append(f"{name}{{{inner}}} {value}" if inner else f"{name} {value}")
+    return lines
+
+
+def work_metrics() -> list[str]:
+    """Queue depth, deliveries by outcome and live workers, counted from the rows (a read)."""
+    from peewee import fn
+
+    from ..clock import utcnow
+    from ..heartbeat import live_workers
+    from ..models import Payment, Refund, WebhookDelivery
+
+    now = utcnow()
+    depth = []
+    by_status = []
+    for kind, model in (("payment", Payment), ("refund", Refund), ("webhook_delivery", WebhookDelivery)):
+        due = model.next_retry_at if model is WebhookDelivery else model.due_at
+        waiting = model.select().where((model.status == "pending") & (due > now)).count()
+        due_now = model.select().where((model.status == "pending") & (due <= now)).count()
+        depth += [({"kind": kind, "state": "scheduled"}, waiting), ({"kind": kind, "state": "due"}, due_now)]
+        for status, n in model.select(model.status, fn.COUNT(model.id)).group_by(model.status).tuples():
+            by_status.append(({"kind": kind, "status": status}, n))
+    deliveries = [(labels | {}, n) for labels, n in by_status if labels["kind"] == "webhook_delivery"]
+    return (
+        _gauge("paygate_queue_depth", "Work not yet done: scheduled (not due) or due now, by kind.", depth)
+        + _gauge("paygate_objects", "Payments, refunds and webhook deliveries by status.", by_status)
+        + _gauge(
+            "paygate_webhook_deliveries",
+            "Webhook deliveries by outcome (pending, success, failed).",
+            [({"outcome": labels["status"]}, n) for labels, n in deliveries],
+        )
+        + _gauge("paygate_workers_live", "Workers whose heartbeat is fresh.", [({}, live_workers())])
+    )
+
+
+def _scrape(stats: RequestStats) -> str:
+    lines = stats.render()
+    try:
+        lines += db.read(work_metrics)
+        lines += _gauge("paygate_database_up", "1 when the database answered this scrape.", [({}, 1)])
+    except Exception:  # the scrape still answers, and says the database is down
+        lines += _gauge("paygate_database_up", "1 when the database answered this scrape.", [({}, 0)])
+    return "\n".join(lines) + "\n"
+
+
+@bp.get("/metrics")
+async def metrics(request):
+    body = await in_pool(request, _scrape, request.app.ctx.request_stats)
+    return HTTPResponse(body, content_type=CONTENT_TYPE)
+
+
+def install(app: Sanic, settings) -> None:
+    """JSON logs in this process; time every request, count it, and write its access log line."""
+    app.ctx.request_stats = RequestStats()
+
+    @app.before_server_start
+    async def json_logs(app):  # every API process, including Sanic's spawned workers
+        logs.setup(settings.log_level)
+
+    @app.on_request(priority=99)
+    async def start_timer(request):
+        request.ctx.started = time.perf_counter()
+        request_id_var.set(getattr(request.ctx, "request_id", None))
+
+    @app.on_response(priority=99)
+    async def record(request, response):
+        started = getattr(request.ctx, "started", None)
+        if started is None or response is None:
+            return
+        elapsed = time.perf_counter() - started
+        route = request.route.path if request.route is not None else "unmatched"
+        route = "/" + route.lstrip("/")
+        status = response.status
+        request.app.ctx.request_stats.observe(request.method, route, status, elapsed)
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                status,
+                extra={
+                    "request_id": getattr(request.ctx, "request_id", None),
+                    "method": request.method,
+                    "path": request.path,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
