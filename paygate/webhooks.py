@@ -138,7 +138,7 @@ def claim_delivery(delivery_id: str, lease_s: float) -> Claim | None:
     """
     now = utcnow()
     query = (
-        WebhookDelivery.select(WebhookDelivery, Event.body, Merchant.webhook_secret)
+        WebhookDelivery.select(WebhookDelivery, Event.id, Event.body, Merchant.id, Merchant.webhook_secret)
         .join(Event, on=(WebhookDelivery.event == Event.id))
         .switch(WebhookDelivery)
         .join(Merchant)

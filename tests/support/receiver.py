@@ -1,0 +1,91 @@
+"""A webhook receiver for tests: a threaded HTTP server on a free loopback port.
+
+It records every request (headers and exact body bytes) and answers with programmable status
+codes: ``Receiver(statuses=[500, 500])`` fails twice, then answers ``default_status``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict
+    body: bytes
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+    @property
+    def event_id(self) -> str:
+        return self.json()["id"]
+
+
+class Receiver:
+    def __init__(self, statuses: list[int] | None = None, default_status: int = 200, delay_s: float = 0.0):
+        self.statuses = list(statuses or [])
+        self.default_status = default_status
+        self.delay_s = delay_s
+        self.requests: list[Received] = []
+        self._lock = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if receiver.delay_s:
+                    time.sleep(receiver.delay_s)
+                with receiver._lock:
+                    status = receiver.statuses.pop(0) if receiver.statuses else receiver.default_status
+                    receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                    receiver._lock.notify_all()
+                reply = json.dumps({"received": True, "status": status}).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/webhooks"
+
+    def __enter__(self) -> "Receiver":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[Received]:
+        """Block until ``count`` requests arrived (or fail after ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len(self.requests) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"expected {count} webhook requests, got {len(self.requests)} in {timeout}s")
+                self._lock.wait(left)
+            return list(self.requests)
+
+    def events(self, event_type: str | None = None) -> list[dict]:
+        with self._lock:
+            bodies = [r.json() for r in self.requests]
+        return [b for b in bodies if event_type is None or b["event"] == event_type]
