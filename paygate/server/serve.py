@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from functools import partial
 
 from sanic import Sanic
@@ -37,7 +38,11 @@ def build_apps(settings) -> Sanic:
     common = dict(host=settings.host, access_log=False, motd=False)
     single = settings.api_workers == 1
     api.prepare(port=settings.api_port, workers=settings.api_workers, single_process=single, **common)
-    checkout.prepare(port=settings.checkout_port, single_process=single, **common)
+    # With several processes, Sanic's main process pre-binds the primary app's socket only; each
+    # worker binds the secondary (checkout) app itself with SO_REUSEPORT. Preparing it in the main
+    # process too would bind it there without SO_REUSEPORT and every worker's bind would fail.
+    if single or os.environ.get("SANIC_WORKER_NAME"):
+        checkout.prepare(port=settings.checkout_port, workers=settings.api_workers, single_process=single, **common)
     if not settings.redis_url:
         _attach_embedded_worker(api, settings)
     return api
