@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from . import admin, daemon
+from . import admin, daemon, webhooks
 
 app = typer.Typer(
     name="paygate",
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 daemon.register(app)
 admin.register(app)
+webhooks.register(app)
 
 
 def main() -> None:
