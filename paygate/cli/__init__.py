@@ -9,6 +9,8 @@ from __future__ import annotations
 import typer
 
 from . import admin, daemon, webhooks
+from . import payments as payment_commands
+from . import refunds as refund_commands
 
 app = typer.Typer(
     name="paygate",
@@ -20,6 +22,8 @@ app = typer.Typer(
 daemon.register(app)
 admin.register(app)
 webhooks.register(app)
+payment_commands.register(app)
+refund_commands.register(app)
 
 
 def main() -> None:

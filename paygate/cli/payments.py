@@ -1,0 +1,169 @@
+"""``paygate payments list|get|capture``: the merchant's payments, through the REST API.
+
+Talks HTTP exactly as a merchant's script would (see ``client.py`` for credentials); tables
+for people, ``--json`` for machines, the contract's error description and a non-zero exit on
+any error.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+from urllib.parse import quote
+
+import typer
+
+from .client import ApiError, ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, client, die, money, table
+from .common import print_json
+
+payments_app = typer.Typer(help="Inspect and capture payments (through the REST API).", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(payments_app, name="payments")
+
+
+def seg(value: str) -> str:
+    """An id as one URL path segment, so no argument can point the request at another endpoint."""
+    return quote(value, safe="")
+
+
+def instrument(p: dict) -> str:
+    """How the shopper paid, safe to show: the VPA, or the network and last four digits."""
+    if p.get("method") == "upi":
+        return p.get("vpa") or "upi"
+    return f"{p.get('card_network') or 'card'} •••• {p.get('card_last4') or '????'}"
+
+
+def payment_row(p: dict) -> dict:
+    return {
+        **p,
+        "amount_text": money(p["amount"], p.get("currency", "INR")),
+        "instrument": instrument(p),
+        "captured_text": "yes" if p.get("captured") else "no",
+    }
+
+
+PAYMENT_COLUMNS = [
+    ("id", "ID"),
+    ("status", "STATUS"),
+    ("amount_text", "AMOUNT"),
+    ("method", "METHOD"),
+    ("instrument", "INSTRUMENT"),
+    ("captured_text", "CAPTURED"),
+    ("created_at", "CREATED (UTC)"),
+]
+
+
+def page_footer(page: dict, noun: str) -> str:
+    shown = len(page["data"])
+    if not shown:
+        return f"No {noun} found (total {page['total']})."
+    start = page["offset"] + 1
+    return f"Showing {start}–{page['offset'] + shown} of {page['total']} {noun}."
+
+
+def print_fields(pairs: list[tuple[str, object]]) -> None:
+    width = max(len(label) for label, _ in pairs)
+    for label, value in pairs:
+        typer.echo(f"{label.ljust(width)}  {'-' if value is None or value == '' else value}")
+
+
+@payments_app.command("list")
+def list_(
+    status: Optional[str] = typer.Option(None, help="pending, success, failed, partially_refunded or refunded."),
+    method: Optional[str] = typer.Option(None, help="upi or card."),
+    since: Optional[str] = typer.Option(None, "--from", help="Created at or after (ISO-8601, UTC)."),
+    until: Optional[str] = typer.Option(None, "--to", help="Created at or before (ISO-8601, UTC)."),
+    limit: int = typer.Option(10, help="Rows per page (1–100)."),
+    offset: int = typer.Option(0, help="Rows to skip."),
+    api_url: Optional[str] = ApiUrlOption,
+    api_key: Optional[str] = ApiKeyOption,
+    api_secret: Optional[str] = ApiSecretOption,
+    json_out: bool = JsonOption,
+):
+    """List payments, newest first.
+
+    Example: paygate payments list --status success --limit 20
+    """
+    try:
+        page = client(api_url, api_key, api_secret).get(
+            "/api/v1/payments", status=status, method=method, limit=limit, offset=offset, **{"from": since, "to": until}
+        )
+    except ApiError as exc:
+        die(exc)
+    if json_out:
+        print_json(page)
+        return
+    if page["data"]:
+        typer.echo(table([payment_row(p) for p in page["data"]], PAYMENT_COLUMNS))
+    typer.echo(page_footer(page, "payments"))
+
+
+@payments_app.command("get")
+def get(
+    payment_id: str = typer.Argument(..., help="A payment id (pay_…)."),
+    api_url: Optional[str] = ApiUrlOption,
+    api_key: Optional[str] = ApiKeyOption,
+    api_secret: Optional[str] = ApiSecretOption,
+    json_out: bool = JsonOption,
+):
+    """Show one payment and its refunds.
+
+    Example: paygate payments get pay_H8sK2LmN4pQr6TuV
+    """
+    api = client(api_url, api_key, api_secret)
+    try:
+        payment = api.get(f"/api/v1/payments/{seg(payment_id)}")
+        if json_out:
+            print_json(payment)
+            return
+        refunds = api.get(f"/api/v1/payments/{seg(payment_id)}/refunds", limit=100)
+    except ApiError as exc:
+        die(exc)
+    show_payment(payment)
+    currency = payment.get("currency", "INR")
+    if refunds["data"]:
+        typer.echo("")
+        typer.echo(f"Refunds ({refunds['total']}):")
+        rows = [{**r, "amount_text": money(r["amount"], currency)} for r in refunds["data"]]
+        typer.echo(table(rows, [("id", "ID"), ("status", "STATUS"), ("amount_text", "AMOUNT"), ("reason", "REASON"), ("created_at", "CREATED (UTC)")]))
+
+
+def show_payment(p: dict) -> None:
+    pairs = [
+        ("ID", p["id"]),
+        ("Order", p.get("order_id")),
+        ("Status", p["status"]),
+        ("Amount", money(p["amount"], p.get("currency", "INR"))),
+        ("Method", p.get("method")),
+        ("Instrument", instrument(p)),
+        ("Captured", "yes" if p.get("captured") else "no"),
+    ]
+    if p.get("error_code"):
+        pairs.append(("Error", f"{p['error_code']}: {p.get('error_description') or ''}".strip()))
+    pairs += [("Created (UTC)", p.get("created_at")), ("Updated (UTC)", p.get("updated_at"))]
+    print_fields(pairs)
+
+
+@payments_app.command("capture")
+def capture(
+    payment_id: str = typer.Argument(..., help="A successful, not yet captured payment (pay_…)."),
+    amount: Optional[int] = typer.Option(None, help="Amount to capture in minor units (paise); default the whole amount."),
+    api_url: Optional[str] = ApiUrlOption,
+    api_key: Optional[str] = ApiKeyOption,
+    api_secret: Optional[str] = ApiSecretOption,
+    json_out: bool = JsonOption,
+):
+    """Capture a successful payment.
+
+    Example: paygate payments capture pay_H8sK2LmN4pQr6TuV
+    """
+    body = {} if amount is None else {"amount": amount}
+    try:
+        payment = client(api_url, api_key, api_secret).post(f"/api/v1/payments/{seg(payment_id)}/capture", json=body)
+    except ApiError as exc:
+        die(exc)
+    if json_out:
+        print_json(payment)
+        return
+    typer.echo(f"Captured {payment['id']} ({money(payment['amount'], payment.get('currency', 'INR'))}).")

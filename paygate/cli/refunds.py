@@ -1,0 +1,144 @@
+"""``paygate refunds create|get|list``: refunds through the REST API, as a merchant's script would.
+
+Amounts are integers of minor units on the command line (``--amount 50000`` is ₹500.00), shown
+formatted in the payment's currency. Errors print the contract's description and exit non-zero.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from .client import ApiClient, ApiError, ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, client, die, money, table
+from .common import print_json
+from .payments import page_footer, print_fields, seg
+
+refunds_app = typer.Typer(help="Create and inspect refunds (through the REST API).", no_args_is_help=True)
+
+REFUND_COLUMNS = [
+    ("id", "ID"),
+    ("payment_id", "PAYMENT"),
+    ("status", "STATUS"),
+    ("amount_text", "AMOUNT"),
+    ("reason", "REASON"),
+    ("created_at", "CREATED (UTC)"),
+    ("processed_at", "PROCESSED (UTC)"),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(refunds_app, name="refunds")
+
+
+def currencies(api: ApiClient, payment_ids) -> dict[str, str]:
+    """Currency of each payment (a refund is in its payment's currency); one lookup per payment."""
+    found = {}
+    for pid in dict.fromkeys(payment_ids):
+        try:
+            found[pid] = api.get(f"/api/v1/payments/{seg(pid)}").get("currency", "INR")
+        except ApiError:
+            found[pid] = "INR"
+    return found
+
+
+def show_refund(r: dict, currency: str) -> None:
+    print_fields(
+        [
+            ("ID", r["id"]),
+            ("Payment", r["payment_id"]),
+            ("Status", r["status"]),
+            ("Amount", money(r["amount"], currency)),
+            ("Reason", r.get("reason")),
+            ("Created (UTC)", r.get("created_at")),
+            ("Processed (UTC)", r.get("processed_at")),
+        ]
+    )
+
+
+@refunds_app.command("create")
+def create(
+    payment_id: str = typer.Argument(..., help="The payment to refund (pay_…); it must be success or partially_refunded."),
+    amount: int = typer.Option(..., help="Amount in minor units (paise): 50000 is ₹500.00."),
+    reason: Optional[str] = typer.Option(None, help="Why, in any language (up to 500 characters)."),
+    idempotency_key: Optional[str] = typer.Option(None, "--idempotency-key", help="Makes a retried command safe: one refund per key."),
+    api_url: Optional[str] = ApiUrlOption,
+    api_key: Optional[str] = ApiKeyOption,
+    api_secret: Optional[str] = ApiSecretOption,
+    json_out: bool = JsonOption,
+):
+    """Refund all or part of a payment. The refund is pending until the bank processes it.
+
+    Example: paygate refunds create pay_H8sK2LmN4pQr6TuV --amount 25000 --reason "damaged in transit"
+    """
+    api = client(api_url, api_key, api_secret)
+    body = {"amount": amount}
+    if reason is not None:
+        body["reason"] = reason
+    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+    try:
+        refund = api.post(f"/api/v1/payments/{seg(payment_id)}/refunds", json=body, headers=headers)
+    except ApiError as exc:
+        die(exc)
+    if json_out:
+        print_json(refund)
+        return
+    currency = currencies(api, [payment_id])[payment_id]
+    typer.echo(f"Refund {refund['id']} of {money(refund['amount'], currency)} created ({refund['status']}).")
+    show_refund(refund, currency)
+
+
+@refunds_app.command("get")
+def get(
+    refund_id: str = typer.Argument(..., help="A refund id (rfnd_…)."),
+    api_url: Optional[str] = ApiUrlOption,
+    api_key: Optional[str] = ApiKeyOption,
+    api_secret: Optional[str] = ApiSecretOption,
+    json_out: bool = JsonOption,
+):
+    """Show one refund.
+
+    Example: paygate refunds get rfnd_Q2w3E4r5T6y7U8i9
+    """
+    api = client(api_url, api_key, api_secret)
+    try:
+        refund = api.get(f"/api/v1/refunds/{seg(refund_id)}")
+    except ApiError as exc:
+        die(exc)
+    if json_out:
+        print_json(refund)
+        return
+    show_refund(refund, currencies(api, [refund["payment_id"]])[refund["payment_id"]])
+
+
+@refunds_app.command("list")
+def list_(
+    payment: Optional[str] = typer.Option(None, "--payment", help="Only refunds of this payment (pay_…)."),
+    status: Optional[str] = typer.Option(None, help="pending, processed or failed."),
+    since: Optional[str] = typer.Option(None, "--from", help="Created at or after (ISO-8601, UTC)."),
+    until: Optional[str] = typer.Option(None, "--to", help="Created at or before (ISO-8601, UTC)."),
+    limit: int = typer.Option(10, help="Rows per page (1–100)."),
+    offset: int = typer.Option(0, help="Rows to skip."),
+    api_url: Optional[str] = ApiUrlOption,
+    api_key: Optional[str] = ApiKeyOption,
+    api_secret: Optional[str] = ApiSecretOption,
+    json_out: bool = JsonOption,
+):
+    """List refunds, newest first.
+
+    Example: paygate refunds list --payment pay_H8sK2LmN4pQr6TuV --status processed
+    """
+    api = client(api_url, api_key, api_secret)
+    try:
+        path = f"/api/v1/payments/{seg(payment)}/refunds" if payment else "/api/v1/refunds"
+        page = api.get(path, status=status, limit=limit, offset=offset, **{"from": since, "to": until})
+    except ApiError as exc:
+        die(exc)
+    if json_out:
+        print_json(page)
+        return
+    if page["data"]:
+        cur = currencies(api, [r["payment_id"] for r in page["data"]])
+        rows = [{**r, "amount_text": money(r["amount"], cur[r["payment_id"]])} for r in page["data"]]
+        typer.echo(table(rows, REFUND_COLUMNS))
+    typer.echo(page_footer(page, "refunds"))
