@@ -78,9 +78,7 @@ def create_refund(payment_id, merchant_id: str, body, processor: Processor) -> O
     amount, reason = _parse_request(body)  # validation before any database work
     payment = lock_payment(payment_id, merchant_id)  # held until commit: the whole check is exact
     if payment.status not in PaymentStatus.REFUNDABLE:
-        raise InvalidStateTransition(
-            f"Payment not in refundable state: it is {payment.status}; only success or partially_refunded payments can be refunded"
-        )
+        raise InvalidStateTransition(f"Payment not in refundable state (it is {payment.status})")
     available = payment.amount - counted_total(payment.id)
     if amount > available:
         raise RefundExceedsAvailable(field="amount", available=available)
