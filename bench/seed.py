@@ -1,0 +1,51 @@
+"""Rows the figures need, written straight through paygate's own models (no HTTP in the way),
+and the probes that watch payments reach a final status."""
+
+from __future__ import annotations
+
+from paygate import db, ids
+from paygate.clock import utcnow
+from paygate.merchants import TEST_MERCHANT
+from paygate.models import Merchant, Order, Payment
+
+MERCHANT_ID = TEST_MERCHANT["id"]
+
+
+def orders(n: int, amount: int = 50000) -> list[str]:
+    """N fresh orders of the seeded merchant (one per payment where the payment will succeed)."""
+    now = utcnow()
+    rows = [dict(id=ids.new_order_id(), merchant=MERCHANT_ID, amount=amount, currency="INR", status="created",
+                 created_at=now, updated_at=now) for _ in range(n)]
+
+    def write():
+        for i in range(0, n, 500):
+            Order.insert_many(rows[i:i + 500]).execute()
+
+    db.unit_of_work(write)
+    return [r["id"] for r in rows]
+
+
+def pending_count() -> int:
+    return db.read(lambda: Payment.select().where(Payment.status == "pending").count())
+
+
+def status_counts() -> dict:
+    from peewee import fn
+
+    return db.read(lambda: dict(Payment.select(Payment.status, fn.COUNT(Payment.id)).group_by(Payment.status).tuples()))
+
+
+def last_due_at():
+    from peewee import fn
+
+    return db.read(lambda: Payment.select(fn.MAX(Payment.due_at)).scalar())
+
+
+def last_updated_at():
+    from peewee import fn
+
+    return db.read(lambda: Payment.select(fn.MAX(Payment.updated_at)).scalar())
+
+
+def set_webhook_url(url: str | None) -> None:
+    db.unit_of_work(lambda: Merchant.update(webhook_url=url).where(Merchant.id == MERCHANT_ID).execute())

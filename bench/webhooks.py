@@ -1,0 +1,82 @@
+"""Webhook deliveries per second to a local receiver, and create→webhook latency.
+
+Needs ``paygate/jobs/delivery.py`` (the webhook delivery issue); without it the figures are
+reported as unavailable, with the reason, instead of failing the run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import statistics
+import time
+
+from . import seed
+from .drain import create_payments
+from .stack import wait_until
+
+UNAVAILABLE = "webhook delivery (paygate/jobs/delivery.py) is not built yet"
+
+
+def available() -> bool:
+    return importlib.util.find_spec("paygate.jobs.delivery") is not None
+
+
+def arrivals(path) -> list[tuple[float, str, str]]:
+    out = []
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            out.append((float(parts[0]), parts[1], parts[2]))
+    return out
+
+
+def _wait_arrivals(path, expected: int, timeout: float) -> list:
+    """Wait for ``expected`` arrivals, or until none arrived for 5 s (then report what came)."""
+    deadline = time.monotonic() + timeout
+    last_count, last_change = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        got = arrivals(path)
+        if len(got) >= expected:
+            return got
+        if len(got) != last_count:
+            last_count, last_change = len(got), time.monotonic()
+        elif time.monotonic() - last_change > 5:
+            break
+        time.sleep(0.1)
+    return arrivals(path)
+
+
+def deliveries_per_s(d, receiver_url, receiver_file, n: int, prequeue_workers: int = 0) -> dict:
+    """N payments → 3N deliveries (created, pending, success). With ``prequeue_workers`` the
+    deliveries are queued while no worker runs, then that many workers start."""
+    seed.set_webhook_url(receiver_url)
+    receiver_file.write_text("")
+    if prequeue_workers:
+        d.kill_workers()
+    create_payments(d, n)
+    for _ in range(prequeue_workers):
+        d.start_worker()
+    got = _wait_arrivals(receiver_file, 3 * n, timeout=120)
+    if len(got) < 2:
+        raise RuntimeError(f"only {len(got)} of {3 * n} webhooks arrived")
+    times = sorted(t for t, _, _ in got)
+    return {"webhooks_per_s": len(got) / max(times[-1] - times[0], 1e-3), "webhooks_n": len(got), "webhooks_expected": 3 * n}
+
+
+def create_to_webhook(d, receiver_url, receiver_file, n: int, rate: float = 20) -> dict:
+    """Paced creates (not a saturation test); p50 from the create request to the payment.success webhook."""
+    seed.set_webhook_url(receiver_url)
+    receiver_file.write_text("")
+    result = create_payments(d, n, concurrency=4, rate=rate)
+    sent = {r[2]: r[0] for r in result["results"]}
+    wait_until(lambda: sum(1 for _, e, _ in arrivals(receiver_file) if e == "payment.success") >= n, 60, interval=0.2)
+    got = arrivals(receiver_file)
+    success = [t - sent[p] for t, e, p in got if e == "payment.success" and p in sent]
+    created = [t - sent[p] for t, e, p in got if e == "payment.created" and p in sent]
+    if not success:
+        raise RuntimeError("no payment.success webhook arrived")
+    return {
+        "create_to_webhook_p50_ms": statistics.median(success) * 1000,
+        "create_to_created_webhook_p50_ms": statistics.median(created) * 1000 if created else None,
+        "create_to_webhook_n": len(success),
+    }
