@@ -86,7 +86,8 @@ async def checkout_js(request):
 @bp.get("/checkout")
 async def checkout_page(request):
     api = api_origin(request)
-    body = _page_template().replace("{{API_URL}}", html.escape(api, quote=True))
+    mode = "test" if request.app.ctx.settings.test_mode else "live"
+    body = _page_template().replace("{{API_URL}}", html.escape(api, quote=True)).replace("{{MODE}}", mode)
     return html_response(body, headers=page_headers(api))
 
 

@@ -58,6 +58,7 @@ def test_checkout_page_security_headers_allow_framing_and_only_the_api(deploymen
     assert r.headers["Referrer-Policy"] == "no-referrer"
     assert "X-Frame-Options" not in r.headers
     assert f'<meta name="paygate-api" content="{deployment.base_url}">' in r.text
+    assert '<meta name="paygate-mode" content="test">' in r.text
 
 
 def test_page_assets_are_served_and_nothing_else_is(deployment):
@@ -143,5 +144,6 @@ def test_public_api_url_setting_points_the_page_elsewhere(monkeypatch):
     assert r.status == 200
     assert "connect-src 'self' https://api.shop.example;" in r.headers["Content-Security-Policy"]
     assert '<meta name="paygate-api" content="https://api.shop.example">' in r.text
+    assert '<meta name="paygate-mode" content="live">' in r.text  # no test-card hints outside test mode
     with pytest.raises(config.ConfigError):
         config.load({"PAYGATE_PUBLIC_API_URL": "javascript:alert(1)"})

@@ -409,6 +409,8 @@
   });
 
   if (embedded) document.body.classList.add("embedded");
+  var mode = document.querySelector('meta[name="paygate-mode"]');
+  $("test-hint").hidden = !(mode && mode.getAttribute("content") === "test");
   selectMethod("upi", false);
   loadOrder();
   if (!embedded) el.vpa.focus();
