@@ -28,7 +28,7 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, statuses: list[int] | None = None, default_status: int = 200, delay_s: float = 0.0):
+    def __init__(self, statuses: list[int] | None = None, default_status: int = 200, delay_s: float = 0.0, host: str = "127.0.0.1", reply: bytes | None = None, headers: dict | None = None):
         self.statuses = list(statuses or [])
         self.default_status = default_status
         self.delay_s = delay_s
@@ -48,23 +48,29 @@ class Receiver:
                     status = receiver.statuses.pop(0) if receiver.statuses else receiver.default_status
                     receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                     receiver._lock.notify_all()
-                reply = json.dumps({"received": True, "status": status}).encode()
+                body_out = reply if reply is not None else json.dumps({"received": True, "status": status}).encode()
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
+                self.send_header("Content-Length", str(len(body_out)))
                 self.end_headers()
-                self.wfile.write(reply)
+                self.wfile.write(body_out)
 
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/webhooks"
+        return f"http://127.0.0.1:{self.port}/webhooks"
 
     def __enter__(self) -> "Receiver":
         self.thread.start()

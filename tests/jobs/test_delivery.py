@@ -1,0 +1,129 @@
+"""Webhook delivery by real workers: backoff retries, the destination guard, the HTTP details of a
+send, and recovery after a worker is SIGKILLed with deliveries in flight (bounded in time)."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import time
+
+import pytest
+
+from paygate import config, webhooks
+from paygate.jobs import delivery
+from tests.support.api import Api, new_merchant
+from tests.support.receiver import Receiver
+
+
+def _wait_until(fn, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not met within {timeout}s")
+
+
+def _claim(url: str) -> webhooks.Claim:
+    return webhooks.Claim("d-1", "evt_abcdefghijklmnop", url, '{"id":"evt_abcdefghijklmnop","data":{"x":"✅"}}'.encode(), "whsec_test_abc123", 1)
+
+
+# --- one send, in-process: no database needed ----------------------------------------------
+
+
+def test_send_posts_the_exact_bytes_signed_and_keeps_a_short_excerpt():
+    big = b"x" * 5000
+    with Receiver(reply=big, default_status=202) as rx:
+        claim = _claim(rx.url)
+        result = delivery.send(claim, config.load({}))
+        (req,) = rx.wait_for(1)
+    assert req.body == claim.body and req.headers["content-type"] == "application/json"
+    assert webhooks.verify_hex(claim.secret, req.body, req.headers["x-webhook-signature"])
+    assert result.succeeded and result.response_code == 202 and result.error is None
+    assert len(result.response_excerpt) == webhooks.EXCERPT_BYTES
+
+
+def test_send_does_not_follow_redirects_and_times_out():
+    with Receiver(default_status=302, headers={"Location": "http://127.0.0.1:9/elsewhere"}) as rx:
+        result = delivery.send(_claim(rx.url), config.load({}))
+        assert len(rx.requests) == 1
+    assert result.response_code == 302 and not result.succeeded and result.error == "HTTP 302"
+    with Receiver(delay_s=2.0) as slow:
+        result = delivery.send(_claim(slow.url), config.load({}).replace(webhook_timeout_s=0.5))
+    assert result.response_code is None and "timed out" in result.error
+
+
+def test_destination_guard_refuses_non_public_addresses():
+    for url in ("http://127.0.0.1:8080/x", "http://10.1.2.3/x", "http://169.254.169.254/latest", "http://[::1]/x", "http://192.168.0.5/x", "http://0.0.0.0/x"):
+        with pytest.raises(delivery.DestinationRefused):
+            delivery.check_destination(url, allow_private=False)
+        delivery.check_destination(url, allow_private=True)
+    delivery.check_destination("http://93.184.216.34/hook", allow_private=False)
+    refused = delivery.send(_claim("http://127.0.0.1:9/x"), config.load({}).replace(allow_private_webhook_urls=False))
+    assert refused.response_code is None and refused.error.startswith("destination refused")
+
+
+# --- real workers ------------------------------------------------------------------------------
+
+
+def test_receiver_failing_twice_gets_the_same_event_a_third_time(merchant_api):
+    with Receiver(statuses=[500, 500]) as rx:
+        merchant_api.ok("PUT", "/api/v1/merchants/me", json={"webhook_url": rx.url})
+        sent = merchant_api.ok("POST", "/api/v1/webhooks/test", 201, json={"data": {"try": "again 🔁"}})
+        received = rx.wait_for(3, timeout=45)
+    assert [r.event_id for r in received] == [sent["event_id"]] * 3
+    assert [r.headers["webhook-id"] for r in received] == [sent["event_id"]] * 3
+    assert received[0].body == received[1].body == received[2].body
+    log = _wait_until(lambda: (d := merchant_api.ok("GET", f"/api/v1/webhooks/{sent['id']}"))["status"] == "success" and d, 15, "success")
+    assert log["attempts"] == 3 and log["response_code"] == 200
+    assert [(a["number"], a["response_code"]) for a in log["attempt_log"]] == [(1, 500), (2, 500), (3, 200)]
+
+
+def test_private_destination_is_refused_at_delivery_time(deploy):
+    host = socket.gethostname()
+    resolved = {info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
+    assert resolved and all(a.startswith(("127.", "10.", "172.", "192.168.")) or a == "::1" for a in resolved), resolved
+    d = deploy(env={"PAYGATE_ALLOW_PRIVATE_WEBHOOK_URLS": "false"})
+    api = Api(d.base_url)
+    with Receiver(host="0.0.0.0") as rx:
+        r = api.put("/api/v1/merchants/me", json={"webhook_url": rx.url})
+        assert r.status_code == 400 and r.json()["error"]["field"] == "webhook_url"
+        by_name = f"http://{host}:{rx.port}/webhooks"  # a name passes the URL check; its address does not
+        api.ok("PUT", "/api/v1/merchants/me", json={"webhook_url": by_name})
+        sent = api.ok("POST", "/api/v1/webhooks/test", 201)
+        detail = _wait_until(lambda: (x := api.ok("GET", f"/api/v1/webhooks/{sent['id']}"))["attempt_log"] and x, 30, "first attempt")
+        assert rx.requests == []
+    attempt = detail["attempt_log"][0]
+    assert attempt["response_code"] is None and attempt["error"].startswith("destination refused")
+
+
+def test_sigkilled_worker_with_deliveries_in_flight_loses_nothing(deploy, backend):
+    """Kill every worker (on SQLite: the daemon that embeds it) mid-delivery; restart; all arrive."""
+    d = deploy(worker_processes=1)
+    if backend == "postgres":
+        d.wait_worker_running()
+    api = new_merchant(d.base_url, d)
+    n = 24
+    with Receiver(delay_s=1.0) as rx:
+        api.ok("PUT", "/api/v1/merchants/me", json={"webhook_url": rx.url})
+        sent = [api.ok("POST", "/api/v1/webhooks/test", 201, json={"data": {"n": i}}) for i in range(n)]
+        rx.wait_for(2, timeout=30)
+        if backend == "postgres":
+            d.kill_workers(signal.SIGKILL)
+        else:
+            d.server.send_signal(signal.SIGKILL)
+            d.server.wait(15)
+        before_restart = {r.event_id for r in rx.requests}
+        assert len(before_restart) < n, "the kill came too late to leave deliveries in flight"
+        if backend == "postgres":
+            d.start_worker()
+        else:
+            d.start()
+        _wait_until(lambda: {r.event_id for r in rx.requests} >= {s["event_id"] for s in sent}, 90, f"all {n} events delivered after restart")
+    final = _wait_until(
+        lambda: (p := api.ok("GET", "/api/v1/webhooks", params={"limit": 100}))["total"] == n and all(x["status"] == "success" for x in p["data"]) and p,
+        30,
+        "every delivery logged as success",
+    )
+    assert {x["id"] for x in final["data"]} == {s["id"] for s in sent}
