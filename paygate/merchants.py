@@ -81,8 +81,8 @@ def authenticate(api_key, api_secret) -> MerchantSnapshot:
     """Return the merchant for these credentials or raise AuthenticationFailed. Runs a query only on a cache miss."""
     if not isinstance(api_key, str) or not isinstance(api_secret, str) or not api_key or not api_secret:
         raise AuthenticationFailed()
-    if len(api_key) > 64 or len(api_secret) > 256:
-        raise AuthenticationFailed()
+    if len(api_key) > 64 or len(api_secret) > 256 or not (api_key.isascii() and api_key.isprintable()):
+        raise AuthenticationFailed()  # keys are printable ASCII: odd bytes never reach a query
     snap = auth_cache.get(api_key)
     if snap is None:
         row = Merchant.get_or_none(Merchant.api_key == api_key)

@@ -34,7 +34,7 @@ def _install_request_id(app: Sanic) -> None:
     @app.on_request(priority=100)
     async def assign_request_id(request):
         incoming = request.headers.get("X-Request-Id", "")
-        request.ctx.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else "req_" + secrets.token_hex(8)
+        request.ctx.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isascii() and incoming.isprintable() else "req_" + secrets.token_hex(8)
 
     @app.on_response(priority=100)
     async def echo_request_id(request, response):
