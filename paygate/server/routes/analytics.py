@@ -1,0 +1,19 @@
+"""Analytics: ``GET /api/v1/analytics?window=hour|day|week[&currency=INR]`` for the console."""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+
+from ... import analytics
+from ..auth import current_merchant
+from ..pool import read
+from ..responses import json_response
+
+bp = Blueprint("analytics", url_prefix="/api/v1/analytics")
+
+
+@bp.get("")
+async def get_analytics(request):
+    merchant = await current_merchant(request)
+    params = {k: request.args.get(k) for k in ("window", "currency")}
+    return json_response(await read(request, analytics.merchant_analytics, merchant.id, params))

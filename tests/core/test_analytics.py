@@ -1,0 +1,63 @@
+"""Analytics SQL on both backends against bulk-seeded payments whose totals Python recomputes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from bench.analytics_seed import expected_row, seed_payments
+from paygate import analytics, db, merchants
+from paygate.clock import unix
+
+
+def _merchant():
+    row, _ = db.unit_of_work(merchants.create_merchant, "Seeded", f"s-{uuid.uuid4().hex[:10]}@example.test")
+    return row.id
+
+
+def _expected(rows, start_epoch, step, buckets):
+    out = [{"count": 0, "volume": 0, "successful": 0, "failed": 0} for _ in range(buckets)]
+    for r in rows:
+        index = (r["epoch"] - start_epoch) // step
+        if 0 <= index < buckets:
+            b = out[index]
+            b["count"] += 1
+            if r["status"] == "success":
+                b["successful"] += 1
+                b["volume"] += r["amount"]
+            elif r["status"] == "failed":
+                b["failed"] += 1
+    return out
+
+
+def test_seeded_payments_fold_into_exact_buckets(core_db):
+    merchant_id = _merchant()
+    now = datetime(2026, 3, 14, 15, 9, 26)
+    n, span = 2000, 3 * 3600
+    seed_payments(merchant_id, n, span_s=span, end=now)
+    rows = [expected_row(i, n, span, unix(now)) for i in range(1, n + 1)]
+    for name in ("hour", "day"):
+        body = db.read(analytics.merchant_analytics, merchant_id, {"window": name}, now=now)
+        window = analytics.WINDOWS[name]
+        start = unix(analytics.window_bounds(window, now)[0])
+        want = _expected(rows, start, window.bucket_seconds, window.buckets)
+        got = [{k: b[k] for k in ("count", "volume", "successful", "failed")} for b in body["buckets"]]
+        assert got == want, name
+        assert body["totals"]["count"] == sum(b["count"] for b in want)
+        assert body["totals"]["volume"] == sum(b["volume"] for b in want)
+    day = db.read(analytics.merchant_analytics, merchant_id, {"window": "day"}, now=now)
+    assert day["totals"]["count"] == n  # three hours fit in the day
+    cards = [r for r in rows if r["method"] == "card"]
+    assert day["by_method"]["card"]["count"] == len(cards)
+    assert day["by_method"]["card"]["volume"] == sum(r["amount"] for r in cards if r["status"] == "success")
+    ok = sum(r["status"] == "success" for r in rows)
+    failed = sum(r["status"] == "failed" for r in rows)
+    assert day["totals"]["success_rate_bps"] == ok * 10000 // (ok + failed)
+
+
+def test_other_merchants_payments_are_not_counted(core_db):
+    mine, theirs = _merchant(), _merchant()
+    now = datetime(2026, 3, 14, 12, 0, 0)
+    seed_payments(theirs, 300, span_s=600, end=now)
+    body = db.read(analytics.merchant_analytics, mine, {"window": "hour"}, now=now)
+    assert body["totals"]["count"] == 0 and body["totals"]["success_rate_bps"] is None
