@@ -56,14 +56,13 @@ def setup(level: str = "INFO", stream=None) -> None:
     """Send every logger's records to ``stream`` (stderr) as JSON lines at ``level``."""
     root = logging.getLogger()
     root.setLevel(getattr(logging, level, logging.INFO))
-    for old in list(root.handlers):
-        if isinstance(old.formatter, JsonFormatter):
-            return  # already set up in this process
-        if type(old) is logging.StreamHandler:  # a plain console handler (basicConfig); test capture handlers stay
-            root.removeHandler(old)
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    root.addHandler(handler)
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        for old in list(root.handlers):
+            if type(old) is logging.StreamHandler:  # a plain console handler (basicConfig); test capture handlers stay
+                root.removeHandler(old)
+        handler = logging.StreamHandler(stream or sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
     # Libraries whose own handlers would print plain-text duplicates: route them through ours.
     names = [n for n in list(logging.root.manager.loggerDict) if n.split(".")[0] in ("sanic", "huey")]
     for name in names + ["sanic.root", "sanic.error", "sanic.server", "huey"]:

@@ -9,6 +9,8 @@ from functools import partial
 from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
+from .. import logs
+
 from .app import create_api_app
 from .checkout import create_checkout_app
 
@@ -45,6 +47,7 @@ def build_apps(settings) -> Sanic:
         checkout.prepare(port=settings.checkout_port, workers=settings.api_workers, single_process=single, **common)
     if not settings.redis_url:
         _attach_embedded_worker(api, settings)
+    logs.setup(settings.log_level)  # creating the apps installed Sanic's plain-text handlers: JSON lines only
     return api
 
 
