@@ -1,0 +1,170 @@
+"""Shared pieces of the fault tests: a private PostgreSQL + Redis, a retrying load, row checks.
+
+The fault tests stop and restart their servers, so they never use the session's shared ones.
+``Load`` plays a well-behaved merchant integration: every create carries an Idempotency-Key and
+is retried with the same key on 503, 409 and connection errors, and only a 201 counts as
+acknowledged. ``Ledger`` reads the deployment's database directly to check exactly-once.
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures as cf
+import threading
+import time
+import uuid
+
+import psycopg2
+import requests
+
+from tests.support.api import TEST_KEY, TEST_SECRET
+
+HEADERS = {"X-Api-Key": TEST_KEY, "X-Api-Secret": TEST_SECRET}
+DECLINE = {"number": "4000 0000 0000 0002", "expiry_month": 12, "expiry_year": 2034, "cvv": "123", "holder_name": "D"}
+RETRYABLE = {409, 429, 503}
+
+
+class Load:
+    """Create orders and payments with keys, retrying each until acknowledged or ``give_up_s``."""
+
+    def __init__(self, base_url: str, give_up_s: float = 60.0):
+        self.base_url = base_url
+        self.give_up_s = give_up_s
+        self.acked: dict[str, str] = {}  # idempotency key -> payment id
+        self.statuses = collections.Counter()
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+
+    def _post(self, path, body, key):
+        deadline = time.monotonic() + self.give_up_s
+        while time.monotonic() < deadline:
+            try:
+                r = requests.post(self.base_url + path, json=body, headers={**HEADERS, "Idempotency-Key": key}, timeout=10)
+                with self.lock:
+                    self.statuses[r.status_code] += 1
+                if r.status_code in (200, 201):
+                    return r.json()
+                assert r.status_code in RETRYABLE, (path, r.status_code, r.text)
+                if r.status_code == 503:
+                    assert r.json()["error"]["code"] == "SERVICE_UNAVAILABLE", r.text
+            except requests.RequestException:
+                with self.lock:
+                    self.statuses["connection"] += 1
+            time.sleep(0.2)
+        raise AssertionError(f"{path} not acknowledged within {self.give_up_s}s")
+
+    def pay(self, i: int) -> str:
+        """One order + one payment (every 10th declined); returns the acknowledged payment id."""
+        key = f"fault-{uuid.uuid4().hex}"
+        order = self._post("/api/v1/orders", {"amount": 10000 + i}, key + "-order")
+        body = {"order_id": order["id"], "method": "card", "card": DECLINE} if i % 10 == 9 else {"order_id": order["id"], "method": "upi", "vpa": f"u{i}@okaxis"}
+        payment = self._post("/api/v1/payments", body, key)
+        with self.lock:
+            self.acked[key] = payment["id"]
+        return payment["id"]
+
+    def run_many(self, n: int, threads: int = 12) -> list[str]:
+        with cf.ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(self.pay, range(n)))
+
+    def run_until_stopped(self, threads: int = 6) -> threading.Thread:
+        """Keep creating payments on ``threads`` threads until ``self.stop`` is set."""
+
+        def loop(t):
+            i = t
+            while not self.stop.is_set():
+                self.pay(i)
+                i += threads
+
+        def main():
+            with cf.ThreadPoolExecutor(threads) as pool:
+                list(pool.map(loop, range(threads)))
+
+        thread = threading.Thread(target=main, daemon=True)
+        thread.start()
+        return thread
+
+
+class Ledger:
+    """Direct reads of a deployment's PostgreSQL database."""
+
+    def __init__(self, database_url: str):
+        self.url = database_url
+
+    def query(self, sql: str, args=()) -> list[tuple]:
+        conn = psycopg2.connect(self.url, connect_timeout=5)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql, args)
+                return cur.fetchall()
+        finally:
+            conn.close()
+
+    def unfinished(self) -> dict:
+        rows = self.query(
+            """SELECT 'payment', count(*) FROM payment WHERE status = 'pending'
+               UNION ALL SELECT 'refund', count(*) FROM refund WHERE status = 'pending'
+               UNION ALL SELECT 'delivery', count(*) FROM webhook_delivery WHERE status = 'pending'"""
+        )
+        return {k: n for k, n in rows}
+
+    def wait_all_final(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        left = None
+        while time.monotonic() < deadline:
+            left = self.unfinished()
+            if not any(left.values()):
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"work still unfinished after {timeout}s: {left}")
+
+    def settlement_events_per_payment(self) -> dict[str, int]:
+        rows = self.query(
+            """SELECT p.id, count(e.id) FROM payment p LEFT JOIN event e
+               ON e.object_id = p.id AND e.type IN ('payment.success', 'payment.failed') GROUP BY p.id"""
+        )
+        return dict(rows)
+
+    def processed_events_per_refund(self) -> dict[str, int]:
+        rows = self.query(
+            """SELECT r.id, count(e.id) FROM refund r LEFT JOIN event e
+               ON e.object_id = r.id AND e.type IN ('refund.processed', 'refund.failed') GROUP BY r.id"""
+        )
+        return dict(rows)
+
+    def event_ids(self) -> set[str]:
+        return {r[0] for r in self.query("SELECT id FROM event WHERE type <> 'webhook.test'")}
+
+
+def assert_exactly_once(ledger: Ledger, payment_ids, refund_ids=()) -> None:
+    """Every acknowledged payment exists and settled exactly once; same for refunds."""
+    per_payment = ledger.settlement_events_per_payment()
+    missing = [p for p in payment_ids if p not in per_payment]
+    assert not missing, f"{len(missing)} acknowledged payments lost: {missing[:5]}"
+    wrong = {p: n for p, n in per_payment.items() if n != 1}
+    assert not wrong, f"payments settled other than exactly once: {list(wrong.items())[:5]}"
+    statuses = dict(ledger.query("SELECT status, count(*) FROM payment GROUP BY status"))
+    assert "pending" not in statuses, statuses
+    if refund_ids:
+        per_refund = ledger.processed_events_per_refund()
+        assert set(refund_ids) <= set(per_refund)
+        wrong = {r: n for r, n in per_refund.items() if n != 1}
+        assert not wrong, f"refunds processed other than exactly once: {list(wrong.items())[:5]}"
+        over = ledger.query(
+            """SELECT p.id FROM payment p JOIN refund r ON r.payment_id = p.id AND r.status = 'processed'
+               GROUP BY p.id, p.amount HAVING sum(r.amount) > p.amount"""
+        )
+        assert not over, f"refunded more than paid: {over}"
+
+
+def assert_every_event_delivered(ledger: Ledger, receiver) -> None:
+    """At least once, with one id: each event's bytes are identical on every delivery."""
+    got = collections.defaultdict(set)
+    for r in list(receiver.requests):
+        got[r.json()["id"]].add(r.body)
+    missing = ledger.event_ids() - set(got)
+    assert not missing, f"{len(missing)} events never delivered: {sorted(missing)[:5]}"
+    changed = {k: len(v) for k, v in got.items() if len(v) != 1}
+    assert not changed, f"an event id was delivered with different bodies: {changed}"
+    failed = ledger.query("SELECT count(*) FROM webhook_delivery WHERE status <> 'success'")[0][0]
+    assert failed == 0, f"{failed} deliveries did not succeed"
