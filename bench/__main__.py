@@ -19,31 +19,36 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import analytics, drain, throughput, webhooks
-from .stack import Services, bind_core, deployment, tree_rss_mb, uptime, webhook_receiver
+from .stack import Services, bind_core, deployment, postmaster_pid, tree_rss_mb, uptime, webhook_receiver
 
 KEYS = (
     "hello_rps", "create_rps", "create_p99_ms", "create_c16_rps", "create_c16_p99_ms", "get_rps",
     "drain_payments_per_s", "drain_delayed_payments_per_s", "webhooks_per_s", "create_to_webhook_p50_ms",
     "analytics_ms", "daemon_rss_mb", "daemon_rss_load_mb",
 )
+EXTRA = ("create_cpu_ms", "create_pg_cpu_ms", "get_cpu_ms", "drain_delayed_late_s", "create_to_created_webhook_p50_ms", "worker_rss_mb")
 
 
 @dataclass(frozen=True)
 class Plan:
     seconds: float  # each wrk measurement
+    warmup: bool  # a 1 s wrk run before each measured one
     api_workers: int  # `paygate serve --workers` on PostgreSQL (the embedded default runs one process)
     worker_processes: int  # `paygate worker` processes on PostgreSQL
     drain_n: int
     delayed_n: int
+    delayed_env: dict  # the bank delay for the "default delay" drain
     webhook_n: int
     latency_n: int
     analytics_rows_pg: int
     analytics_rows_embedded: int
-    embedded_delayed: bool  # the 5–10 s delay costs ≥ 10 s per backend: --quick measures it on PostgreSQL only
+    embedded_delayed: bool
 
 
-FULL = Plan(10, 2, 2, 5000, 3000, 1000, 100, 1_000_000, 200_000, True)
-QUICK = Plan(2, 2, 2, 400, 200, 100, 20, 50_000, 0, False)
+FULL = Plan(10, True, 2, 2, 5000, 3000, {"TEST_MODE": "false"}, 1000, 100, 1_000_000, 200_000, True)
+# --quick proves the harness in about a minute: small N, 2 s runs, a 2 s bank delay instead of
+# the default 5–10 s, and the delayed drain on PostgreSQL only.
+QUICK = Plan(2, False, 2, 2, 300, 200, {"TEST_PROCESSING_DELAY": "2000"}, 100, 20, 20_000, 10_000, False)
 
 
 class Figures(dict):
@@ -75,15 +80,23 @@ def measure_backend(backend: str, services, plan: Plan) -> Figures:
     api_workers = plan.api_workers if pg else 1
     workers = plan.worker_processes if pg else 0
     f = Figures()
-    log(f"{backend}: create and get (api processes={api_workers}, worker processes={workers})")
+    log(f"{backend}: create, get, analytics (api processes={api_workers}, worker processes={workers})")
     with deployment(backend, services, {"TEST_PROCESSING_DELAY": "600000"}, api_workers=api_workers, worker_processes=workers) as d:
         bind_core(d)
         time.sleep(1.0)
         f["daemon_rss_mb"] = tree_rss_mb(d.server.pid)
         f.attempt(("create_rps", "create_p99_ms", "create_c16_rps", "create_c16_p99_ms", "get_rps", "daemon_rss_load_mb"),
-                  lambda: throughput.create_and_get(d, plan.seconds, [d.server.pid])[0])
+                  lambda: throughput.create_and_get(d, plan.seconds, [d.server.pid], postmaster_pid(services) if pg else None, plan.warmup)[0])
         if pg:
             f["worker_rss_mb"] = sum(tree_rss_mb(p.pid) for p in d.workers)
+        rows = plan.analytics_rows_pg if pg else plan.analytics_rows_embedded
+        if not analytics.endpoint_exists(d.base_url):
+            f.missing(("analytics_ms",), "GET /api/v1/analytics is not built yet")
+        else:
+            log(f"{backend}: seeding {rows:,} payments for analytics")
+            f["analytics_seed_s"] = analytics.seed_payments(rows)
+            f["analytics_rows"] = rows
+            f.attempt(("analytics_ms",), analytics.analytics_ms, d.base_url)
 
     log(f"{backend}: drain at zero simulated delay, webhooks")
     with deployment(backend, services, {"TEST_PROCESSING_DELAY": "0"}, api_workers=api_workers, worker_processes=0) as d:
@@ -99,28 +112,13 @@ def measure_backend(backend: str, services, plan: Plan) -> Figures:
                 f.attempt(("webhooks_per_s",), webhooks.deliveries_per_s, d, url, arrivals, plan.webhook_n, workers)
                 f.attempt(("create_to_webhook_p50_ms",), webhooks.create_to_webhook, d, url, arrivals, plan.latency_n)
 
-    rows = plan.analytics_rows_pg if pg else plan.analytics_rows_embedded
-    if pg or plan.embedded_delayed or rows:
-        log(f"{backend}: drain with the default 5–10 s bank delay, analytics")
-        env = {"TEST_MODE": "false"}
-        with deployment(backend, services, env, api_workers=api_workers, worker_processes=workers) as d:
+    if pg or plan.embedded_delayed:
+        log(f"{backend}: drain with the bank delay {plan.delayed_env}")
+        with deployment(backend, services, plan.delayed_env, api_workers=api_workers, worker_processes=workers) as d:
             bind_core(d)
-            if pg or plan.embedded_delayed:
-                f.attempt(("drain_delayed_payments_per_s",), drain.drain_delayed, d, plan.delayed_n)
-            else:
-                f.missing(("drain_delayed_payments_per_s",), "skipped in --quick (the 5–10 s delay costs ≥ 10 s)")
-            if not rows:
-                f.missing(("analytics_ms",), "skipped in --quick")
-            elif not analytics.endpoint_exists(d.base_url):
-                f.missing(("analytics_ms",), "GET /api/v1/analytics is not built yet")
-            else:
-                log(f"{backend}: seeding {rows:,} payments for analytics")
-                f["analytics_seed_s"] = analytics.seed_payments(rows)
-                f["analytics_rows"] = rows
-                f.attempt(("analytics_ms",), analytics.analytics_ms, d.base_url)
+            f.attempt(("drain_delayed_payments_per_s",), drain.drain_delayed, d, plan.delayed_n)
     else:
-        f.missing(("drain_delayed_payments_per_s",), "skipped in --quick (the 5–10 s delay costs ≥ 10 s)")
-        f.missing(("analytics_ms",), "skipped in --quick")
+        f.missing(("drain_delayed_payments_per_s",), "skipped in --quick (the bank delay costs ≥ 10 s per backend)")
     return f
 
 
@@ -138,9 +136,9 @@ def run(plan: Plan, quick: bool) -> dict:
     try:
         log(f"hello-world baseline ({plan.api_workers} processes)")
         hello = Figures()
-        hello.attempt(("hello_rps",), throughput.hello_rps, plan.api_workers, plan.seconds)
+        hello.attempt(("hello_rps",), throughput.hello_rps, plan.api_workers, plan.seconds, 64, plan.warmup)
         embedded_hello = Figures()
-        embedded_hello.attempt(("hello_rps",), throughput.hello_rps, 1, plan.seconds)
+        embedded_hello.attempt(("hello_rps",), throughput.hello_rps, 1, plan.seconds, 64, plan.warmup)
         pg = measure_backend("postgres", services, plan)
         embedded = measure_backend("sqlite", None, plan)
     finally:
@@ -176,7 +174,8 @@ def table(result: dict) -> str:
     rows = [("figure", "PostgreSQL + Redis", "embedded (SQLite)"), ("---", "---:", "---:")]
     for k in KEYS:
         rows.append((k, _fmt(result.get(k)), _fmt(emb.get(k))))
-    rows.append(("create_vs_hello", _fmt(result.get("create_vs_hello")), _fmt(emb.get("create_vs_hello"))))
+    for k in ("create_vs_hello",) + EXTRA:
+        rows.append((k, _fmt(result.get(k)), _fmt(emb.get(k))))
     lines = ["| " + " | ".join(r) + " |" for r in rows]
     for where, missing in (("PostgreSQL", result["unavailable"]), ("embedded", emb["unavailable"])):
         for k, why in missing.items():

@@ -35,16 +35,18 @@ def status_counts() -> dict:
     return db.read(lambda: dict(Payment.select(Payment.status, fn.COUNT(Payment.id)).group_by(Payment.status).tuples()))
 
 
-def last_due_at():
+def last_due_unix() -> float:
+    """When the last payment became due (Unix seconds); the database stores naive UTC."""
+    from datetime import timezone
+
     from peewee import fn
 
-    return db.read(lambda: Payment.select(fn.MAX(Payment.due_at)).scalar())
+    from paygate.clock import parse_db_datetime
 
-
-def last_updated_at():
-    from peewee import fn
-
-    return db.read(lambda: Payment.select(fn.MAX(Payment.updated_at)).scalar())
+    value = db.read(lambda: Payment.select(fn.MAX(Payment.due_at)).scalar())
+    if isinstance(value, str):
+        value = parse_db_datetime(value)
+    return value.replace(tzinfo=timezone.utc).timestamp()
 
 
 def set_webhook_url(url: str | None) -> None:

@@ -128,6 +128,36 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += _children(p)
+    return out
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU time used so far by these processes and their live descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for root in pids:
+        for p in _tree(root):
+            try:
+                fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+            except (OSError, IndexError, ValueError):
+                pass
+    return total / tick
+
+
+def postmaster_pid(services) -> int | None:
+    try:
+        return int((services.pg.root / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, AttributeError, ValueError, IndexError):
+        return None
+
+
 def rss_mb(pids) -> float:
     return sum(tree_rss_mb(p) for p in pids)
 
