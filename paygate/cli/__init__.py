@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from . import admin, daemon, webhooks
+from . import admin, console, daemon, simulate, webhooks
 from . import payments as payment_commands
 from . import refunds as refund_commands
 
@@ -24,6 +24,8 @@ admin.register(app)
 webhooks.register(app)
 payment_commands.register(app)
 refund_commands.register(app)
+console.register(app)
+simulate.register(app)
 
 
 def main() -> None:

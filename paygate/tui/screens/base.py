@@ -1,0 +1,50 @@
+"""What every console screen shares: the connection banner and calling the API off the loop.
+
+``fetch`` runs one API call in a thread worker; its result comes back to the screen as a
+:class:`Fetched` or :class:`FetchFailed` message. A connection error flips the app into
+"disconnected" (a banner, automatic reconnect); an API error becomes a notification.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.screen import ModalScreen, Screen
+
+from ..api import ApiError
+from ..messages import FetchFailed, Fetched
+
+
+class ApiCalls:
+    """Mixed into screens: ``self.fetch(key, call, *args)`` and error handling for its results."""
+
+    @property
+    def api(self):
+        return self.app.api
+
+    @work(thread=True, group="api")
+    def fetch(self, key: str, call, *args, context=None, **kwargs) -> None:
+        try:
+            data = call(*args, **kwargs)
+        except ApiError as exc:
+            self.post_message(FetchFailed(key, exc))
+            return
+        self.app.call_from_thread(self.app.mark_connected)
+        self.post_message(Fetched(key, data, context))
+
+    def on_fetch_failed(self, message: FetchFailed) -> None:
+        error = message.error
+        if error.code == "CONNECTION_ERROR":
+            self.app.mark_disconnected(error.description)
+        else:
+            self.notify(f"{error.description} ({error.code})", title="paygate", severity="error", timeout=6)
+
+    def refresh_data(self) -> None:
+        """Reload what the screen shows (called on show, on a timer and on reconnect)."""
+
+
+class ConsoleScreen(ApiCalls, Screen):
+    """A full screen of the console."""
+
+
+class ConsoleModal(ApiCalls, ModalScreen):
+    """A dialog over a screen (payment detail, delivery detail) that also calls the API."""

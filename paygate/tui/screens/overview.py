@@ -1,0 +1,82 @@
+"""Overview: live analytics for the last hour, day or week, refreshed every second."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Label
+
+from ..format import money, rate
+from ..messages import Fetched
+from ..widgets.connection_banner import ConnectionBanner
+from ..widgets.daemon_status import DaemonStatus
+from ..widgets.method_split import MethodSplit
+from ..widgets.stat_card import StatCard
+from ..widgets.trend_chart import TrendChart
+from .base import ConsoleScreen
+
+REFRESH_S = 1.0
+
+
+class OverviewScreen(ConsoleScreen):
+    BINDINGS = [
+        Binding("h", "window('hour')", "Hour"),
+        Binding("d", "window('day')", "Day"),
+        Binding("w", "window('week')", "Week"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.analytics_window = "hour"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ConnectionBanner()
+        with Vertical(id="overview"):
+            yield Label("", id="window-title", classes="section-title")
+            with Horizontal(id="stat-cards"):
+                yield StatCard("Volume", id="card-volume")
+                yield StatCard("Payments", id="card-count")
+                yield StatCard("Success rate", id="card-rate")
+                yield StatCard("Refunded", id="card-refunded")
+            with Horizontal(id="overview-lower"):
+                with Vertical(id="overview-left"):
+                    yield MethodSplit(id="method-split")
+                    yield DaemonStatus(id="daemon-status")
+                yield TrendChart(id="trend-chart")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(REFRESH_S, self.refresh_data)
+        self.refresh_data()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        if self.app.connected:
+            self.fetch("analytics", self.api.analytics, self.analytics_window, context=self.analytics_window)
+            self.fetch("health", self.api.health)
+            self.fetch("jobs", self.api.jobs_status)
+
+    def action_window(self, window: str) -> None:
+        self.analytics_window = window
+        self.refresh_data()
+
+    def on_fetched(self, message: Fetched) -> None:
+        if message.key in ("health", "jobs"):
+            self.query_one(DaemonStatus).show(message.key, message.data)
+            return
+        if message.key != "analytics" or message.context != self.analytics_window:
+            return
+        a = message.data
+        cur, t = a["currency"], a["totals"]
+        names = {"hour": "Last hour", "day": "Last 24 hours", "week": "Last 7 days"}
+        self.query_one("#window-title", Label).update(f"{names[a['window']]} · {cur} · {a['from'][:16]}Z → {a['to'][:16]}Z   [dim](h/d/w to change)[/]")
+        self.query_one("#card-volume", StatCard).show(money(t["volume"], cur), f"{t['successful']} successful")
+        self.query_one("#card-count", StatCard).show(str(t["count"]), f"{t['failed']} failed · {t['pending']} pending")
+        self.query_one("#card-rate", StatCard).show(rate(t["success_rate_bps"]), "of settled payments")
+        self.query_one("#card-refunded", StatCard).show(money(t["refunded"], cur), f"{t['refund_count']} refunds processed")
+        self.query_one(MethodSplit).show(a["by_method"], cur)
+        self.query_one(TrendChart).show(a)

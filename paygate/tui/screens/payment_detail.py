@@ -1,0 +1,139 @@
+"""One payment: its fields, refunds and recent events; capture and refund with confirmation."""
+
+from __future__ import annotations
+
+import re
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, DataTable, Input, Label, Static
+
+from ..format import instrument, money, status, when
+from ..messages import Fetched
+from .base import ConsoleModal
+from .confirm import ConfirmDialog
+
+AMOUNT = re.compile(r"(\d{1,10})(?:\.(\d{1,2}))?\Z")
+
+
+def parse_major(text: str) -> int | None:
+    """``"123.45"`` → ``12345`` paise by string arithmetic (never through a float)."""
+    m = AMOUNT.match(text.strip())
+    if not m:
+        return None
+    return int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0"))
+
+
+class PaymentDetailScreen(ConsoleModal):
+    AUTO_FOCUS = "#close"
+    BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("c", "capture", "Capture"), Binding("r", "focus_refund", "Refund")]
+
+    def __init__(self, payment_id: str) -> None:
+        super().__init__(classes="dialog-screen")
+        self.payment_id = payment_id
+        self.payment: dict | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="payment-detail"):
+            yield Label(f"Payment {self.payment_id}", classes="section-title")
+            with VerticalScroll(id="payment-detail-body"):
+                yield Static("Loading…", id="payment-fields")
+                yield Label("Refunds", classes="subsection")
+                yield DataTable(id="refund-table", cursor_type="none")
+                yield Label("Events", classes="subsection")
+                yield DataTable(id="payment-events", cursor_type="none")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Capture (c)", id="capture", variant="primary")
+                yield Input(placeholder="₹ (blank = all)", id="refund-amount")
+                yield Button("Refund", id="refund", variant="warning")
+                yield Button("Close (esc)", id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#refund-table", DataTable).add_columns("Refund", "Amount", "Status", "Created (UTC)", "Processed")
+        self.query_one("#payment-events", DataTable).add_columns("Event", "Id", "At (UTC)")
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        self.fetch("payment", self.api.payment, self.payment_id)
+        self.fetch("refunds", self.api.payment_refunds, self.payment_id)
+        self.fetch("events", self.api.events, limit=100)
+
+    def on_fetched(self, message: Fetched) -> None:
+        handler = {"payment": self._show_payment, "refunds": self._show_refunds, "events": self._show_events}.get(message.key)
+        if handler:
+            handler(message.data)
+        elif message.key in ("captured", "refunded"):
+            what = "Captured" if message.key == "captured" else f"Refund {message.data['id']} created"
+            self.notify(f"{what} · {self.payment_id}", title="paygate")
+            self.refresh_data()
+
+    def _show_payment(self, p: dict) -> None:
+        self.payment = p
+        lines = [
+            f"[b]{money(p['amount'], p['currency'])}[/]  {status(p['status'])}  {'captured' if p['captured'] else 'not captured'}",
+            f"Order {p['order_id']} · {p['method'].upper()} {instrument(p)}",
+            f"Created {when(p['created_at'])} · updated {when(p['updated_at'])} (UTC)",
+        ]
+        if p.get("error_code"):
+            lines.append(f"[red]{p['error_code']}: {p.get('error_description') or ''}[/]")
+        self.query_one("#payment-fields", Static).update("\n".join(lines))
+        self.query_one("#capture", Button).disabled = p["status"] != "success" or p["captured"]
+        refundable = p["status"] in ("success", "partially_refunded")
+        self.query_one("#refund", Button).disabled = not refundable
+
+    def _show_refunds(self, page: dict) -> None:
+        table = self.query_one("#refund-table", DataTable)
+        table.clear()
+        for r in page["data"]:
+            currency = self.payment["currency"] if self.payment else "INR"
+            table.add_row(r["id"], money(r["amount"], currency), status(r["status"]), when(r["created_at"]), when(r.get("processed_at")))
+
+    def _show_events(self, page: dict) -> None:
+        table = self.query_one("#payment-events", DataTable)
+        table.clear()
+        mine = [e for e in page["data"] if e.get("object_id") == self.payment_id]
+        related = [e for e in page["data"] if e["event"].startswith("refund.") and (e.get("data") or {}).get("refund", {}).get("payment_id") == self.payment_id]
+        for e in sorted(mine + related, key=lambda e: e["created_at"]):
+            table.add_row(e["event"], e["id"], when(e["created_at"]))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "close":
+            self.dismiss()
+        elif event.button.id == "capture":
+            self.action_capture()
+        elif event.button.id == "refund":
+            self.action_refund()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_refund()
+
+    def action_focus_refund(self) -> None:
+        self.query_one("#refund-amount", Input).focus()
+
+    def action_capture(self) -> None:
+        p = self.payment
+        if not p:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.fetch("captured", self.api.capture, self.payment_id)
+
+        self.app.push_screen(ConfirmDialog(f"Capture {money(p['amount'], p['currency'])} of {self.payment_id}?", "Capture"), confirmed)
+
+    def action_refund(self) -> None:
+        p = self.payment
+        if not p:
+            return
+        text = self.query_one("#refund-amount", Input).value
+        amount = parse_major(text) if text.strip() else p["amount"]
+        if amount is None or amount <= 0:
+            self.notify("Refund amount must look like 120 or 120.50", severity="error")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.fetch("refunded", self.api.refund, self.payment_id, amount, "requested in console")
+
+        self.app.push_screen(ConfirmDialog(f"Refund {money(amount, p['currency'])} of {self.payment_id}?", "Refund"), confirmed)

@@ -1,0 +1,1 @@
+"""One widget per file, grouped by the screen area that uses it."""

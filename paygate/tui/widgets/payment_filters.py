@@ -1,0 +1,53 @@
+"""The transactions filter bar: status, method, created since (a date) and search by id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Input, Select
+
+STATUSES = ("pending", "success", "failed", "partially_refunded", "refunded")
+METHODS = ("upi", "card")
+
+
+@dataclass(frozen=True)
+class PaymentFilter:
+    status: str | None = None
+    method: str | None = None
+    start: str | None = None  # an ISO date or timestamp; the API validates it
+    q: str | None = None  # a payment id or its prefix
+
+
+class PaymentFilters(Horizontal):
+    class Changed(Message):
+        def __init__(self, value: PaymentFilter) -> None:
+            super().__init__()
+            self.value = value
+
+    def compose(self) -> ComposeResult:
+        yield Select([(s, s) for s in STATUSES], prompt="any status", id="filter-status")
+        yield Select([(m.upper(), m) for m in METHODS], prompt="any method", id="filter-method")
+        yield Input(placeholder="since YYYY-MM-DD", id="filter-from")
+        yield Input(placeholder="search pay_…", id="filter-search")
+
+    @property
+    def value(self) -> PaymentFilter:
+        def chosen(widget_id):
+            v = self.query_one(widget_id, Select).value
+            return None if v is Select.BLANK else v
+
+        def typed(widget_id):
+            return self.query_one(widget_id, Input).value.strip() or None
+
+        return PaymentFilter(chosen("#filter-status"), chosen("#filter-method"), typed("#filter-from"), typed("#filter-search"))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self.post_message(self.Changed(self.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Changed(self.value))
