@@ -16,7 +16,7 @@ import json
 import logging
 import re
 import sys
-from datetime import datetime, timezone
+import time
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("paygate_request_id", default=None)
 
@@ -25,16 +25,27 @@ _PAN = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
 _FIELDS = ("request_id", "method", "path", "route", "status", "duration_ms", "merchant_id", "task", "object_id")
 
 
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+_dumps = _encoder.encode  # the core stays stdlib-only; a reused encoder skips dumps()' set-up
+
+
 def mask_card_numbers(text: str) -> str:
-    return _PAN.sub("[REDACTED]", text) if any(c.isdigit() for c in text) else text
+    return _PAN.sub("[REDACTED]", text)
 
 
 class JsonFormatter(logging.Formatter):
-    """``logging.Formatter`` that writes one compact JSON object per record."""
+    """``logging.Formatter`` that writes one compact JSON object per record.
+
+    ``dumps`` is the stdlib encoder here (the core stays stdlib-only); adapters pass a faster one.
+    """
+
+    def __init__(self, dumps=None):
+        super().__init__()
+        self.dumps = dumps or _dumps
 
     def format(self, record: logging.LogRecord) -> str:
         out = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + ".%03dZ" % record.msecs,
             "level": record.levelname,
             "logger": record.name,
             "message": mask_card_numbers(record.getMessage()),
@@ -49,11 +60,22 @@ class JsonFormatter(logging.Formatter):
                 out["request_id"] = rid
         if record.exc_info:
             out["exception"] = mask_card_numbers(self.formatException(record.exc_info))
-        return json.dumps(out, ensure_ascii=False, default=str)
+        return self.dumps(out)
 
 
-def setup(level: str = "INFO", stream=None) -> None:
+def fast_dumps():
+    """orjson when installed (it is, with the server): half the cost of a line. Imported lazily."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover
+        return None
+    return lambda value: orjson.dumps(value, default=str).decode("utf-8")
+
+
+def setup(level: str = "INFO", stream=None, *, fast: bool = True) -> None:
     """Send every logger's records to ``stream`` (stderr) as JSON lines at ``level``."""
+    # Lines carry none of these; skipping them saves a getpid() and thread lookups per record.
+    logging.logProcesses = logging.logThreads = logging.logMultiprocessing = False
     root = logging.getLogger()
     root.setLevel(getattr(logging, level, logging.INFO))
     if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
@@ -61,7 +83,7 @@ def setup(level: str = "INFO", stream=None) -> None:
             if type(old) is logging.StreamHandler:  # a plain console handler (basicConfig); test capture handlers stay
                 root.removeHandler(old)
         handler = logging.StreamHandler(stream or sys.stderr)
-        handler.setFormatter(JsonFormatter())
+        handler.setFormatter(JsonFormatter(fast_dumps() if fast else None))
         root.addHandler(handler)
     # Libraries whose own handlers would print plain-text duplicates: route them through ours.
     names = [n for n in list(logging.root.manager.loggerDict) if n.split(".")[0] in ("sanic", "huey")]
