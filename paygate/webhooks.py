@@ -138,13 +138,13 @@ _CLAIM_SQL = (
     "WHERE id = {p} AND status = 'pending' AND attempts < {p} AND (next_retry_at IS NULL OR next_retry_at <= {p}) "
     "RETURNING attempts, url, event_id"
 )
-_CLAIM_BODY_SQL = "SELECT e.body, m.webhook_secret FROM event e JOIN merchant m ON m.id = e.merchant_id WHERE e.id = {p}"
+_CLAIM_BODY_SQL = "SELECT e.body, m.webhook_secret, m.webhook_url FROM event e JOIN merchant m ON m.id = e.merchant_id WHERE e.id = {p}"
 _ATTEMPT_SQL = (
     "INSERT INTO webhook_attempt (delivery_id, number, attempted_at, response_code, response_excerpt, error, duration_ms) "
     "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p})"
 )
 _RECORD_SQL = (
-    "UPDATE webhook_delivery SET status = {p}, attempts = {p}, last_attempt_at = {p}, response_code = {p}, "
+    "UPDATE webhook_delivery SET url = {p}, status = {p}, attempts = {p}, last_attempt_at = {p}, response_code = {p}, "
     "next_retry_at = {p}, claimed_until = {p}, updated_at = {p} WHERE id = {p} AND status = 'pending' AND attempts = {p}"
 )
 
@@ -161,6 +161,9 @@ def _ts(value):
 def claim_delivery(delivery_id: str, lease_s: float) -> Claim | None:
     """Lease a pending, due delivery for one attempt; None when it is not ours to send now.
 
+    Sends go to the merchant's current webhook URL (the row's URL when it was since removed),
+    signed with the current secret: a fixed URL or a rotated secret applies to pending retries.
+
     Idempotent against duplicates: the lease moves ``next_retry_at`` past now, so a second queue
     item for the same row finds it not due and does nothing.
     """
@@ -172,8 +175,9 @@ def claim_delivery(delivery_id: str, lease_s: float) -> Claim | None:
     if row is None:
         return None
     attempts, url, event_id = row
-    body, secret = database.execute_sql(_sql(_CLAIM_BODY_SQL), (event_id,)).fetchone()
-    return Claim(delivery_id=delivery_id, event_id=event_id, url=url, body=body.encode("utf-8"), secret=secret, number=attempts + 1)
+    body, secret, current_url = database.execute_sql(_sql(_CLAIM_BODY_SQL), (event_id,)).fetchone()
+    # A merchant who fixes a broken URL expects the pending retries to go to the new one.
+    return Claim(delivery_id=delivery_id, event_id=event_id, url=current_url or url, body=body.encode("utf-8"), secret=secret, number=attempts + 1)
 
 
 def record_attempt(claim: Claim, result: AttemptResult, delays: tuple[int, ...] = RETRY_DELAYS_S) -> Outcome:
@@ -200,6 +204,7 @@ def record_attempt(claim: Claim, result: AttemptResult, delays: tuple[int, ...] 
     cursor = database.execute_sql(
         _sql(_RECORD_SQL),
         (
+            claim.url,
             status,
             claim.number,
             _ts(result.attempted_at),

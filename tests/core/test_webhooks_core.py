@@ -224,3 +224,17 @@ def test_test_event_needs_a_url_and_integer_data(core_db):
     assert outcome.data["event"] == "webhook.test" and outcome.data["status"] == "pending" and outcome.work
     body = db.read(lambda: Event.get(Event.id == outcome.data["event_id"]).body)
     assert json.loads(body)["data"] == {"text": "ok 🎉"} and "🎉" in body
+
+
+def test_pending_retries_go_to_the_current_url_signed_with_the_current_secret(core_db):
+    m = _merchant()
+    _, work = _event(m)
+    did = work[0].id
+    db.unit_of_work(webhooks.record_attempt, _claim(did), _result(500), TEST_DELAYS)
+    db.unit_of_work(lambda: Merchant.update(webhook_url="https://fixed.example.test/hooks").where(Merchant.id == m.id).execute())
+    rotated = db.unit_of_work(merchants.rotate_webhook_secret, m.id).webhook_secret
+    _make_due(did)
+    claim = _claim(did)
+    assert claim.url == "https://fixed.example.test/hooks" and claim.secret == rotated != m.webhook_secret
+    db.unit_of_work(webhooks.record_attempt, claim, _result(200), TEST_DELAYS)
+    assert db.read(lambda: WebhookDelivery.get_by_id(did).url) == "https://fixed.example.test/hooks"

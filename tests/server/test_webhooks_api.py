@@ -16,6 +16,7 @@ from tests.support.api import Api
 from tests.support.receiver import Receiver
 
 NODE_RECEIVER = Path(__file__).resolve().parents[1] / "support" / "node_receiver.js"
+REFUND_REASON = "Größe falsch 👟 — रिफ़ंड चाहिए ✅"
 UNICODE_DATA = {"reason": "रिफ़ंड: size too small 👟🎉", "note": "Grüße, 你好, émoji ✅", "amount": 12345, "quote": 'he said "hi"\n\t\\'}
 
 
@@ -83,11 +84,14 @@ def test_every_delivery_verifies_with_the_seed_readme_node_snippet(merchant_api,
     order = merchant_api.create_order(25000, notes={"gift": "🎁 for दीदी"})
     payment = merchant_api.create_payment(order["id"], "upi", vpa="asha.rao@okicici")
     merchant_api.wait_payment(payment["id"])
-    results = _wait_until(lambda: (r := requests.get(base + "/results", timeout=5).json()) and len(r) >= 3 and r, 30, "3 node deliveries")
+    refund = merchant_api.ok("POST", f"/api/v1/payments/{payment['id']}/refunds", 201, json={"amount": 5000, "reason": REFUND_REASON})
+    merchant_api.wait_refund(refund["id"])
+    want = {"webhook.test", "payment.created", "payment.pending", "payment.success", "refund.created", "refund.processed"}
+    results = _wait_until(lambda: (r := requests.get(base + "/results", timeout=5).json()) and {x["event"] for x in r} >= want and r, 30, "node deliveries")
     assert all(r["verified"] for r in results), results
     got = {r["id"]: r for r in results}
     assert got[test["event_id"]]["data"] == UNICODE_DATA
-    assert {r["event"] for r in results} >= {"webhook.test", "payment.created", "payment.success"}
+    assert [r["data"]["refund"]["reason"] for r in results if r["event"].startswith("refund.")] == [REFUND_REASON, REFUND_REASON]
     assert _delivery_status(merchant_api, test["id"])["status"] == "success"
 
 
