@@ -56,7 +56,7 @@ class WebhooksScreen(ConsoleScreen):
             self.fetch("deliveries", self.api.deliveries, status=self.status_filter, context=self.status_filter)
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        self.status_filter = None if event.value is Select.BLANK else event.value
+        self.status_filter = event.value if isinstance(event.value, str) else None
         self.refresh_log()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

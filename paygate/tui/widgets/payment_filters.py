@@ -37,7 +37,7 @@ class PaymentFilters(Horizontal):
     def value(self) -> PaymentFilter:
         def chosen(widget_id):
             v = self.query_one(widget_id, Select).value
-            return None if v is Select.BLANK else v
+            return v if isinstance(v, str) else None  # the prompt ("any …") is a sentinel, not a str
 
         def typed(widget_id):
             return self.query_one(widget_id, Input).value.strip() or None
