@@ -8,6 +8,7 @@ results come back to the shop with postMessage.
 
 from __future__ import annotations
 
+import faulthandler
 import http.server
 import re
 import threading
@@ -33,14 +34,23 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 WAIT_MS = 15_000
+TEST_LIMIT_S = 120
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=30_000)
         yield b
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def hang_guard():
+    """Some Playwright calls (evaluate, close) have no timeout: a wedged browser must not stall CI."""
+    faulthandler.dump_traceback_later(TEST_LIMIT_S, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 class _ShopHandler(http.server.BaseHTTPRequestHandler):
