@@ -197,10 +197,31 @@ class Heartbeat(BaseModel):
     last_seen = DateTimeField(default=utcnow)
 
 
+class AnalyticsHour(BaseModel):
+    """A closed, fully settled hour of a merchant's payments, folded once (see analytics.py).
+
+    One row per (hour, method, outcome); a row with empty method/outcome marks an hour as folded
+    even when it had no payments. Only hours with no pending payment are folded, and a settled
+    payment never changes class (a refund keeps it "successful"), so these rows never go stale.
+    """
+
+    id = BigAutoField()
+    merchant = ForeignKeyField(Merchant, on_delete="CASCADE")
+    currency = CharField(max_length=3)
+    hour_start = DateTimeField()
+    method = CharField(max_length=8)  # "" = the hour's marker row
+    outcome = CharField(max_length=16)  # "successful" | "failed" | "" (marker)
+    count = BigIntegerField(default=0)
+    volume = BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("merchant", "currency", "hour_start", "method", "outcome"), True),)
+
+
 class SchemaMigration(BaseModel):
     version = IntegerField(primary_key=True)
     name = CharField(max_length=200)
     applied_at = DateTimeField(default=utcnow)
 
 
-ALL_MODELS = [Merchant, Order, Payment, Refund, Event, WebhookDelivery, WebhookAttempt, IdempotencyKey, Heartbeat]
+ALL_MODELS = [Merchant, Order, Payment, Refund, Event, WebhookDelivery, WebhookAttempt, IdempotencyKey, Heartbeat, AnalyticsHour]

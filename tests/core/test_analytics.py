@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from peewee import fn
 
 from bench.analytics_seed import expected_row, seed_payments
 from paygate import analytics, db, merchants
 from paygate.clock import unix
+from paygate.models import AnalyticsHour
 
 
 def _merchant():
@@ -61,3 +64,33 @@ def test_other_merchants_payments_are_not_counted(core_db):
     seed_payments(theirs, 300, span_s=600, end=now)
     body = db.read(analytics.merchant_analytics, mine, {"window": "hour"}, now=now)
     assert body["totals"]["count"] == 0 and body["totals"]["success_rate_bps"] is None
+
+
+def test_rolled_up_hours_give_the_live_answer(core_db):
+    merchant_id = _merchant()
+    now = datetime(2026, 3, 20, 9, 30, 0)
+    seed_payments(merchant_id, 3000, span_s=5 * 86400, end=now)
+    for name in ("day", "week"):
+        live = db.read(lambda: analytics.compute(merchant_id, {"window": name}, now, use_rollup=False).data)
+        first = analytics.analytics_report(merchant_id, {"window": name}, now=now)  # rolls closed hours up
+        second = analytics.analytics_report(merchant_id, {"window": name}, now=now)  # reads them back
+        assert first == live and second == live, name
+    rolled = db.read(lambda: AnalyticsHour.select().where(AnalyticsHour.merchant == merchant_id).count())
+    assert rolled > 0
+    # the open hour and the last ROLLUP_LAG stay live: nothing at or after (now - lag) is folded
+    latest = db.read(lambda: AnalyticsHour.select(fn.MAX(AnalyticsHour.hour_start)).where(AnalyticsHour.merchant == merchant_id).scalar())
+    latest = latest if isinstance(latest, datetime) else datetime.fromisoformat(str(latest))
+    assert latest + timedelta(hours=1) <= now - analytics.ROLLUP_LAG
+
+
+def test_hours_with_pending_payments_are_not_rolled_up(core_db):
+    merchant_id = _merchant()
+    now = datetime(2026, 3, 21, 12, 0, 0)
+    seed_payments(merchant_id, 100, span_s=1800, end=now - timedelta(hours=3))  # i % 50 == 1 are pending
+    analytics.analytics_report(merchant_id, {"window": "day"}, now=now)
+    pending_hours = db.read(
+        lambda: AnalyticsHour.select().where((AnalyticsHour.merchant == merchant_id) & (AnalyticsHour.method != "")).count()
+    )
+    assert pending_hours == 0
+    body = analytics.analytics_report(merchant_id, {"window": "day"}, now=now)
+    assert body["totals"]["pending"] == 2 and body["totals"]["count"] == 100
