@@ -31,16 +31,17 @@ def arrivals(path) -> list[tuple[float, str, str]]:
 
 
 def _wait_arrivals(path, expected: int, timeout: float) -> list:
-    """Wait for ``expected`` arrivals, or until none arrived for 5 s (then report what came)."""
+    """Wait for ``expected`` arrivals, or until none arrived for 10 s after the first one (then
+    report what came). Workers that are still starting may take a while to send the first."""
     deadline = time.monotonic() + timeout
-    last_count, last_change = -1, time.monotonic()
+    last_count, last_change = 0, time.monotonic()
     while time.monotonic() < deadline:
         got = arrivals(path)
         if len(got) >= expected:
             return got
         if len(got) != last_count:
             last_count, last_change = len(got), time.monotonic()
-        elif time.monotonic() - last_change > 5:
+        elif last_count and time.monotonic() - last_change > 10:
             break
         time.sleep(0.1)
     return arrivals(path)
