@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from . import events, ids, serialize
 from .clock import after, unix, utcnow
-from .db import database, for_update
+from .db import database, for_update, is_postgres
 from .errors import InvalidRequest, NotFound
 from .models import Event, Merchant, WebhookAttempt, WebhookDelivery
 from .paging import parse_choice, parse_page, _int_param
@@ -149,6 +149,20 @@ _RECORD_SQL = (
 )
 
 
+# On PostgreSQL each step is one statement (a data-modifying CTE), atomic without BEGIN/COMMIT.
+_CLAIM_PG_SQL = (
+    "WITH c AS (" + _CLAIM_SQL + ") "
+    "SELECT c.attempts, c.url, c.event_id, e.body, m.webhook_secret, m.webhook_url "
+    "FROM c JOIN event e ON e.id = c.event_id JOIN merchant m ON m.id = e.merchant_id"
+)
+_RECORD_PG_SQL = "WITH attempt AS (" + _ATTEMPT_SQL + ") " + _RECORD_SQL
+
+
+def record_needs_transaction() -> bool:
+    """SQLite records an attempt in two statements (wrap them in a unit of work); PostgreSQL in one."""
+    return not is_postgres()
+
+
 def _sql(template: str) -> str:
     return template.format(p=database.obj.param)
 
@@ -169,13 +183,18 @@ def claim_delivery(delivery_id: str, lease_s: float) -> Claim | None:
     """
     now = utcnow()
     lease_end = _ts(after(lease_s, now))
-    row = database.execute_sql(
-        _sql(_CLAIM_SQL), (lease_end, lease_end, delivery_id, MAX_ATTEMPTS, _ts(after(DUE_TOLERANCE_S, now)))
-    ).fetchone()
-    if row is None:
-        return None
-    attempts, url, event_id = row
-    body, secret, current_url = database.execute_sql(_sql(_CLAIM_BODY_SQL), (event_id,)).fetchone()
+    params = (lease_end, lease_end, delivery_id, MAX_ATTEMPTS, _ts(after(DUE_TOLERANCE_S, now)))
+    if is_postgres():
+        row = database.execute_sql(_sql(_CLAIM_PG_SQL), params).fetchone()
+        if row is None:
+            return None
+        attempts, url, event_id, body, secret, current_url = row
+    else:
+        row = database.execute_sql(_sql(_CLAIM_SQL), params).fetchone()
+        if row is None:
+            return None
+        attempts, url, event_id = row
+        body, secret, current_url = database.execute_sql(_sql(_CLAIM_BODY_SQL), (event_id,)).fetchone()
     # A merchant who fixes a broken URL expects the pending retries to go to the new one.
     return Claim(delivery_id=delivery_id, event_id=event_id, url=current_url or url, body=body.encode("utf-8"), secret=secret, number=attempts + 1)
 
@@ -187,10 +206,7 @@ def record_attempt(claim: Claim, result: AttemptResult, delays: tuple[int, ...] 
     meanwhile, the attempt is logged and the row is left as the newer action set it.
     """
     now = utcnow()
-    database.execute_sql(
-        _sql(_ATTEMPT_SQL),
-        (claim.delivery_id, claim.number, _ts(result.attempted_at), result.response_code, result.response_excerpt, result.error, result.duration_ms),
-    )
+    attempt = (claim.delivery_id, claim.number, _ts(result.attempted_at), result.response_code, result.response_excerpt, result.error, result.duration_ms)
     work: list[DueWork] = []
     next_retry_at = claimed_until = None
     if result.succeeded:
@@ -201,21 +217,23 @@ def record_attempt(claim: Claim, result: AttemptResult, delays: tuple[int, ...] 
         status = guard("delivery", DeliveryStatus.PENDING, DeliveryStatus.PENDING)
         next_retry_at = after(delays[min(claim.number, len(delays) - 1)], now)
         claimed_until = after(CLAIM_GRACE_S, next_retry_at)
-    cursor = database.execute_sql(
-        _sql(_RECORD_SQL),
-        (
-            claim.url,
-            status,
-            claim.number,
-            _ts(result.attempted_at),
-            result.response_code,
-            _ts(next_retry_at),
-            _ts(claimed_until),
-            _ts(now),
-            claim.delivery_id,
-            claim.number - 1,
-        ),
+    move = (
+        claim.url,
+        status,
+        claim.number,
+        _ts(result.attempted_at),
+        result.response_code,
+        _ts(next_retry_at),
+        _ts(claimed_until),
+        _ts(now),
+        claim.delivery_id,
+        claim.number - 1,
     )
+    if is_postgres():
+        cursor = database.execute_sql(_sql(_RECORD_PG_SQL), attempt + move)
+    else:
+        database.execute_sql(_sql(_ATTEMPT_SQL), attempt)
+        cursor = database.execute_sql(_sql(_RECORD_SQL), move)
     if cursor.rowcount != 1:
         return Outcome({"id": claim.delivery_id, "moved_on": True})
     if next_retry_at is not None:

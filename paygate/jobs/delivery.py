@@ -130,7 +130,8 @@ def deliver(delivery_id: str) -> None:
     if claim is None:
         return
     result = send(claim, settings)
-    outcome = db.unit_of_work(webhooks.record_attempt, claim, result, webhooks.retry_delays(settings))
+    record = db.unit_of_work if webhooks.record_needs_transaction() else db.read  # one statement on PostgreSQL
+    outcome = record(webhooks.record_attempt, claim, result, webhooks.retry_delays(settings))
     if result.error:
         log.info("webhook %s attempt %d to %s failed: %s", claim.delivery_id, claim.number, urlsplit(claim.url).hostname, result.error)
     if outcome.work:
