@@ -4,9 +4,9 @@ It speaks HTTP through urllib3 (the connection pool underneath ``requests``) dir
 thread-safe keep-alive pool per process, and none of the per-request session machinery, which
 was most of a delivery's CPU time.
 
-``deliver(delivery_id)`` is idempotent: a short transaction leases the row (nothing happens when
-it is not pending or not due), the POST runs outside any transaction, a second short
-transaction records the attempt, and the next retry is enqueued after that commit.
+``deliver(delivery_id)`` is idempotent: one conditional UPDATE leases the row (nothing happens
+when it is not pending or not due), the POST runs outside any transaction, a second atomic
+write records the attempt, and the next retry is enqueued after that commit.
 
 Refuses: redirects (a 3xx is a failed attempt), bodies other than the event's stored bytes, and
 — unless ``private_webhooks_allowed`` — destinations that resolve to private, loopback,
