@@ -1,4 +1,5 @@
-"""Fault tests run on their own PostgreSQL and Redis: they stop and restart them."""
+"""Fault tests run on their own PostgreSQL and Redis (one pair for all of them, started only when
+a fault test runs): they stop and restart them, and always leave them running again."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from tests.support.daemon import Deployment
 from tests.support.services import Postgres, Redis
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def own_pg():
     server = Postgres().start()
     yield server
     server.destroy()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def own_redis():
     server = Redis().start()
     yield server
