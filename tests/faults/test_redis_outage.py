@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 import requests
 
 from tests.faults.support import HEADERS, Ledger, Load, assert_every_event_delivered, assert_exactly_once
 from tests.support.receiver import Receiver
+
+pytestmark = pytest.mark.slow  # bounded in time, but minutes: `-m 'not slow'` skips them while iterating
 
 
 def test_redis_down_ten_seconds_under_load_loses_nothing(cluster, own_redis):

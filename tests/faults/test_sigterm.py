@@ -13,10 +13,14 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 import requests
 
 from tests.faults.support import HEADERS, Ledger, Load, assert_every_event_delivered, assert_exactly_once
 from tests.support.receiver import Receiver
+
+pytestmark = pytest.mark.slow  # bounded in time, but minutes: `-m 'not slow'` skips them while iterating
 
 
 def _exit_code(proc, timeout: float) -> int:

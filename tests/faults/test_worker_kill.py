@@ -11,12 +11,16 @@ import concurrent.futures as cf
 import signal
 import threading
 import time
+
+import pytest
 import uuid
 
 import requests
 
 from tests.faults.support import HEADERS, Ledger, Load, assert_every_event_delivered, assert_exactly_once
 from tests.support.receiver import Receiver
+
+pytestmark = pytest.mark.slow  # bounded in time, but minutes: `-m 'not slow'` skips them while iterating
 
 PAYMENTS = 500
 

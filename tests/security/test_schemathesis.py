@@ -18,6 +18,8 @@ import requests
 from tests.support.api import TEST_KEY, TEST_SECRET
 from tests.support.daemon import Deployment, backend_env
 
+pytestmark = pytest.mark.slow  # bounded in time, but minutes: `-m 'not slow'` skips them while iterating
+
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance"
 
 
