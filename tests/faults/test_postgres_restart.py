@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 import requests
 
 from tests.faults.support import HEADERS, Ledger, Load, assert_every_event_delivered, assert_exactly_once

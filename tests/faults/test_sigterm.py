@@ -14,7 +14,6 @@ import subprocess
 import time
 
 import pytest
-
 import requests
 
 from tests.faults.support import HEADERS, Ledger, Load, assert_every_event_delivered, assert_exactly_once

@@ -11,10 +11,9 @@ import concurrent.futures as cf
 import signal
 import threading
 import time
-
-import pytest
 import uuid
 
+import pytest
 import requests
 
 from tests.faults.support import HEADERS, Ledger, Load, assert_every_event_delivered, assert_exactly_once
