@@ -117,3 +117,19 @@ def test_rate_limit_per_merchant_with_retry_after(backend, services, deploy):
 def test_rate_limit_off_by_default(api):
     statuses = {api.get("/api/v1/merchants/me").status_code for _ in range(70)}
     assert statuses == {200}
+
+
+def test_rate_limit_counter_fails_open_when_redis_is_unreachable():
+    """A counter outage must not become a payments outage: fall back to the in-process count."""
+    import asyncio
+
+    from paygate.server.ratelimit import RedisWindow
+    from tests.support.services import free_port
+
+    window = RedisWindow(f"redis://127.0.0.1:{free_port()}/0", "q")
+
+    async def hits():
+        now = time.time()
+        return [await window.hit("merchant-1", now) for _ in range(3)]
+
+    assert asyncio.run(hits()) == [1, 2, 3]
