@@ -297,7 +297,7 @@ PATHS = {
         ),
     },
     "/api/v1/payments/public": {
-        "post": op("Create a payment from the checkout page", ("201", "PublicPayment"), auth=False, body="PaymentCreate", params=[IDEMPOTENCY_KEY], errors=CREATE_ERRORS, tag="checkout")
+        "post": op("Create a payment from the checkout page", ("201", "Payment"), auth=False, body="PaymentCreate", params=[IDEMPOTENCY_KEY], errors=CREATE_ERRORS, tag="checkout")
     },
     "/api/v1/payments/{payment_id}": {"get": op("Get a payment", ("200", "Payment"), params=[PAYMENT_ID], tag="payments")},
     "/api/v1/payments/{payment_id}/public": {
