@@ -6,7 +6,8 @@ deterministic functions of their index ``i`` (1..n), so a test can compute the e
 
 - created_at: ``end - (i - 1) * span_s // n`` seconds (i = 1 is the newest)
 - method: ``card`` when ``i % 3 == 0``, else ``upi``
-- status: ``failed`` when ``i % 20 == 0``, ``pending`` when ``i % 50 == 1``, else ``success``
+- status: ``failed`` when ``i % 20 == 0``, ``pending`` for the ``pending_newest`` newest, else
+  ``success`` (as in production, only the last few seconds' payments are still pending)
 - amount: ``100 + (i * 7919) % 500000`` paise
 
 All payments hang off one anchor order (this is load for read paths, not a realistic ledger).
@@ -26,9 +27,9 @@ from datetime import datetime
 from paygate.clock import unix, utcnow
 
 
-def expected_row(i: int, n: int, span_s: int, end_epoch: int) -> dict:
+def expected_row(i: int, n: int, span_s: int, end_epoch: int, pending_newest: int = 5) -> dict:
     """What ``seed_payments`` writes for index ``i``: the Python twin of the SQL below."""
-    status = "failed" if i % 20 == 0 else ("pending" if i % 50 == 1 else "success")
+    status = "failed" if i % 20 == 0 else ("pending" if i <= pending_newest else "success")
     return {
         "epoch": end_epoch - (i - 1) * span_s // n,
         "method": "card" if i % 3 == 0 else "upi",
@@ -37,8 +38,8 @@ def expected_row(i: int, n: int, span_s: int, end_epoch: int) -> dict:
     }
 
 
-def _columns(i: str, n: int, span_s: int, end_epoch: int, created_sql) -> str:
-    status = f"CASE WHEN {i} % 20 = 0 THEN 'failed' WHEN {i} % 50 = 1 THEN 'pending' ELSE 'success' END"
+def _columns(i: str, n: int, span_s: int, end_epoch: int, created_sql, pending_newest: int) -> str:
+    status = f"CASE WHEN {i} % 20 = 0 THEN 'failed' WHEN {i} <= {int(pending_newest)} THEN 'pending' ELSE 'success' END"
     card = f"{i} % 3 = 0"
     created = created_sql(f"{end_epoch} - (({i} - 1) * {span_s}) / {n}")
     return f"""
@@ -70,7 +71,9 @@ def _anchor_order(merchant_id: str, currency: str, end: datetime) -> str:
     return order_id
 
 
-def seed_payments(merchant_id: str, n: int, *, span_s: int = 30 * 86400, end: datetime | None = None, currency: str = "INR") -> dict:
+def seed_payments(
+    merchant_id: str, n: int, *, span_s: int = 30 * 86400, end: datetime | None = None, currency: str = "INR", pending_newest: int = 5
+) -> dict:
     """Insert ``n`` payments for ``merchant_id`` spread over ``span_s`` seconds up to ``end``.
 
     Call with the core's database bound (``bootstrap.start``). Returns ``{"order_id", "end_epoch",
@@ -89,14 +92,14 @@ def seed_payments(merchant_id: str, n: int, *, span_s: int = 30 * 86400, end: da
             order_id = _anchor_order(merchant_id, currency, end)
             if is_postgres():
                 idx = f"lpad(i::text, {width}, '0')"
-                cols = _columns("i", n, span_s, end_epoch, lambda e: f"to_timestamp({e}) AT TIME ZONE 'UTC'")
+                cols = _columns("i", n, span_s, end_epoch, lambda e: f"to_timestamp({e}) AT TIME ZONE 'UTC'", pending_newest)
                 cols = cols.replace(" % ", " %% ").replace("%(prefix)s || i,", f"%(prefix)s || {idx},", 1)
                 sql = f"INSERT INTO payment ({INSERT_COLUMNS}) SELECT {cols} FROM generate_series(1::bigint, {n}) AS i"
                 params = {"prefix": prefix, "order": order_id, "merchant": merchant_id, "currency": currency, "false": False}
                 database.execute_sql(sql, params)
             else:
                 idx = f"substr('{'0' * width}' || i, -{width}, {width})"
-                cols = _columns("i", n, span_s, end_epoch, lambda e: f"strftime('%Y-%m-%d %H:%M:%S', {e}, 'unixepoch')")
+                cols = _columns("i", n, span_s, end_epoch, lambda e: f"strftime('%Y-%m-%d %H:%M:%S', {e}, 'unixepoch')", pending_newest)
                 cols = cols.replace("%(prefix)s || i,", f"? || {idx},", 1)
                 cols = cols.replace("%(order)s, %(merchant)s", "?, ?", 1).replace("%(currency)s", "?", 1).replace("%(false)s", "0", 1)
                 sql = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual import work
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer
 
 from ..api import ApiError
 from ..messages import FetchFailed, Fetched
@@ -43,7 +44,14 @@ class ApiCalls:
 
 
 class ConsoleScreen(ApiCalls, Screen):
-    """A full screen of the console."""
+    """A full screen of the console. Below 100 columns it gets the ``narrow`` class (the CSS
+    rearranges) and a compact footer, so everything still fits an 80x24 terminal."""
+
+    def on_resize(self, event) -> None:
+        narrow = event.size.width < 100
+        self.set_class(narrow, "narrow")
+        for footer in self.query(Footer):
+            footer.compact = narrow
 
 
 class ConsoleModal(ApiCalls, ModalScreen):
