@@ -1,8 +1,8 @@
-"""The database: one proxy, bound at start-up to SQLite (embedded) or pooled PostgreSQL.
+"""The database: one proxy, bound at start-up to SQLite (embedded) or PostgreSQL.
 
-Units of work run as plain sync functions inside :func:`unit_of_work`: one pooled connection,
-one transaction (IMMEDIATE on SQLite, so writers queue instead of failing mid-way). Lost
-connections are closed rather than returned to the pool, and surface as ServiceUnavailable.
+Units of work run as plain sync functions inside :func:`unit_of_work`: one transaction (IMMEDIATE
+on SQLite, so writers queue instead of failing mid-way) on the calling thread's own kept-open
+connection. Lost connections are discarded, and surface as ServiceUnavailable.
 """
 
 from __future__ import annotations
@@ -38,16 +38,9 @@ def open_database(settings, max_connections: int | None = None):
             path = str(settings.sqlite_path)
         db = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=15)
     else:
-        url = settings.database_url
-        scheme, rest = url.split("://", 1)
-        pool = max_connections or (settings.request_threads + settings.worker_threads + 4)
-        db = connect_url(
-            "postgres+pool://" + rest,
-            max_connections=pool,
-            stale_timeout=300,
-            timeout=10,
-            connect_timeout=5,
-        )
+        # No pool: each thread keeps its own connection (see _run), so the threads bound the count.
+        scheme, rest = settings.database_url.split("://", 1)
+        db = connect_url("postgresql://" + rest, connect_timeout=5)
     database.initialize(db)
     return db
 
@@ -65,30 +58,68 @@ def for_update(query, of=None):
 
 
 def _discard_connection():
-    try:
-        if hasattr(database.obj, "manual_close"):
-            database.obj.manual_close()
-        else:
-            database.obj.close()
-    except Exception:  # the connection is already gone; nothing to hand back
-        pass
+    """Forget this thread's connection (peewee's per-thread state) and close it, whatever its state."""
+    obj = database.obj
+    if obj is None:
+        return
+    if hasattr(obj, "manual_close"):  # a pool: take the connection out of it
+        try:
+            obj.manual_close()
+        except Exception:  # the connection is already gone; nothing to hand back
+            pass
+    state = obj._state
+    conn, closed = state.conn, state.closed
+    state.reset()
+    if conn is not None and not closed:
+        try:
+            conn.close()
+        except Exception:
+            pass
+
+
+def _connection_lost() -> bool:
+    """True when the server side of this thread's connection is gone (psycopg2 marks it closed)."""
+    conn = database.obj._state.conn if database.obj is not None else None
+    return conn is None or bool(getattr(conn, "closed", 0))
+
+
+def _run(fn, args, kwargs, *, transaction: bool):
+    """Run ``fn`` on this thread's kept-open connection (opened on first use).
+
+    Each worker thread keeps one connection for its whole life: no pool check-out, no liveness
+    round trip and no shared lock per unit of work (the thread pools bound the count). A kept
+    connection the server closed meanwhile (a database restart) fails its first statement; that
+    is retried once on a fresh connection, which is safe because nothing was committed.
+    """
+    for attempt in (1, 2):
+        reused = not database.is_closed()
+        body_done = False
+        try:
+            database.connect(reuse_if_open=True)
+            if not transaction:
+                return fn(*args, **kwargs)
+            with database.atomic():
+                result = fn(*args, **kwargs)
+                body_done = True  # from here on the failure may be at COMMIT: never retried
+            return result
+        except (OperationalError, InterfaceError) as exc:
+            if _is_lock_timeout(exc):
+                raise ServiceUnavailable("Database is busy; retry shortly") from exc
+            lost = _connection_lost()
+            _discard_connection()
+            if attempt == 1 and reused and lost and not body_done:
+                log.info("database connection was closed by the server; retrying on a fresh one")
+                continue
+            log.warning("database unavailable: %s", type(exc).__name__)
+            raise ServiceUnavailable() from exc
 
 
 def unit_of_work(fn, *args, **kwargs):
-    """Run ``fn`` in one transaction on one connection; commit callbacks run after the commit.
+    """Run ``fn`` in one transaction on this thread's connection; commit callbacks run after the commit.
 
     A database that cannot be reached becomes :class:`ServiceUnavailable`, with nothing written.
     """
-    try:
-        with database.connection_context():
-            with database.atomic():
-                return fn(*args, **kwargs)
-    except (OperationalError, InterfaceError) as exc:
-        if _is_lock_timeout(exc):
-            raise ServiceUnavailable("Database is busy; retry shortly") from exc
-        log.warning("database unavailable: %s", type(exc).__name__)
-        _discard_connection()
-        raise ServiceUnavailable() from exc
+    return _run(fn, args, kwargs, transaction=True)
 
 
 def _is_lock_timeout(exc) -> bool:
@@ -96,20 +127,92 @@ def _is_lock_timeout(exc) -> bool:
 
 
 def read(fn, *args, **kwargs):
-    """Run a read-only ``fn`` on a pooled connection (no write lock taken on SQLite)."""
-    try:
-        with database.connection_context():
-            return fn(*args, **kwargs)
-    except (OperationalError, InterfaceError) as exc:
-        _discard_connection()
-        raise ServiceUnavailable() from exc
+    """Run a read-only ``fn`` outside a transaction (autocommit; no write lock taken on SQLite)."""
+    return _run(fn, args, kwargs, transaction=False)
 
 
 def ping() -> bool:
     try:
-        with database.connection_context():
-            database.execute_sql("SELECT 1")
+        _run(database.execute_sql, ("SELECT 1",), {}, transaction=False)
         return True
-    except Exception:
-        _discard_connection()
+    except ServiceUnavailable:
         return False
+
+
+# --- Statements compiled once ------------------------------------------------------------------
+# peewee builds a query's SQL text on every execution; on the payment create that was the largest
+# share of the API's CPU (bench/RESULTS.md). The hot statements below keep their SQL per model,
+# column set and backend, and only bind values on each call (still through each field's db_value).
+
+_compiled: dict = {}
+
+
+def _quote(name: str) -> str:
+    return '"' + name + '"'
+
+
+def insert_row(model, row: dict, *, ignore_conflict: bool = False) -> int:
+    """INSERT one row (keys are field names); with ``ignore_conflict`` a duplicate is skipped.
+    Returns the number of rows inserted."""
+    obj = database.obj
+    key = ("insert", model, type(obj), tuple(row), ignore_conflict)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        fields = [model._meta.fields[name] for name in row]
+        columns = ", ".join(_quote(f.column_name) for f in fields)
+        marks = ", ".join([obj.param] * len(fields))
+        verb = "INSERT OR IGNORE INTO" if ignore_conflict and not is_postgres() else "INSERT INTO"
+        sql = f"{verb} {_quote(model._meta.table_name)} ({columns}) VALUES ({marks})"
+        if ignore_conflict and is_postgres():
+            sql += " ON CONFLICT DO NOTHING"
+        compiled = _compiled[key] = (sql, fields)
+    sql, fields = compiled
+    return database.execute_sql(sql, [f.db_value(row[f.name]) for f in fields]).rowcount
+
+
+def update_where(model, values: dict, where: dict) -> int:
+    """UPDATE ``model`` SET values WHERE every ``where`` field equals its value. Returns the row count."""
+    obj = database.obj
+    key = ("update", model, type(obj), tuple(values), tuple(where))
+    compiled = _compiled.get(key)
+    if compiled is None:
+        sets = [model._meta.fields[name] for name in values]
+        conds = [model._meta.fields[name] for name in where]
+        sql = (
+            f"UPDATE {_quote(model._meta.table_name)} SET "
+            + ", ".join(f"{_quote(f.column_name)} = {obj.param}" for f in sets)
+            + " WHERE "
+            + " AND ".join(f"{_quote(f.column_name)} = {obj.param}" for f in conds)
+        )
+        compiled = _compiled[key] = (sql, sets, conds)
+    sql, sets, conds = compiled
+    params = [f.db_value(values[f.name]) for f in sets] + [f.db_value(where[f.name]) for f in conds]
+    return database.execute_sql(sql, params).rowcount
+
+
+class _Arg(str):
+    """A placeholder standing for the i-th argument while a query's SQL is built once."""
+
+
+def first(name: str, build, *args):
+    """The first model row of the SELECT ``build(*args)``, its SQL built once per ``name`` and backend.
+
+    ``build`` receives placeholders, which must only be compared with text columns (ids); the
+    rows come back as peewee would return them (joined models included).
+    """
+    key = ("select", name, type(database.obj))
+    compiled = _compiled.get(key)
+    if compiled is None:
+        marks = [_Arg(f"\x00arg{i}\x00") for i in range(len(args))]
+        query = build(*marks).limit(1)
+        sql, params = query.sql()
+        slots = [next((i for i, m in enumerate(marks) if isinstance(p, str) and p == m), None) for p in params]
+        if sorted(s for s in slots if s is not None) != list(range(len(args))):
+            raise ValueError(f"query {name}: every argument must appear once as a parameter")
+        compiled = _compiled[key] = (query, sql, params, slots)
+    query, sql, params, slots = compiled
+    bound = [p if s is None else args[s] for p, s in zip(params, slots)]
+    cursor = database.execute_sql(sql, bound)
+    for row in query._get_cursor_wrapper(cursor):  # peewee's own row → model conversion
+        return row
+    return None

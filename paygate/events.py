@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import ids
 from .clock import after, unix, utcnow
+from .db import insert_row
 from .models import Event, WebhookDelivery
 from .serialize import dumps_compact
 from .work import CLAIM_GRACE_S, DELIVER_WEBHOOK, DueWork
@@ -31,7 +32,7 @@ def record_event(merchant_id: str, webhook_url: str | None, event_type: str, obj
     """Append an event (and its delivery row, if the merchant has a URL). Call inside a transaction."""
     now = utcnow()
     event_id = ids.new_event_id()
-    event = Event.create(
+    row = dict(
         id=event_id,
         merchant=merchant_id,
         type=event_type,
@@ -39,9 +40,11 @@ def record_event(merchant_id: str, webhook_url: str | None, event_type: str, obj
         body=build_body(event_id, event_type, unix(now), data),
         created_at=now,
     )
+    insert_row(Event, row)  # SQL built once: this runs for every payment and refund move
+    event = Event(**row)
     work: list[DueWork] = []
     if webhook_url:
-        delivery = WebhookDelivery.create(
+        delivery = dict(
             id=ids.new_uuid(),
             merchant=merchant_id,
             event=event_id,
@@ -54,5 +57,6 @@ def record_event(merchant_id: str, webhook_url: str | None, event_type: str, obj
             created_at=now,
             updated_at=now,
         )
-        work.append(DueWork(DELIVER_WEBHOOK, delivery.id, now))
+        insert_row(WebhookDelivery, delivery)
+        work.append(DueWork(DELIVER_WEBHOOK, delivery["id"], now))
     return event, work

@@ -16,10 +16,8 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from peewee import IntegrityError
-
 from .clock import utcnow
-from .db import database, for_update
+from .db import database, for_update, insert_row, is_postgres, update_where
 from .errors import IdempotencyKeyInProgress, IdempotencyKeyReused, InvalidRequest
 from .models import IdempotencyKey
 
@@ -58,23 +56,31 @@ def fingerprint(body) -> str:
 
 
 def claim(merchant_id: str, scope: str, key: str, request_hash: str) -> Replay | None:
-    """Take the key for this request (None), or return the stored response to replay. Own transaction."""
+    """Take the key for this request (None), or return the stored response to replay. Own transaction.
+
+    On PostgreSQL this transaction commits without waiting for its WAL flush: the claim is only a
+    marker, and the work's own (synchronous) commit later flushes the WAL up to and past it, so a
+    crash can lose a claim only together with everything it guarded.
+    """
     now = utcnow()
-    try:
-        with database.atomic():
-            IdempotencyKey.insert(
-                merchant=merchant_id,
-                scope=scope,
-                key=key,
-                request_hash=request_hash,
-                status="in_progress",
-                locked_until=now + timedelta(seconds=LOCK_S),
-                created_at=now,
-                expires_at=now + TTL,
-            ).execute()
+    if is_postgres():
+        database.execute_sql("SET LOCAL synchronous_commit = off")
+    inserted = insert_row(
+        IdempotencyKey,
+        dict(
+            merchant=merchant_id,
+            scope=scope,
+            key=key,
+            request_hash=request_hash,
+            status="in_progress",
+            locked_until=now + timedelta(seconds=LOCK_S),
+            created_at=now,
+            expires_at=now + TTL,
+        ),
+        ignore_conflict=True,
+    )
+    if inserted:
         return None
-    except IntegrityError:
-        pass
     row = for_update(
         IdempotencyKey.select().where(
             (IdempotencyKey.merchant == merchant_id) & (IdempotencyKey.scope == scope) & (IdempotencyKey.key == key)
@@ -106,9 +112,11 @@ def _retake(row, request_hash, now):
 
 def complete(merchant_id: str, scope: str, key: str, status_code: int, body: str) -> None:
     """Store the response; call inside the transaction that did the work."""
-    IdempotencyKey.update(status="completed", response_code=status_code, response_body=body).where(
-        (IdempotencyKey.merchant == merchant_id) & (IdempotencyKey.scope == scope) & (IdempotencyKey.key == key)
-    ).execute()
+    update_where(
+        IdempotencyKey,
+        {"status": "completed", "response_code": status_code, "response_body": body},
+        {"merchant": merchant_id, "scope": scope, "key": key},
+    )
 
 
 def release(merchant_id: str, scope: str, key: str) -> None:

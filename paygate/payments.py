@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from . import events, ids, serialize
 from .clock import after, utcnow
-from .db import for_update
+from .db import first, for_update, insert_row, update_where
 from .errors import InvalidRequest, NotCapturable, NotFound
 from .instruments import parse_instrument
 from .models import Merchant, Order, Payment
@@ -38,6 +38,18 @@ def _require_body(body) -> dict:
     return body
 
 
+def _order(order_id):
+    return Order.select(Order, Merchant.id, Merchant.webhook_url).join(Merchant).where(Order.id == order_id)
+
+
+def _merchant_order(order_id, merchant_id):
+    return _order(order_id).where(Order.merchant == merchant_id)
+
+
+def _locked_payment(payment_id):
+    return for_update(Payment.select(Payment, Merchant.id, Merchant.webhook_url).join(Merchant).where(Payment.id == payment_id), of=Payment)
+
+
 def create_payment(body, processor: Processor, merchant_id: str | None) -> Outcome:
     """Accept a payment for an order: validated, stored ``pending``, due for settlement later.
 
@@ -50,10 +62,10 @@ def create_payment(body, processor: Processor, merchant_id: str | None) -> Outco
     instrument = parse_instrument(body)  # validation before any database work
     if not ids.looks_like("order", order_id):
         raise NotFound("Order not found")
-    query = Order.select(Order, Merchant.id, Merchant.webhook_url).join(Merchant).where(Order.id == order_id)
     if merchant_id is not None:
-        query = query.where(Order.merchant == merchant_id)
-    order = query.first()
+        order = first("payment.order", _merchant_order, order_id, merchant_id)
+    else:
+        order = first("payment.public_order", _order, order_id)
     if order is None:
         raise NotFound("Order not found")
     if order.status == OrderStatus.PAID:
@@ -61,7 +73,7 @@ def create_payment(body, processor: Processor, merchant_id: str | None) -> Outco
     decision = processor.submit_payment(instrument, order.amount, order.currency)
     now = utcnow()
     due = after(decision.delay_s, now)
-    payment = Payment.create(
+    row = dict(
         id=ids.new_payment_id(),
         order=order.id,
         merchant=order.merchant_id,
@@ -81,6 +93,8 @@ def create_payment(body, processor: Processor, merchant_id: str | None) -> Outco
         created_at=now,
         updated_at=now,
     )
+    insert_row(Payment, row)
+    payment = Payment(**row)
     data = serialize.payment(payment)
     work = [DueWork(SETTLE_PAYMENT, payment.id, due)]
     webhook_url = order.merchant.webhook_url
@@ -92,9 +106,7 @@ def create_payment(body, processor: Processor, merchant_id: str | None) -> Outco
 
 def settle_payment(payment_id: str) -> Outcome:
     """Reveal the bank's decision once it is due. Idempotent: a settled payment is left alone."""
-    row = for_update(
-        Payment.select(Payment, Merchant.id, Merchant.webhook_url).join(Merchant).where(Payment.id == payment_id), of=Payment
-    ).first()
+    row = first("payment.settle", _locked_payment, payment_id)
     if row is None or row.status != PaymentStatus.PENDING:
         return Outcome(None)
     now = utcnow()
@@ -103,7 +115,7 @@ def settle_payment(payment_id: str) -> Outcome:
     if row.bank_outcome == "success":
         row.status = guard("payment", row.status, PaymentStatus.SUCCESS)
         event_type = events.PAYMENT_SUCCESS
-        Order.update(status=OrderStatus.PAID, updated_at=now).where(Order.id == row.order_id).execute()
+        update_where(Order, {"status": OrderStatus.PAID, "updated_at": now}, {"id": row.order_id})
     else:
         row.status = guard("payment", row.status, PaymentStatus.FAILED)
         row.error_code = row.bank_decline_code or "PAYMENT_FAILED"
@@ -111,19 +123,30 @@ def settle_payment(payment_id: str) -> Outcome:
         event_type = events.PAYMENT_FAILED
     row.updated_at = now
     row.claimed_until = None
-    row.save(only=[Payment.status, Payment.error_code, Payment.error_description, Payment.updated_at, Payment.claimed_until])
+    changed = ("status", "error_code", "error_description", "updated_at", "claimed_until")
+    update_where(Payment, {name: getattr(row, name) for name in changed}, {"id": row.id})
     data = serialize.payment(row)
     _, work = events.record_event(row.merchant_id, row.merchant.webhook_url, event_type, row.id, {"payment": data})
     return Outcome(data, work)
 
 
+def _payment_query(lock: bool):
+    def build(payment_id, merchant_id=None):
+        query = Payment.select().where(Payment.id == payment_id)
+        if merchant_id is not None:
+            query = query.where(Payment.merchant == merchant_id)
+        return for_update(query) if lock else query
+
+    return build
+
+
 def _get(payment_id, merchant_id: str | None, lock: bool = False) -> Payment:
     if not ids.looks_like("payment", payment_id):
         raise NotFound("Payment not found")
-    query = Payment.select().where(Payment.id == payment_id)
-    if merchant_id is not None:
-        query = query.where(Payment.merchant == merchant_id)
-    row = (for_update(query) if lock else query).first()
+    if merchant_id is None:
+        row = first(f"payment.get:lock={lock}", _payment_query(lock), payment_id)
+    else:
+        row = first(f"payment.get_merchant:lock={lock}", _payment_query(lock), payment_id, merchant_id)
     if row is None:
         raise NotFound("Payment not found")
     return row
