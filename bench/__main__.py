@@ -45,7 +45,7 @@ class Plan:
     embedded_delayed: bool
 
 
-FULL = Plan(10, True, 2, 2, 5000, 3000, {"TEST_MODE": "false"}, 1000, 100, 1_000_000, 200_000, True)
+FULL = Plan(8, True, 2, 2, 3000, 2000, {"TEST_MODE": "false"}, 1000, 100, 1_000_000, 200_000, True)
 # --quick proves the harness in about a minute: small N, 2 s runs, a 2 s bank delay instead of
 # the default 5–10 s, and the delayed drain on PostgreSQL only.
 QUICK = Plan(2, False, 2, 2, 300, 200, {"TEST_PROCESSING_DELAY": "2000"}, 100, 20, 20_000, 10_000, False)
