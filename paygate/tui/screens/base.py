@@ -22,13 +22,29 @@ class ApiCalls:
     def api(self):
         return self.app.api
 
+    @property
+    def should_poll(self) -> bool:
+        """Poll only the screen in front, and only while the daemon answers (the watchdog pings)."""
+        return self.app.connected and self.is_current
+
+    def poll(self, key: str, call, *args, context=None, **kwargs) -> None:
+        """A periodic ``fetch`` that is skipped while the previous one is still in flight, so a
+        slow daemon never piles up requests."""
+        busy = self.__dict__.setdefault("_in_flight", set())
+        if key in busy:
+            return
+        busy.add(key)
+        self.fetch(key, call, *args, context=context, **kwargs)
+
     @work(thread=True, group="api")
     def fetch(self, key: str, call, *args, context=None, **kwargs) -> None:
         try:
             data = call(*args, **kwargs)
         except ApiError as exc:
+            self.__dict__.get("_in_flight", set()).discard(key)
             self.post_message(FetchFailed(key, exc))
             return
+        self.__dict__.get("_in_flight", set()).discard(key)
         self.app.call_from_thread(self.app.mark_connected)
         self.post_message(Fetched(key, data, context))
 

@@ -34,7 +34,7 @@ class EventsScreen(ConsoleScreen):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        if not self.app.connected or self.in_flight:
+        if not self.should_poll or self.in_flight:
             return
         self.in_flight = True
         if self.cursor is None:

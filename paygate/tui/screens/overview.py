@@ -55,14 +55,15 @@ class OverviewScreen(ConsoleScreen):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        if self.app.connected:
-            self.fetch("analytics", self.api.analytics, self.analytics_window, context=self.analytics_window)
-            self.fetch("health", self.api.health)
-            self.fetch("jobs", self.api.jobs_status)
+        if self.should_poll:
+            self.poll("analytics", self.api.analytics, self.analytics_window, context=self.analytics_window)
+            self.poll("health", self.api.health)
+            self.poll("jobs", self.api.jobs_status)
 
     def action_window(self, window: str) -> None:
         self.analytics_window = window
-        self.refresh_data()
+        if self.app.connected:
+            self.fetch("analytics", self.api.analytics, window, context=window)
 
     def on_fetched(self, message: Fetched) -> None:
         if message.key in ("health", "jobs"):

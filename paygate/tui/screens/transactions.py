@@ -51,24 +51,25 @@ class TransactionsScreen(ConsoleScreen):
     def on_screen_resume(self) -> None:
         self.refresh_data()
 
-    def refresh_data(self) -> None:
-        if not self.app.connected:
+    def refresh_data(self, now: bool = False) -> None:
+        if not self.should_poll:
             return
         f = self.payment_filter
         key = (f, self.page_offset)
-        self.fetch("payments", self.api.payments, offset=self.page_offset, status=f.status, method=f.method, start=f.start, q=f.q, context=key)
+        call = self.fetch if now else self.poll  # a new filter or page is asked for at once
+        call("payments", self.api.payments, offset=self.page_offset, status=f.status, method=f.method, start=f.start, q=f.q, context=key)
 
     def on_payment_filters_changed(self, message: PaymentFilters.Changed) -> None:
         self.payment_filter = message.value
         self.page_offset = 0
         self.query_one(PaymentTable).focus()
-        self.refresh_data()
+        self.refresh_data(now=True)
 
     def action_page(self, step: int) -> None:
         new = self.page_offset + step * PAYMENT_PAGE
         if 0 <= new < max(self.total, 1):
             self.page_offset = new
-            self.refresh_data()
+            self.refresh_data(now=True)
 
     def action_search(self) -> None:
         self.query_one("#filter-search").focus()

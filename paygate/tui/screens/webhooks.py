@@ -52,8 +52,8 @@ class WebhooksScreen(ConsoleScreen):
             self.refresh_log()
 
     def refresh_log(self) -> None:
-        if self.app.connected:
-            self.fetch("deliveries", self.api.deliveries, status=self.status_filter, context=self.status_filter)
+        if self.should_poll:
+            self.poll("deliveries", self.api.deliveries, status=self.status_filter, context=self.status_filter)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         self.status_filter = event.value if isinstance(event.value, str) else None
