@@ -94,7 +94,8 @@ class PaymentDetailScreen(ConsoleModal):
         table.clear()
         mine = [e for e in page["data"] if e.get("object_id") == self.payment_id]
         related = [e for e in page["data"] if e["event"].startswith("refund.") and (e.get("data") or {}).get("refund", {}).get("payment_id") == self.payment_id]
-        for e in sorted(mine + related, key=lambda e: e["created_at"]):
+        # the feed is newest first; reversed, a stable sort keeps same-second events in order
+        for e in sorted(reversed(mine + related), key=lambda e: e["created_at"]):
             table.add_row(e["event"], e["id"], when(e["created_at"]))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
