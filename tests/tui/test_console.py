@@ -205,3 +205,33 @@ def test_refund_amounts_are_parsed_without_floats():
     assert parse_major("7") == 700
     assert parse_major("0.01") == 1
     assert parse_major("1.234") is None and parse_major("abc") is None and parse_major("-5") is None
+
+
+def test_command_palette_switches_screens(shop):
+    _, creds = shop
+
+    async def scenario():
+        app = console(creds)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("ctrl+p")
+            await pilot.pause(0.3)
+            await pilot.press(*"Go to Webhooks")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: app.current_mode == "webhooks", what="webhooks via the palette")
+
+    run(scenario())
+
+
+def test_screenshot_script_exports_every_screen(shop, tmp_path):
+    from paygate.tui.api import ConsoleApi
+    from paygate.tui.screenshots import capture
+
+    api, creds = shop
+    api.paid_payment(19900, "upi")
+    saved = run(capture(ConsoleApi(creds), tmp_path, (100, 30)))
+    assert sorted(p.name for p in saved) == sorted(
+        f"console-{n}.svg" for n in ("overview", "transactions", "webhooks", "events", "payment")
+    )
+    overview = (tmp_path / "console-overview.svg").read_text()
+    assert overview.startswith("<svg") and "₹199.00" in overview
