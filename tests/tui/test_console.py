@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import Button, DataTable, Input, Select
 
 from paygate.tui.screens.confirm import ConfirmDialog
 from paygate.tui.screens.help import HelpScreen
@@ -129,7 +129,7 @@ def test_capture_and_refund_ask_first(shop):
             assert api.ok("GET", f"/api/v1/payments/{payment['id']}")["captured"] is True
 
             detail.query_one("#refund-amount", Input).value = "120.50"
-            await pilot.click("#refund")
+            detail.query_one("#refund", Button).press()  # not a click: a toast may cover the button
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="refund confirmation")
             assert "₹120.50" in str(app.screen.question)
             await pilot.press("y")
@@ -138,7 +138,7 @@ def test_capture_and_refund_ask_first(shop):
             assert [r["amount"] for r in refunds] == [12050]
 
             detail.query_one("#refund-amount", Input).value = "9999"
-            await pilot.click("#refund")
+            detail.query_one("#refund", Button).press()  # not a click: a toast may cover the button
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="refund confirmation")
             await pilot.press("y")
             await wait_until(pilot, lambda: any("exceeds" in n for n in notifications(app)), what="refund refused")
@@ -156,11 +156,11 @@ def test_webhook_url_save_test_event_and_retry(shop, receiver):
             await pilot.press("3")
             await wait_until(pilot, lambda: app.current_mode == "webhooks", what="webhooks")
             app.screen.query_one("#webhook-url", Input).value = receiver.url
-            await pilot.click("#save-url")
+            app.screen.query_one("#save-url", Button).press()
             await wait_until(pilot, lambda: any("Webhook URL saved" in n for n in notifications(app)), what="saved")
             assert api.ok("GET", "/api/v1/merchants/me")["webhook_url"] == receiver.url
 
-            await pilot.click("#reveal-secret")
+            app.screen.query_one("#reveal-secret", Button).press()
             await wait_until(pilot, lambda: "whsec" in str(app.screen.query_one("#webhook-secret").render()) or len(str(app.screen.query_one("#webhook-secret").render()).strip("•")) > 8, what="secret shown")
 
             app.screen.query_one(DeliveryTable).focus()
