@@ -6,7 +6,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from standardwebhooks.webhooks import Webhook
@@ -16,6 +15,7 @@ from paygate import webhooks
 from paygate.cli import app
 from tests.support.daemon import clean_env
 from tests.support.receiver import Receiver
+from tests.support.waiting import wait_until
 
 runner = CliRunner()
 
@@ -37,15 +37,6 @@ def shop(merchant_api):
     return merchant_api, run
 
 
-def _wait_until(fn, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not met within {timeout}s")
-
 
 def test_set_url_test_list_get_retry(shop):
     api, cli = shop
@@ -53,7 +44,7 @@ def test_set_url_test_list_get_retry(shop):
         assert rx.url in cli("webhooks", "set-url", rx.url).stdout
         sent = json.loads(cli("webhooks", "test", "--data", '{"hello":"नमस्ते 🎉"}', "--json").stdout)
         assert rx.wait_for(1)[0].json()["data"] == {"hello": "नमस्ते 🎉"}
-        _wait_until(lambda: api.ok("GET", f"/api/v1/webhooks/{sent['id']}")["status"] == "success", 20, "delivered")
+        wait_until(lambda: api.ok("GET", f"/api/v1/webhooks/{sent['id']}")["status"] == "success", 20, "delivered")
         listed = cli("webhooks", "list").stdout
         assert sent["id"] in listed and "webhook.test" in listed and "success" in listed and "1 of 1" in listed
         page = json.loads(cli("webhooks", "list", "--status", "failed", "--json").stdout)

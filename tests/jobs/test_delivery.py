@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import socket
-import time
 
 import pytest
 
@@ -13,16 +12,7 @@ from paygate import config, webhooks
 from paygate.jobs import delivery
 from tests.support.api import Api, new_merchant
 from tests.support.receiver import Receiver
-
-
-def _wait_until(fn, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not met within {timeout}s")
+from tests.support.waiting import wait_until
 
 
 def _claim(url: str) -> webhooks.Claim:
@@ -75,7 +65,7 @@ def test_receiver_failing_twice_gets_the_same_event_a_third_time(merchant_api):
     assert [r.event_id for r in received] == [sent["event_id"]] * 3
     assert [r.headers["webhook-id"] for r in received] == [sent["event_id"]] * 3
     assert received[0].body == received[1].body == received[2].body
-    log = _wait_until(lambda: (d := merchant_api.ok("GET", f"/api/v1/webhooks/{sent['id']}"))["status"] == "success" and d, 15, "success")
+    log = wait_until(lambda: (d := merchant_api.ok("GET", f"/api/v1/webhooks/{sent['id']}"))["status"] == "success" and d, 15, "success")
     assert log["attempts"] == 3 and log["response_code"] == 200
     assert [(a["number"], a["response_code"]) for a in log["attempt_log"]] == [(1, 500), (2, 500), (3, 200)]
 
@@ -92,7 +82,7 @@ def test_private_destination_is_refused_at_delivery_time(deploy):
         by_name = f"http://{host}:{rx.port}/webhooks"  # a name passes the URL check; its address does not
         api.ok("PUT", "/api/v1/merchants/me", json={"webhook_url": by_name})
         sent = api.ok("POST", "/api/v1/webhooks/test", 201)
-        detail = _wait_until(lambda: (x := api.ok("GET", f"/api/v1/webhooks/{sent['id']}"))["attempt_log"] and x, 30, "first attempt")
+        detail = wait_until(lambda: (x := api.ok("GET", f"/api/v1/webhooks/{sent['id']}"))["attempt_log"] and x, 30, "first attempt")
         assert rx.requests == []
     attempt = detail["attempt_log"][0]
     assert attempt["response_code"] is None and attempt["error"].startswith("destination refused")
@@ -120,8 +110,8 @@ def test_sigkilled_worker_with_deliveries_in_flight_loses_nothing(deploy, backen
             d.start_worker()
         else:
             d.start()
-        _wait_until(lambda: {r.event_id for r in rx.requests} >= {s["event_id"] for s in sent}, 90, f"all {n} events delivered after restart")
-    final = _wait_until(
+        wait_until(lambda: {r.event_id for r in rx.requests} >= {s["event_id"] for s in sent}, 90, f"all {n} events delivered after restart")
+    final = wait_until(
         lambda: (p := api.ok("GET", "/api/v1/webhooks", params={"limit": 100}))["total"] == n and all(x["status"] == "success" for x in p["data"]) and p,
         30,
         "every delivery logged as success",

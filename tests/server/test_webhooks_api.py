@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -14,20 +13,12 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.support.api import Api
 from tests.support.receiver import Receiver
+from tests.support.waiting import wait_until
 
 NODE_RECEIVER = Path(__file__).resolve().parents[1] / "support" / "node_receiver.js"
 REFUND_REASON = "Größe falsch 👟 — रिफ़ंड चाहिए ✅"
 UNICODE_DATA = {"reason": "रिफ़ंड: size too small 👟🎉", "note": "Grüße, 你好, émoji ✅", "amount": 12345, "quote": 'he said "hi"\n\t\\'}
 
-
-def _wait_until(fn, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{what} not met within {timeout}s")
 
 
 def _secret(api: Api) -> str:
@@ -39,7 +30,7 @@ def _set_url(api: Api, url) -> dict:
 
 
 def _delivery_status(api: Api, delivery_id: str, statuses=("success", "failed"), timeout=30.0) -> dict:
-    return _wait_until(lambda: (d := api.ok("GET", f"/api/v1/webhooks/{delivery_id}"))["status"] in statuses and d, timeout, f"delivery {delivery_id} final")
+    return wait_until(lambda: (d := api.ok("GET", f"/api/v1/webhooks/{delivery_id}"))["status"] in statuses and d, timeout, f"delivery {delivery_id} final")
 
 
 @pytest.fixture
@@ -87,7 +78,7 @@ def test_every_delivery_verifies_with_the_seed_readme_node_snippet(merchant_api,
     refund = merchant_api.ok("POST", f"/api/v1/payments/{payment['id']}/refunds", 201, json={"amount": 5000, "reason": REFUND_REASON})
     merchant_api.wait_refund(refund["id"])
     want = {"webhook.test", "payment.created", "payment.pending", "payment.success", "refund.created", "refund.processed"}
-    results = _wait_until(lambda: (r := requests.get(base + "/results", timeout=5).json()) and {x["event"] for x in r} >= want and r, 30, "node deliveries")
+    results = wait_until(lambda: (r := requests.get(base + "/results", timeout=5).json()) and {x["event"] for x in r} >= want and r, 30, "node deliveries")
     assert all(r["verified"] for r in results), results
     got = {r["id"]: r for r in results}
     assert got[test["event_id"]]["data"] == UNICODE_DATA
@@ -195,11 +186,11 @@ def test_seeded_secret_signs_with_the_hex_header_only(deploy, node_receiver):
     _set_url(api, base + "/hook")
     with Receiver() as rx:
         api.ok("POST", "/api/v1/webhooks/test", 201, json={"data": UNICODE_DATA})
-        results = _wait_until(lambda: requests.get(base + "/results", timeout=5).json(), 30, "node delivery")
+        results = wait_until(lambda: requests.get(base + "/results", timeout=5).json(), 30, "node delivery")
         assert results[0]["verified"] is True and results[0]["data"] == UNICODE_DATA
         _set_url(api, rx.url)
         api.ok("POST", "/api/v1/webhooks/test", 201)
         (req,) = rx.wait_for(1)
     assert "x-webhook-signature" in req.headers and "webhook-signature" not in req.headers
-    status = _wait_until(lambda: (s := api.ok("GET", "/api/v1/test/jobs/status"))["completed"] >= 2 and s["pending"] + s["processing"] == 0 and s, 30, "jobs settled")
+    status = wait_until(lambda: (s := api.ok("GET", "/api/v1/test/jobs/status"))["completed"] >= 2 and s["pending"] + s["processing"] == 0 and s, 30, "jobs settled")
     assert status["completed"] == 2 and status["failed"] == 0, status
