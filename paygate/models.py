@@ -8,7 +8,6 @@ Card numbers and CVVs have no column, anywhere.
 from __future__ import annotations
 
 from peewee import (
-    AutoField,
     BigAutoField,
     BigIntegerField,
     BooleanField,

@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 
 from . import events, ids, serialize
-from .clock import after, unix, utcnow
+from .clock import after, utcnow
 from .db import database, for_update, is_postgres
 from .errors import InvalidRequest, NotFound
 from .models import Event, Merchant, WebhookAttempt, WebhookDelivery

@@ -7,10 +7,9 @@ import re
 import time
 import uuid
 
-import pytest
 import requests
 
-from tests.support.api import TEST_KEY, TEST_SECRET, Api, new_merchant
+from tests.support.api import TEST_KEY, TEST_SECRET, new_merchant
 
 ACCESS_FIELDS = {"time", "level", "logger", "message", "request_id", "method", "path", "status", "duration_ms"}
 

@@ -11,7 +11,6 @@ from paygate.tui.screens.payment_detail import PaymentDetailScreen, parse_major
 from paygate.tui.widgets.delivery_table import DeliveryTable
 from paygate.tui.widgets.event_feed import EventFeed
 from paygate.tui.widgets.payment_table import PaymentTable
-from paygate.tui.widgets.stat_card import StatCard
 from tests.support.api import DECLINED_CARD
 from tests.tui.conftest import console, notifications, run, wait_until
 
