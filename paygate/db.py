@@ -20,7 +20,9 @@ database = DatabaseProxy()
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
-    "synchronous": "normal",  # WAL + NORMAL: durable across process crashes, fast commits
+    # FULL: a commit is on disk before the API answers, so an acknowledged payment survives a power
+    # loss too (WAL + NORMAL would only survive process crashes).
+    "synchronous": "full",
     "busy_timeout": 15000,
     "foreign_keys": 1,
     "cache_size": -16000,
