@@ -6,81 +6,14 @@
 //
 // Order → card payment with real card data (4242 4242 4242 4242) → "success" → partial refund →
 // payment "partially_refunded" → refund of the rest → "refunded" → any further refund refused.
-// Exits non-zero on any failure. Node 20+, no npm packages (global fetch). Env: API_URL,
-// API_KEY, API_SECRET, VERIFY_TIMEOUT_MS (per wait for a state, default 60000).
+// Exits non-zero on any failure. Node 20+, no npm packages (global fetch; helpers in
+// verify_client.js). Env: API_URL, API_KEY, API_SECRET, VERIFY_TIMEOUT_MS (per wait, default 60000).
 "use strict";
 
-const API_URL = (process.env.API_URL || "http://localhost:8000").replace(/\/+$/, "");
-const API_KEY = process.env.API_KEY || "key_test_abc123";
-const API_SECRET = process.env.API_SECRET || "secret_test_xyz789";
-const TIMEOUT_MS = Number(process.env.VERIFY_TIMEOUT_MS || 60000);
-const REQUEST_TIMEOUT_MS = 10000;
-const POLL_MS = 500;
+const { API_URL, ok, check, rupees, call, describe, expectStatus, waitFor, run } = require("./verify_client.js");
+
 const AMOUNT = 50000;
 const PARTIAL = 20000;
-
-class VerifyError extends Error {}
-
-function ok(message) {
-  console.log(`  ✓ ${message}`);
-}
-
-function check(condition, message) {
-  if (!condition) throw new VerifyError(message);
-}
-
-function rupees(paise) {
-  return `₹${(paise / 100).toFixed(2)}`;
-}
-
-async function call(method, path, body) {
-  const headers = { "X-Api-Key": API_KEY, "X-Api-Secret": API_SECRET };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response;
-  try {
-    response = await fetch(API_URL + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-  } catch (err) {
-    throw new VerifyError(`${method} ${path}: cannot reach ${API_URL} (${err.cause?.code || err.cause?.errors?.[0]?.code || err.name}: ${err.message})`);
-  }
-  const text = await response.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new VerifyError(`${method} ${path}: HTTP ${response.status}, body is not JSON: ${text.slice(0, 200)}`);
-  }
-  return { status: response.status, body: json };
-}
-
-function describe(body) {
-  const err = body && body.error;
-  return err ? `${err.code}: ${err.description}` : JSON.stringify(body).slice(0, 200);
-}
-
-async function expectStatus(method, path, body, expected) {
-  const res = await call(method, path, body);
-  if (res.status !== expected) {
-    throw new VerifyError(`${method} ${path}: expected HTTP ${expected}, got ${res.status} (${describe(res.body)})`);
-  }
-  return res.body;
-}
-
-async function waitFor(path, wanted, finals) {
-  const deadline = Date.now() + TIMEOUT_MS;
-  let last;
-  while (Date.now() < deadline) {
-    last = await expectStatus("GET", path, undefined, 200);
-    if (last.status === wanted) return last;
-    if (finals.includes(last.status)) throw new VerifyError(`${path} ended as "${last.status}", expected "${wanted}" (${describe(last)})`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-  throw new VerifyError(`${path} still "${last && last.status}" after ${TIMEOUT_MS} ms, expected "${wanted}"`);
-}
 
 async function refund(payment, amount, reason) {
   const r = await expectStatus("POST", `/api/v1/payments/${payment.id}/refunds`, { amount, reason }, 201);
@@ -135,7 +68,4 @@ async function main() {
   console.log("PASS: partial and full refunds move the payment to partially_refunded and refunded");
 }
 
-main().catch((err) => {
-  console.error(`FAIL: ${err instanceof VerifyError ? err.message : err.stack || err}`);
-  process.exit(1);
-});
+run(main);
