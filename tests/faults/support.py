@@ -24,6 +24,12 @@ DECLINE = {"number": "4000 0000 0000 0002", "expiry_month": 12, "expiry_year": 2
 RETRYABLE = {409, 429, 503}
 
 
+def send_webhooks_to(base_url: str, receiver) -> None:
+    """Point the seeded merchant's webhook URL at a test receiver."""
+    r = requests.put(base_url + "/api/v1/merchants/me", json={"webhook_url": receiver.url}, headers=HEADERS, timeout=10)
+    assert r.status_code == 200, r.text
+
+
 class Load:
     """Create orders and payments with keys, retrying each until acknowledged or ``give_up_s``."""
 
@@ -83,6 +89,12 @@ class Load:
         thread = threading.Thread(target=main, daemon=True)
         thread.start()
         return thread
+
+    def halt(self, thread: threading.Thread) -> None:
+        """Stop a :meth:`run_until_stopped` load and wait (bounded) for its last payment."""
+        self.stop.set()
+        thread.join(90)
+        assert not thread.is_alive(), "the load did not stop within 90 s"
 
 
 class Ledger:

@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from tests.faults.support import HEADERS, Ledger, Load, assert_every_event_delivered, assert_exactly_once
+from tests.faults.support import HEADERS, Ledger, Load, assert_every_event_delivered, assert_exactly_once, send_webhooks_to
 from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.slow  # bounded in time, but minutes: `-m 'not slow'` skips them while iterating
@@ -20,7 +20,7 @@ def test_postgres_restart_under_load(cluster, own_pg):
     d.wait_worker_running()
     ledger = Ledger(d.env["DATABASE_URL"])
     with Receiver() as receiver:
-        assert requests.put(d.base_url + "/api/v1/merchants/me", json={"webhook_url": receiver.url}, headers=HEADERS, timeout=10).ok
+        send_webhooks_to(d.base_url, receiver)
         load = Load(d.base_url, give_up_s=60)
         thread = load.run_until_stopped(threads=6)
         time.sleep(2)
@@ -42,9 +42,7 @@ def test_postgres_restart_under_load(cluster, own_pg):
             time.sleep(0.2)
         acked_at_recovery = len(load.acked)
         time.sleep(4)
-        load.stop.set()
-        thread.join(90)
-        assert not thread.is_alive()
+        load.halt(thread)
         assert len(load.acked) > acked_at_recovery, "payments are accepted again after the restart"
         assert load.statuses[503] > 0, load.statuses
         assert d.server.poll() is None and all(w.poll() is None for w in d.workers), "no process died"

@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from tests.faults.support import HEADERS, Ledger, Load, assert_every_event_delivered, assert_exactly_once
+from tests.faults.support import Ledger, Load, assert_every_event_delivered, assert_exactly_once, send_webhooks_to
 from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.slow  # bounded in time, but minutes: `-m 'not slow'` skips them while iterating
@@ -23,7 +23,7 @@ def test_redis_down_ten_seconds_under_load_loses_nothing(cluster, own_redis):
     d.wait_worker_running()
     ledger = Ledger(d.env["DATABASE_URL"])
     with Receiver() as receiver:
-        assert requests.put(d.base_url + "/api/v1/merchants/me", json={"webhook_url": receiver.url}, headers=HEADERS, timeout=10).ok
+        send_webhooks_to(d.base_url, receiver)
         load = Load(d.base_url, give_up_s=60)
         thread = load.run_until_stopped(threads=6)
         time.sleep(2)
@@ -38,9 +38,7 @@ def test_redis_down_ten_seconds_under_load_loses_nothing(cluster, own_redis):
         finally:
             own_redis.start()
         time.sleep(3)
-        load.stop.set()
-        thread.join(90)
-        assert not thread.is_alive()
+        load.halt(thread)
         assert during > 0, "the API must keep accepting payments while Redis is down"
         assert set(load.statuses) <= {200, 201, 409, 503}, load.statuses
         assert requests.get(d.base_url + "/health", timeout=10).json()["redis"] == "connected"

@@ -16,7 +16,7 @@ import time
 import pytest
 import requests
 
-from tests.faults.support import HEADERS, Ledger, Load, assert_every_event_delivered, assert_exactly_once
+from tests.faults.support import Ledger, Load, assert_every_event_delivered, assert_exactly_once, send_webhooks_to
 from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.slow  # bounded in time, but minutes: `-m 'not slow'` skips them while iterating
@@ -35,7 +35,7 @@ def test_sigterm_worker_finishes_in_flight_and_hands_back_the_rest(cluster):
     d.wait_worker_running()
     ledger = Ledger(d.env["DATABASE_URL"])
     with Receiver(delay_s=1.0) as receiver:  # each delivery takes a second: some are mid-flight at SIGTERM
-        assert requests.put(d.base_url + "/api/v1/merchants/me", json={"webhook_url": receiver.url}, headers=HEADERS, timeout=10).ok
+        send_webhooks_to(d.base_url, receiver)
         load = Load(d.base_url)
         payment_ids = load.run_many(40, threads=8)
         deadline = time.monotonic() + 20
@@ -72,9 +72,7 @@ def test_sigterm_serve_answers_in_flight_requests_and_restarts_cleanly(cluster):
     d.server = d._spawn(["serve"], "serve-restarted")
     d.wait_healthy(30)
     time.sleep(3)
-    load.stop.set()
-    thread.join(90)
-    assert not thread.is_alive()
+    load.halt(thread)
     assert set(load.statuses) <= {200, 201, 409, 503, "connection"}, load.statuses
     ledger.wait_all_final(timeout=90)
     assert_exactly_once(ledger, list(load.acked.values()))

@@ -14,9 +14,8 @@ import time
 import uuid
 
 import pytest
-import requests
 
-from tests.faults.support import HEADERS, Ledger, Load, assert_every_event_delivered, assert_exactly_once
+from tests.faults.support import Ledger, Load, assert_every_event_delivered, assert_exactly_once, send_webhooks_to
 from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.slow  # bounded in time, but minutes: `-m 'not slow'` skips them while iterating
@@ -45,8 +44,7 @@ def test_sigkill_workers_mid_flight_settles_everything_exactly_once(cluster):
     d.wait_worker_running()
     ledger = Ledger(d.env["DATABASE_URL"])
     with Receiver() as receiver:
-        r = requests.put(d.base_url + "/api/v1/merchants/me", json={"webhook_url": receiver.url}, headers=HEADERS, timeout=10)
-        assert r.status_code == 200, r.text
+        send_webhooks_to(d.base_url, receiver)
         load = Load(d.base_url)
         result: dict = {}
         creator = threading.Thread(target=lambda: result.setdefault("ids", load.run_many(PAYMENTS)), daemon=True)
