@@ -15,7 +15,7 @@ import requests
 import typer
 
 from .. import events as event_types
-from ..webhooks import signature_headers
+from ..signing import signature_headers
 from .client import ApiError, ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, client, die, table
 
 webhooks_app = typer.Typer(help="Webhook deliveries: the log, retries, test events and settings.", no_args_is_help=True)

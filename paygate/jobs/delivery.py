@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import urllib3
 from urllib3.exceptions import HTTPError, TimeoutError as Urllib3Timeout
 
-from .. import config, db, webhooks
+from .. import config, db, deliveries, signing
 from ..clock import unix, utcnow
 from .dispatch import dispatch
 
@@ -85,14 +85,14 @@ def check_destination(url: str, allow_private: bool) -> None:
 def _excerpt(response) -> str:
     length = response.headers.get("Content-Length")
     if length is not None and length.isdigit() and int(length) <= SMALL_BODY_BYTES:
-        raw = response.read()[: webhooks.EXCERPT_BYTES]  # read whole: the connection goes back to the pool
+        raw = response.read()[: deliveries.EXCERPT_BYTES]  # read whole: the connection goes back to the pool
     else:
-        raw = response.read(webhooks.EXCERPT_BYTES)
+        raw = response.read(deliveries.EXCERPT_BYTES)
         response.close()  # unknown or large: drop the connection rather than read it all
     return raw.decode("utf-8", errors="replace")
 
 
-def send(claim: webhooks.Claim, settings) -> webhooks.AttemptResult:
+def send(claim: deliveries.Claim, settings) -> deliveries.AttemptResult:
     """POST the event's bytes, signed; never raises — every outcome becomes an attempt record."""
     attempted_at = utcnow()
     started = time.perf_counter()
@@ -100,7 +100,7 @@ def send(claim: webhooks.Claim, settings) -> webhooks.AttemptResult:
     try:
         check_destination(claim.url, settings.private_webhooks_allowed)
         headers = {"User-Agent": USER_AGENT, "Content-Type": "application/json"}
-        headers.update(webhooks.signature_headers(claim.secret, claim.event_id, claim.body, unix(attempted_at)))
+        headers.update(signing.signature_headers(claim.secret, claim.event_id, claim.body, unix(attempted_at)))
         timeout = urllib3.Timeout(connect=settings.webhook_timeout_s, read=settings.webhook_timeout_s)
         response = _http().request(
             "POST", claim.url, body=claim.body, headers=headers, timeout=timeout, redirect=False, retries=False, preload_content=False
@@ -119,19 +119,19 @@ def send(claim: webhooks.Claim, settings) -> webhooks.AttemptResult:
     except (HTTPError, OSError, ValueError) as exc:
         error = f"{type(exc).__name__}: could not connect or send"
     duration_ms = int((time.perf_counter() - started) * 1000)
-    return webhooks.AttemptResult(code, excerpt, error, duration_ms, attempted_at)
+    return deliveries.AttemptResult(code, excerpt, error, duration_ms, attempted_at)
 
 
 def deliver(delivery_id: str) -> None:
     settings = config.current()
     # The claim is one conditional UPDATE (atomic by itself) and a read: it needs no enclosing
     # transaction, so it runs in autocommit and saves the BEGIN/COMMIT round trips.
-    claim = db.read(webhooks.claim_delivery, delivery_id, webhooks.lease_seconds(settings))
+    claim = db.read(deliveries.claim_delivery, delivery_id, deliveries.lease_seconds(settings))
     if claim is None:
         return
     result = send(claim, settings)
-    record = db.unit_of_work if webhooks.record_needs_transaction() else db.read  # one statement on PostgreSQL
-    outcome = record(webhooks.record_attempt, claim, result, webhooks.retry_delays(settings))
+    record = db.unit_of_work if deliveries.record_needs_transaction() else db.read  # one statement on PostgreSQL
+    outcome = record(deliveries.record_attempt, claim, result, deliveries.retry_delays(settings))
     if result.error:
         log.info("webhook %s attempt %d to %s failed: %s", claim.delivery_id, claim.number, urlsplit(claim.url).hostname, result.error)
     if outcome.work:

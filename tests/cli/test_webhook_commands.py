@@ -11,7 +11,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 from typer.testing import CliRunner
 
-from paygate import webhooks
+from paygate import signing
 from paygate.cli import app
 from tests.support.daemon import clean_env
 from tests.support.receiver import Receiver
@@ -110,5 +110,5 @@ def test_listen_forwards_new_events_signed(shop, deployment):
     assert [r.json()["event"] for r in got] == ["payment.created", "payment.pending", "payment.success"]
     for req in got:
         assert req.json()["data"]["payment"]["id"] == payment["id"]
-        assert webhooks.verify_hex(secret, req.body, req.headers["x-webhook-signature"])
+        assert signing.verify_hex(secret, req.body, req.headers["x-webhook-signature"])
         Webhook(secret).verify(req.body, req.headers)

@@ -12,13 +12,13 @@ from datetime import timedelta
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from paygate import db, events, ids, merchants, webhooks
+from paygate import db, deliveries, events, ids, merchants, signing, webhooks
 from paygate.clock import utcnow
 from paygate.errors import InvalidRequest, NotFound
 from paygate.models import Event, Merchant, WebhookAttempt, WebhookDelivery
 
 SEEDED_SECRET = "whsec_test_abc123"
-TEST_DELAYS = webhooks.TEST_RETRY_DELAYS_S
+TEST_DELAYS = deliveries.TEST_RETRY_DELAYS_S
 
 
 def _merchant(url="https://hooks.example.test/in"):
@@ -37,11 +37,11 @@ def _delivery(event_id):
 
 
 def _result(code=None, error=None):
-    return webhooks.AttemptResult(code, "ok" if code else None, error, 3, utcnow())
+    return deliveries.AttemptResult(code, "ok" if code else None, error, 3, utcnow())
 
 
 def _claim(delivery_id):
-    return db.unit_of_work(webhooks.claim_delivery, delivery_id, 15.0)
+    return db.unit_of_work(deliveries.claim_delivery, delivery_id, 15.0)
 
 
 def _make_due(delivery_id):
@@ -53,23 +53,23 @@ def _make_due(delivery_id):
 
 def test_hex_signature_is_hmac_of_the_exact_body_with_the_secret_string():
     body = '{"id":"evt_1","event":"webhook.test","timestamp":1,"data":{"m":"नमस्ते 🎉"}}'.encode()
-    assert webhooks.hex_signature(SEEDED_SECRET, body) == hmac.new(SEEDED_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    assert webhooks.verify_hex(SEEDED_SECRET, body, webhooks.hex_signature(SEEDED_SECRET, body))
-    assert not webhooks.verify_hex(SEEDED_SECRET, body + b" ", webhooks.hex_signature(SEEDED_SECRET, body))
+    assert signing.hex_signature(SEEDED_SECRET, body) == hmac.new(SEEDED_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert signing.verify_hex(SEEDED_SECRET, body, signing.hex_signature(SEEDED_SECRET, body))
+    assert not signing.verify_hex(SEEDED_SECRET, body + b" ", signing.hex_signature(SEEDED_SECRET, body))
 
 
 def test_seeded_secret_is_not_standard_so_only_the_hex_header_is_sent():
-    headers = webhooks.signature_headers(SEEDED_SECRET, "evt_abcdefghijklmnop", b"{}", 1705315870)
+    headers = signing.signature_headers(SEEDED_SECRET, "evt_abcdefghijklmnop", b"{}", 1705315870)
     assert "X-Webhook-Signature" in headers
     assert "webhook-signature" not in headers and "webhook-id" not in headers
 
 
 def test_generated_secrets_verify_with_the_standardwebhooks_package():
     secret = ids.new_webhook_secret()
-    assert webhooks.standard_key(secret) is not None and len(webhooks.standard_key(secret)) == 24
+    assert signing.standard_key(secret) is not None and len(signing.standard_key(secret)) == 24
     body = json.dumps({"id": "evt_abcdefghijklmnop", "data": {"reason": "Größe falsch 👟"}}, ensure_ascii=False).encode()
     ts = int(time.time())
-    headers = webhooks.signature_headers(secret, "evt_abcdefghijklmnop", body, ts)
+    headers = signing.signature_headers(secret, "evt_abcdefghijklmnop", body, ts)
     assert headers["webhook-id"] == "evt_abcdefghijklmnop" and headers["webhook-timestamp"] == str(ts)
     assert Webhook(secret).verify(body, headers)["data"]["reason"] == "Größe falsch 👟"
     tampered = dict(headers, **{"webhook-id": "evt_other"})
@@ -78,8 +78,8 @@ def test_generated_secrets_verify_with_the_standardwebhooks_package():
 
 
 def test_masked_secret_shows_only_the_last_four_characters():
-    assert webhooks.mask_secret("whsec_abcdefgh1234") == "whsec_…1234"
-    assert webhooks.mask_secret(None) is None
+    assert signing.mask_secret("whsec_abcdefgh1234") == "whsec_…1234"
+    assert signing.mask_secret(None) is None
 
 
 # --- the outbox and claims -------------------------------------------------------------------
@@ -108,14 +108,14 @@ def test_failed_attempts_back_off_on_the_schedule_then_fail(core_db):
     m = _merchant()
     _, work = _event(m)
     did = work[0].id
-    for n in range(1, webhooks.MAX_ATTEMPTS + 1):
+    for n in range(1, deliveries.MAX_ATTEMPTS + 1):
         claim = _claim(did)
         assert claim is not None and claim.number == n
         before = utcnow()
-        outcome = db.unit_of_work(webhooks.record_attempt, claim, _result(500, "HTTP 500"), TEST_DELAYS)
+        outcome = db.unit_of_work(deliveries.record_attempt, claim, _result(500, "HTTP 500"), TEST_DELAYS)
         row = _delivery(claim.event_id)
         assert row.attempts == n and row.response_code == 500
-        if n < webhooks.MAX_ATTEMPTS:
+        if n < deliveries.MAX_ATTEMPTS:
             assert row.status == "pending"
             wait = (row.next_retry_at - before).total_seconds()
             assert TEST_DELAYS[n] - 1 <= wait <= TEST_DELAYS[n] + 1
@@ -133,7 +133,7 @@ def test_a_2xx_is_success_and_ends_the_delivery(core_db):
     m = _merchant()
     _, work = _event(m)
     claim = _claim(work[0].id)
-    outcome = db.unit_of_work(webhooks.record_attempt, claim, _result(204), TEST_DELAYS)
+    outcome = db.unit_of_work(deliveries.record_attempt, claim, _result(204), TEST_DELAYS)
     assert outcome.work == [] and outcome.data["status"] == "success" and outcome.data["response_code"] == 204
     row = _delivery(claim.event_id)
     assert row.next_retry_at is None and row.claimed_until is None
@@ -143,9 +143,9 @@ def test_manual_retry_resets_attempts_and_is_due_now(core_db):
     m = _merchant()
     _, work = _event(m)
     did = work[0].id
-    for _ in range(webhooks.MAX_ATTEMPTS):
+    for _ in range(deliveries.MAX_ATTEMPTS):
         _make_due(did)
-        db.unit_of_work(webhooks.record_attempt, _claim(did), _result(error="ConnectionError"), TEST_DELAYS)
+        db.unit_of_work(deliveries.record_attempt, _claim(did), _result(error="ConnectionError"), TEST_DELAYS)
     assert db.read(lambda: WebhookDelivery.get_by_id(did).status) == "failed"
     outcome = db.unit_of_work(webhooks.retry_delivery, did, m.id)
     assert outcome.data == {"id": did, "status": "pending", "message": "Webhook retry scheduled"}
@@ -173,8 +173,8 @@ def test_late_result_after_a_manual_retry_does_not_undo_it(core_db):
     in_flight = _claim(did)
     db.unit_of_work(webhooks.retry_delivery, did, m.id)
     fresh = _claim(did)
-    db.unit_of_work(webhooks.record_attempt, fresh, _result(200), TEST_DELAYS)
-    db.unit_of_work(webhooks.record_attempt, in_flight, _result(500), TEST_DELAYS)
+    db.unit_of_work(deliveries.record_attempt, fresh, _result(200), TEST_DELAYS)
+    db.unit_of_work(deliveries.record_attempt, in_flight, _result(500), TEST_DELAYS)
     row = db.read(lambda: WebhookDelivery.get_by_id(did))
     assert row.status == "success" and row.attempts == 1
     assert db.read(lambda: WebhookAttempt.select().where(WebhookAttempt.delivery == did).count()) == 2
@@ -187,7 +187,7 @@ def test_list_filters_and_orders_newest_first(core_db):
     m = _merchant()
     first = _event(m, events.PAYMENT_CREATED)[1][0].id
     second = _event(m, events.PAYMENT_SUCCESS)[1][0].id
-    db.unit_of_work(webhooks.record_attempt, _claim(second), _result(200), TEST_DELAYS)
+    db.unit_of_work(deliveries.record_attempt, _claim(second), _result(200), TEST_DELAYS)
     page = db.read(webhooks.list_deliveries, m.id, {"limit": "10"})
     assert page["total"] == 2 and [d["id"] for d in page["data"]] == [second, first]
     assert set(page["data"][0]) >= {"id", "event", "status", "attempts", "created_at", "last_attempt_at", "response_code"}
@@ -230,11 +230,11 @@ def test_pending_retries_go_to_the_current_url_signed_with_the_current_secret(co
     m = _merchant()
     _, work = _event(m)
     did = work[0].id
-    db.unit_of_work(webhooks.record_attempt, _claim(did), _result(500), TEST_DELAYS)
+    db.unit_of_work(deliveries.record_attempt, _claim(did), _result(500), TEST_DELAYS)
     db.unit_of_work(lambda: Merchant.update(webhook_url="https://fixed.example.test/hooks").where(Merchant.id == m.id).execute())
     rotated = db.unit_of_work(merchants.rotate_webhook_secret, m.id).webhook_secret
     _make_due(did)
     claim = _claim(did)
     assert claim.url == "https://fixed.example.test/hooks" and claim.secret == rotated != m.webhook_secret
-    db.unit_of_work(webhooks.record_attempt, claim, _result(200), TEST_DELAYS)
+    db.unit_of_work(deliveries.record_attempt, claim, _result(200), TEST_DELAYS)
     assert db.read(lambda: WebhookDelivery.get_by_id(did).url) == "https://fixed.example.test/hooks"

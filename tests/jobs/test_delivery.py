@@ -8,15 +8,15 @@ import socket
 
 import pytest
 
-from paygate import config, webhooks
+from paygate import config, deliveries, signing
 from paygate.jobs import delivery
 from tests.support.api import Api, new_merchant
 from tests.support.receiver import Receiver
 from tests.support.waiting import wait_until
 
 
-def _claim(url: str) -> webhooks.Claim:
-    return webhooks.Claim("d-1", "evt_abcdefghijklmnop", url, '{"id":"evt_abcdefghijklmnop","data":{"x":"✅"}}'.encode(), "whsec_test_abc123", 1)
+def _claim(url: str) -> deliveries.Claim:
+    return deliveries.Claim("d-1", "evt_abcdefghijklmnop", url, '{"id":"evt_abcdefghijklmnop","data":{"x":"✅"}}'.encode(), "whsec_test_abc123", 1)
 
 
 # --- one send, in-process: no database needed ----------------------------------------------
@@ -29,9 +29,9 @@ def test_send_posts_the_exact_bytes_signed_and_keeps_a_short_excerpt():
         result = delivery.send(claim, config.load({}))
         (req,) = rx.wait_for(1)
     assert req.body == claim.body and req.headers["content-type"] == "application/json"
-    assert webhooks.verify_hex(claim.secret, req.body, req.headers["x-webhook-signature"])
+    assert signing.verify_hex(claim.secret, req.body, req.headers["x-webhook-signature"])
     assert result.succeeded and result.response_code == 202 and result.error is None
-    assert len(result.response_excerpt) == webhooks.EXCERPT_BYTES
+    assert len(result.response_excerpt) == deliveries.EXCERPT_BYTES
 
 
 def test_send_does_not_follow_redirects_and_times_out():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import merchants, serialize, webhooks
+from ... import merchants, serialize, signing, webhooks
 from ...errors import InvalidRequest
 from ..auth import current_merchant
 from ..pool import read, transact
@@ -15,7 +15,7 @@ bp = Blueprint("merchants", url_prefix="/api/v1/merchants")
 
 def _merchant_view(row) -> dict:
     """The merchant as its owner sees it: whether a webhook secret is set, never the secret itself."""
-    return {**serialize.merchant(row), "webhook_secret_set": bool(row.webhook_secret), "webhook_secret_hint": webhooks.mask_secret(row.webhook_secret)}
+    return {**serialize.merchant(row), "webhook_secret_set": bool(row.webhook_secret), "webhook_secret_hint": signing.mask_secret(row.webhook_secret)}
 
 
 @bp.get("/me")
