@@ -19,8 +19,19 @@ _SHAPES["event"] = re.compile(r"evt_[A-Za-z0-9]{16,32}\Z")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 
 
+_ACCEPT = 256 - 256 % len(_ALPHABET)  # bytes at or above this would bias the alphabet: skipped
+
+
 def _random(n: int = 16) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(n))
+    """``n`` characters of ``[A-Za-z0-9]`` from one ``secrets`` read (rejection sampling, no bias)."""
+    out: list[str] = []
+    while len(out) < n:
+        for byte in secrets.token_bytes(n + n // 4 + 4):
+            if byte < _ACCEPT:
+                out.append(_ALPHABET[byte % len(_ALPHABET)])
+                if len(out) == n:
+                    break
+    return "".join(out)
 
 
 def new_id(kind: str) -> str:
