@@ -30,6 +30,11 @@ def parse_db_datetime(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", ""))
 
 
+def db_datetime(value) -> datetime | None:
+    """A datetime from a column or an aggregate over one (SQLite hands back the stored text)."""
+    return parse_db_datetime(value) if isinstance(value, str) else value
+
+
 def parse_iso(text: str) -> datetime:
     """Parse a client's ISO-8601 timestamp (or a date) into naive UTC; ValueError when it is not one."""
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))

@@ -51,12 +51,17 @@ def is_postgres() -> bool:
     return isinstance(database.obj, PostgresqlDatabase)
 
 
-def for_update(query, of=None):
-    """``SELECT … FOR UPDATE [OF table]`` on PostgreSQL; SQLite's IMMEDIATE transaction already
-    serializes writers. Pass ``of`` when the query joins, so only the row being changed is locked."""
+def is_sqlite() -> bool:
+    return isinstance(database.obj, SqliteDatabase)
+
+
+def for_update(query, of=None, skip_locked: bool = False):
+    """``SELECT … FOR UPDATE [OF table] [SKIP LOCKED]`` on PostgreSQL; SQLite's IMMEDIATE
+    transaction already serializes writers. Pass ``of`` when the query joins, so only the row being
+    changed is locked; ``skip_locked`` lets concurrent claimers take disjoint rows."""
     if not is_postgres():
         return query
-    return query.for_update(of=of) if of is not None else query.for_update()
+    return query.for_update(of=of, skip_locked=skip_locked or None)
 
 
 def _discard_connection():
@@ -190,6 +195,36 @@ def update_where(model, values: dict, where: dict) -> int:
     sql, sets, conds = compiled
     params = [f.db_value(values[f.name]) for f in sets] + [f.db_value(where[f.name]) for f in conds]
     return database.execute_sql(sql, params).rowcount
+
+
+def insert_rows(model, rows: list[dict], *, on_conflict_nothing: bool = False, returning: tuple[str, ...] = ()):
+    """One multi-row INSERT of ``rows`` (all with the same keys, field names). Returns the cursor.
+
+    ``on_conflict_nothing`` skips rows that hit a unique index (both backends speak
+    ``ON CONFLICT DO NOTHING``); ``returning`` names columns of the rows actually inserted.
+    """
+    if not rows:
+        return None
+    obj = database.obj
+    names = tuple(rows[0])
+    key = ("insert_many", model, type(obj), names, on_conflict_nothing, returning)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        fields = [model._meta.fields[name] for name in names]
+        columns = ", ".join(_quote(f.column_name) for f in fields)
+        tuple_sql = "(" + ", ".join([obj.param] * len(fields)) + ")"
+        tail = " ON CONFLICT DO NOTHING" if on_conflict_nothing else ""
+        if returning:
+            tail += " RETURNING " + ", ".join(_quote(model._meta.fields[r].column_name) for r in returning)
+        compiled = _compiled[key] = (f"INSERT INTO {_quote(model._meta.table_name)} ({columns}) VALUES ", tuple_sql, tail, fields)
+    head, tuple_sql, tail, fields = compiled
+    params = [f.db_value(row[f.name]) for row in rows for f in fields]
+    return database.execute_sql(head + ", ".join([tuple_sql] * len(rows)) + tail, params)
+
+
+def in_list(values) -> str:
+    """``(?, ?, …)`` for an IN clause of ``len(values)`` parameters, in this backend's style."""
+    return "(" + ", ".join([database.obj.param] * len(values)) + ")"
 
 
 class _Arg(str):

@@ -3,15 +3,21 @@
 Recording an event builds its webhook body once (the exact bytes later signed and sent) and,
 when the merchant has a webhook URL, a delivery row due now. Without a URL the event is still
 recorded, with no delivery. Returns the work to enqueue after commit; never enqueues itself.
+
+Batches (group-committed creates, batched settlement) collect their events in an
+:class:`Outbox` and write them with two multi-row INSERTs.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from . import ids
 from .clock import after, unix, utcnow
-from .db import insert_row
+from .db import insert_rows
 from .models import Event, WebhookDelivery
 from .serialize import dumps_compact
+from .states import DeliveryStatus
 from .work import CLAIM_GRACE_S, DELIVER_WEBHOOK, DueWork
 
 PAYMENT_CREATED = "payment.created"
@@ -28,35 +34,54 @@ def build_body(event_id: str, event_type: str, timestamp: int, data: dict) -> st
     return dumps_compact({"id": event_id, "event": event_type, "timestamp": timestamp, "data": data})
 
 
-def record_event(merchant_id: str, webhook_url: str | None, event_type: str, object_id: str | None, data: dict) -> tuple[Event, list[DueWork]]:
-    """Append an event (and its delivery row, if the merchant has a URL). Call inside a transaction."""
-    now = utcnow()
-    event_id = ids.new_event_id()
-    row = dict(
-        id=event_id,
-        merchant=merchant_id,
-        type=event_type,
-        object_id=object_id,
-        body=build_body(event_id, event_type, unix(now), data),
-        created_at=now,
-    )
-    insert_row(Event, row)  # SQL built once: this runs for every payment and refund move
-    event = Event(**row)
-    work: list[DueWork] = []
-    if webhook_url:
+class Outbox:
+    """Events (and their deliveries) of one transaction, written together by :meth:`write`."""
+
+    def __init__(self, now: datetime | None = None):
+        self.now = now or utcnow()
+        self.events: list[dict] = []
+        self.deliveries: list[dict] = []
+
+    def add(self, merchant_id: str, webhook_url: str | None, event_type: str, object_id: str | None, data: dict) -> tuple[dict, list[DueWork]]:
+        now = self.now
+        event_id = ids.new_event_id()
+        event = dict(
+            id=event_id,
+            merchant=merchant_id,
+            type=event_type,
+            object_id=object_id,
+            body=build_body(event_id, event_type, unix(now), data),
+            created_at=now,
+        )
+        self.events.append(event)
+        if not webhook_url:
+            return event, []
         delivery = dict(
             id=ids.new_uuid(),
             merchant=merchant_id,
             event=event_id,
             event_type=event_type,
             url=webhook_url,
-            status="pending",
+            status=DeliveryStatus.PENDING,
             attempts=0,
             next_retry_at=now,
             claimed_until=after(CLAIM_GRACE_S, now),
             created_at=now,
             updated_at=now,
         )
-        insert_row(WebhookDelivery, delivery)
-        work.append(DueWork(DELIVER_WEBHOOK, delivery["id"], now))
-    return event, work
+        self.deliveries.append(delivery)
+        return event, [DueWork(DELIVER_WEBHOOK, delivery["id"], now)]
+
+    def write(self) -> None:
+        """Two multi-row INSERTs (events first: deliveries reference them)."""
+        insert_rows(Event, self.events)
+        insert_rows(WebhookDelivery, self.deliveries)
+        self.events, self.deliveries = [], []
+
+
+def record_event(merchant_id: str, webhook_url: str | None, event_type: str, object_id: str | None, data: dict) -> tuple[Event, list[DueWork]]:
+    """Append an event (and its delivery row, if the merchant has a URL). Call inside a transaction."""
+    outbox = Outbox()
+    row, work = outbox.add(merchant_id, webhook_url, event_type, object_id, data)
+    outbox.write()
+    return Event(**row), work
