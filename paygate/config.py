@@ -80,6 +80,11 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     rate_limit_per_minute: int = 0  # per merchant; 0 turns it off
     sweep_interval_s: float = 2.0
+    group_commit_window_ms: int = 2  # how long a create waits for others to share its commit
+    group_commit_max: int = 128  # most creates in one commit
+    settle_batch: int = 256  # most payments (refunds, deliveries) a worker claims at once
+    delivery_threads: int = 32  # concurrent webhook sends per worker process
+    delivery_per_destination: int = 8  # in-flight sends to one merchant endpoint, per worker process
     log_level: str = "INFO"
     extra: dict = field(default_factory=dict)
 
@@ -172,6 +177,11 @@ def load(env: dict | None = None, **overrides) -> Settings:
         "TEST_REFUND_DELAY": ("test_refund_delay_ms", 0, 600_000),
         "PAYGATE_MAX_BODY_BYTES": ("max_body_bytes", 1024, 100 * 1024 * 1024),
         "PAYGATE_RATE_LIMIT_PER_MINUTE": ("rate_limit_per_minute", 0, None),
+        "PAYGATE_GROUP_COMMIT_WINDOW_MS": ("group_commit_window_ms", 0, 50),
+        "PAYGATE_GROUP_COMMIT_MAX": ("group_commit_max", 1, 1000),
+        "PAYGATE_SETTLE_BATCH": ("settle_batch", 1, 5000),
+        "PAYGATE_DELIVERY_THREADS": ("delivery_threads", 1, 512),
+        "PAYGATE_DELIVERY_PER_DESTINATION": ("delivery_per_destination", 1, 512),
     }
     for env_name, (attr, lo, hi) in ints.items():
         if env.get(env_name, "") != "" and attr not in values:

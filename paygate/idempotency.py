@@ -13,13 +13,15 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
 
 from .clock import utcnow
-from .db import database, for_update, insert_row, is_postgres, update_where
-from .errors import IdempotencyKeyInProgress, IdempotencyKeyReused, InvalidRequest
+from .db import database, for_update, insert_row, insert_rows, is_postgres, update_where
+from .errors import IdempotencyKeyInProgress, IdempotencyKeyReused, InvalidRequest, PaygateError
 from .models import IdempotencyKey
+from .serialize import dumps_compact
 
 TTL = timedelta(hours=24)
 LOCK_S = 30
@@ -31,6 +33,35 @@ REFUND_CREATE = "refund.create"
 class Replay:
     status_code: int
     body: str
+
+
+@dataclass(frozen=True)
+class KeyedRequest:
+    """A create that carries an ``Idempotency-Key`` (scoped to the merchant and the operation)."""
+
+    merchant_id: str
+    scope: str
+    key: str
+    request_hash: str
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        return (self.merchant_id, self.scope, self.key)
+
+
+@dataclass
+class Answer:
+    """What one create answers: a new resource (201) or the replay of a stored response."""
+
+    status: int
+    body: str
+    replayed: bool = False
+    data: dict | None = None
+    work: list = field(default_factory=list)
+
+    @classmethod
+    def replay(cls, stored: Replay) -> "Answer":
+        return cls(stored.status_code, stored.body, replayed=True)
 
 
 def validate_key(key) -> str | None:
@@ -55,7 +86,7 @@ def fingerprint(body) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def claim(merchant_id: str, scope: str, key: str, request_hash: str) -> Replay | None:
+def claim(merchant_id: str, scope: str, key: str, request_hash: str, *, marker_commit: bool = True) -> Replay | None:
     """Take the key for this request (None), or return the stored response to replay. Own transaction.
 
     On PostgreSQL this transaction commits without waiting for its WAL flush: the claim is only a
@@ -63,7 +94,7 @@ def claim(merchant_id: str, scope: str, key: str, request_hash: str) -> Replay |
     crash can lose a claim only together with everything it guarded.
     """
     now = utcnow()
-    if is_postgres():
+    if marker_commit and is_postgres():
         database.execute_sql("SET LOCAL synchronous_commit = off")
     inserted = insert_row(
         IdempotencyKey,
@@ -81,6 +112,11 @@ def claim(merchant_id: str, scope: str, key: str, request_hash: str) -> Replay |
     )
     if inserted:
         return None
+    return _existing(merchant_id, scope, key, request_hash, now)
+
+
+def _existing(merchant_id: str, scope: str, key: str, request_hash: str, now) -> Replay | None:
+    """The key is taken: replay it, refuse the request, or (expired, abandoned) take it over."""
     row = for_update(
         IdempotencyKey.select().where(
             (IdempotencyKey.merchant == merchant_id) & (IdempotencyKey.scope == scope) & (IdempotencyKey.key == key)
@@ -135,3 +171,75 @@ def purge_expired(limit: int = 1000) -> int:
     if not ids:
         return 0
     return IdempotencyKey.delete().where(IdempotencyKey.id.in_(ids)).execute()
+
+
+# --- keys inside a group-committed batch ---------------------------------------------------
+# In a batch the key and the work it guards commit together, in one transaction: a concurrent
+# request with the same key (another process) waits on the unique index until that commit and
+# then replays the stored response. Nothing is ever left ``in_progress`` by a batch.
+
+
+@dataclass
+class Unit:
+    """A create for the generic batch handler: ``create()`` returns an Outcome (``data``, ``work``)."""
+
+    create: Callable
+    keyed: KeyedRequest | None = None
+
+
+def run_units(units: list[Unit]) -> list:
+    """Batch handler: each create in its own savepoint, so a failure undoes that request only."""
+    results: list = []
+    for unit in units:
+        try:
+            with database.atomic():  # nested: a SAVEPOINT inside the batch's transaction
+                results.append(_run_unit(unit))
+        except PaygateError as exc:
+            results.append(exc)
+    return results
+
+
+def _run_unit(unit: Unit) -> Answer:
+    keyed = unit.keyed
+    if keyed is not None:
+        stored = claim(keyed.merchant_id, keyed.scope, keyed.key, keyed.request_hash, marker_commit=False)
+        if stored is not None:
+            return Answer.replay(stored)
+    outcome = unit.create()
+    body = dumps_compact(outcome.data)
+    if keyed is not None:
+        complete(keyed.merchant_id, keyed.scope, keyed.key, 201, body)
+    return Answer(201, body, data=outcome.data, work=list(outcome.work))
+
+
+def store_completed(answers: list[tuple[KeyedRequest, Answer]], now: datetime) -> dict[tuple, Replay | PaygateError | None]:
+    """Store many keys with their responses in one INSERT; for each key already taken, what the
+    request gets instead: a Replay, a PaygateError, or None when the old key was taken over."""
+    rows = [
+        dict(
+            merchant=k.merchant_id,
+            scope=k.scope,
+            key=k.key,
+            request_hash=k.request_hash,
+            status="completed",
+            response_code=a.status,
+            response_body=a.body,
+            locked_until=now,
+            created_at=now,
+            expires_at=now + TTL,
+        )
+        for k, a in answers
+    ]
+    cursor = insert_rows(IdempotencyKey, rows, on_conflict_nothing=True, returning=("merchant", "scope", "key"))
+    inserted = {tuple(r) for r in cursor.fetchall()} if cursor is not None else set()
+    taken: dict[tuple, Replay | PaygateError | None] = {}
+    for k, a in answers:
+        if k.identity in inserted:
+            continue
+        try:
+            taken[k.identity] = _existing(k.merchant_id, k.scope, k.key, k.request_hash, now)
+        except PaygateError as exc:
+            taken[k.identity] = exc
+        if taken[k.identity] is None:  # taken over: store this response on it
+            complete(k.merchant_id, k.scope, k.key, a.status, a.body)
+    return taken

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import events, ids, serialize
-from .clock import after, utcnow
-from .db import first, for_update, insert_row, update_where
-from .errors import InvalidRequest, NotCapturable, NotFound
+from peewee import fn
+
+from . import events, idempotency, ids, serialize
+from .clock import after, db_datetime, utcnow
+from .db import database, first, for_update, in_list, insert_rows
+from .errors import IdempotencyKeyReused, InvalidRequest, NotCapturable, NotFound, PaygateError
+from .events import Outbox
+from .idempotency import Answer
 from .instruments import parse_instrument
 from .models import Merchant, Order, Payment
 from .paging import parse_choice, parse_page, parse_time
 from .processor import Processor
+from .serialize import dumps_compact
 from .states import OrderStatus, PaymentStatus, guard
 from .work import CLAIM_GRACE_S, SETTLE_PAYMENT, DueWork
 
@@ -46,39 +51,52 @@ def _merchant_order(order_id, merchant_id):
     return _order(order_id).where(Order.merchant == merchant_id)
 
 
-def _locked_payment(payment_id):
-    return for_update(Payment.select(Payment, Merchant.id, Merchant.webhook_url).join(Merchant).where(Payment.id == payment_id), of=Payment)
+@dataclass
+class PaymentRequest:
+    """One ``POST /payments``: the body, the merchant (None on the public checkout path: the
+    order's), and the Idempotency-Key with the request's fingerprint, if any."""
+
+    body: object
+    merchant_id: str | None = None
+    key: str | None = None
+    request_hash: str | None = None
 
 
-def create_payment(body, processor: Processor, merchant_id: str | None) -> Outcome:
-    """Accept a payment for an order: validated, stored ``pending``, due for settlement later.
+_ORDERS_SQL = (
+    'SELECT o.id, o.merchant_id, o.amount, o.currency, o.status, m.webhook_url '
+    'FROM "order" o JOIN merchant m ON m.id = o.merchant_id WHERE o.id IN '
+)
 
-    ``merchant_id=None`` is the public checkout path: the merchant is the order's.
-    """
-    body = _require_body(body)
+
+def _orders_by_id(order_ids) -> dict:
+    """The orders of a batch (with the merchant's webhook URL) in one SELECT."""
+    if not order_ids:
+        return {}
+    cursor = database.execute_sql(_ORDERS_SQL + in_list(order_ids), list(order_ids))
+    return {r[0]: r for r in cursor.fetchall()}
+
+
+def _validated(request: PaymentRequest):
+    body = _require_body(request.body)
     order_id = body.get("order_id")
     if order_id is None:
         raise InvalidRequest("order_id is required", field="order_id")
     instrument = parse_instrument(body)  # validation before any database work
     if not ids.looks_like("order", order_id):
         raise NotFound("Order not found")
-    if merchant_id is not None:
-        order = first("payment.order", _merchant_order, order_id, merchant_id)
-    else:
-        order = first("payment.public_order", _order, order_id)
-    if order is None:
-        raise NotFound("Order not found")
-    if order.status == OrderStatus.PAID:
-        raise InvalidRequest("Order has already been paid", field="order_id")
-    decision = processor.submit_payment(instrument, order.amount, order.currency)
-    now = utcnow()
+    return order_id, instrument
+
+
+def _payment_row(order, instrument, processor: Processor, now) -> dict:
+    order_id, merchant_id, amount, currency = order[0], order[1], order[2], order[3]
+    decision = processor.submit_payment(instrument, amount, currency)
     due = after(decision.delay_s, now)
-    row = dict(
+    return dict(
         id=ids.new_payment_id(),
-        order=order.id,
-        merchant=order.merchant_id,
-        amount=order.amount,
-        currency=order.currency,
+        order=order_id,
+        merchant=merchant_id,
+        amount=amount,
+        currency=currency,
         method=instrument.method,
         vpa=instrument.vpa,
         card_network=instrument.card_network,
@@ -93,41 +111,160 @@ def create_payment(body, processor: Processor, merchant_id: str | None) -> Outco
         created_at=now,
         updated_at=now,
     )
-    insert_row(Payment, row)
-    payment = Payment(**row)
-    data = serialize.payment(payment)
-    work = [DueWork(SETTLE_PAYMENT, payment.id, due)]
-    webhook_url = order.merchant.webhook_url
-    for event_type in (events.PAYMENT_CREATED, events.PAYMENT_PENDING):
-        _, deliveries = events.record_event(order.merchant_id, webhook_url, event_type, payment.id, {"payment": data})
-        work.extend(deliveries)
-    return Outcome(data, work)
+
+
+def create_payments(requests: list[PaymentRequest], processor: Processor) -> list:
+    """Batch handler for payment creates: one answer (an ``Answer``) or error per request.
+
+    A batch costs a handful of statements whatever its size: one SELECT of its orders, one
+    INSERT of its idempotency keys (with the responses), one of its payments, one of its events
+    and one of its deliveries. Call inside a transaction.
+    """
+    now = utcnow()
+    results: list = [None] * len(requests)
+    checked = []
+    for i, request in enumerate(requests):
+        try:
+            checked.append((i, *_validated(request)))
+        except PaygateError as exc:
+            results[i] = exc
+    found = _orders_by_id({order_id for _, order_id, _ in checked})
+    leaders: dict[tuple, int] = {}  # a key's first request in this batch → its position
+    followers: list[tuple[int, int]] = []
+    made: list[tuple[int, dict]] = []
+    for i, order_id, instrument in checked:
+        request = requests[i]
+        order = found.get(order_id)
+        if order is None or (request.merchant_id is not None and order[1] != request.merchant_id):
+            results[i] = NotFound("Order not found")
+            continue
+        if order[4] == OrderStatus.PAID:
+            results[i] = InvalidRequest("Order has already been paid", field="order_id")
+            continue
+        keyed = _keyed(request, order[1])
+        if keyed is not None:
+            leader = leaders.get(keyed.identity)
+            if leader is not None:
+                if requests[leader].request_hash != request.request_hash:
+                    results[i] = IdempotencyKeyReused()
+                else:
+                    followers.append((i, leader))
+                continue
+            leaders[keyed.identity] = i
+        row = _payment_row(order, instrument, processor, now)
+        data = serialize.payment(Payment(**row))
+        results[i] = Answer(201, dumps_compact(data), data=data, work=[DueWork(SETTLE_PAYMENT, row["id"], row["due_at"])])
+        made.append((i, row))
+    keyed_answers = [(_keyed(requests[i], row["merchant"]), results[i]) for i, row in made if requests[i].key is not None]
+    taken = idempotency.store_completed(keyed_answers, now) if keyed_answers else {}
+    outbox = Outbox(now)
+    rows = []
+    for i, row in made:
+        keyed = _keyed(requests[i], row["merchant"])
+        instead = taken.get(keyed.identity) if keyed is not None else None
+        if instead is not None:  # the key was already used: replay or refuse, create nothing
+            results[i] = Answer.replay(instead) if isinstance(instead, idempotency.Replay) else instead
+            continue
+        rows.append(row)
+        webhook_url = found[row["order"]][5]
+        for event_type in (events.PAYMENT_CREATED, events.PAYMENT_PENDING):
+            _, deliveries = outbox.add(row["merchant"], webhook_url, event_type, row["id"], {"payment": results[i].data})
+            results[i].work.extend(deliveries)
+    insert_rows(Payment, rows)
+    outbox.write()
+    for i, leader in followers:
+        first = results[leader]
+        results[i] = Answer(first.status, first.body, replayed=True) if isinstance(first, Answer) else first
+    return results
+
+
+def _keyed(request: PaymentRequest, merchant_id: str) -> idempotency.KeyedRequest | None:
+    if request.key is None:
+        return None
+    return idempotency.KeyedRequest(merchant_id, idempotency.PAYMENT_CREATE, request.key, request.request_hash)
+
+
+def create_payment(body, processor: Processor, merchant_id: str | None) -> Outcome:
+    """Accept one payment for an order: validated, stored ``pending``, due for settlement later.
+
+    ``merchant_id=None`` is the public checkout path: the merchant is the order's.
+    """
+    (answer,) = create_payments([PaymentRequest(body, merchant_id)], processor)
+    if isinstance(answer, PaygateError):
+        raise answer
+    return Outcome(answer.data, answer.work)
+
+
+ORDER_ALREADY_PAID = "ORDER_ALREADY_PAID"
+
+
+def settle_due_payments(limit: int, payment_ids: list[str] | None = None) -> list[Outcome]:
+    """Reveal the bank's decision for up to ``limit`` due payments, in one transaction.
+
+    Exactly once: the payments are locked (``FOR UPDATE SKIP LOCKED``: concurrent workers take
+    disjoint sets; on SQLite the IMMEDIATE transaction is the only writer) and only ``pending``
+    ones move. Their orders are locked too, in id order, so an order is paid at most once: a
+    payment the bank approved for an order that another payment already paid ends ``failed``
+    with ``ORDER_ALREADY_PAID`` (its authorisation voided). Call inside a transaction.
+    """
+    now = utcnow()
+    where = (Payment.status == PaymentStatus.PENDING) & (Payment.due_at <= now)
+    if payment_ids is not None:
+        where &= Payment.id.in_(payment_ids)
+    query = Payment.select(Payment, Merchant.id, Merchant.webhook_url).join(Merchant).where(where).order_by(Payment.due_at).limit(limit)
+    due = list(for_update(query, of=Payment, skip_locked=True))
+    if not due:
+        return []
+    order_ids = sorted({p.order_id for p in due})
+    paid = {o.id for o in for_update(Order.select(Order.id, Order.status).where(Order.id.in_(order_ids)).order_by(Order.id)) if o.status == OrderStatus.PAID}
+    moves: dict[tuple, list[str]] = {}
+    newly_paid: list[str] = []
+    outbox = Outbox(now)
+    outcomes = []
+    for row in due:
+        if row.bank_outcome == "success" and row.order_id not in paid:
+            row.status = guard("payment", row.status, PaymentStatus.SUCCESS)
+            paid.add(row.order_id)
+            newly_paid.append(row.order_id)
+            event_type = events.PAYMENT_SUCCESS
+        else:
+            row.status = guard("payment", row.status, PaymentStatus.FAILED)
+            if row.bank_outcome == "success":
+                row.error_code = ORDER_ALREADY_PAID
+                row.error_description = "Order was already paid by another payment; this authorisation was voided"
+            else:
+                row.error_code = row.bank_decline_code or "PAYMENT_FAILED"
+                row.error_description = "Payment declined by the bank"
+            event_type = events.PAYMENT_FAILED
+        row.updated_at = now
+        row.claimed_until = None
+        moves.setdefault((row.status, row.error_code, row.error_description), []).append(row.id)
+        data = serialize.payment(row)
+        _, work = outbox.add(row.merchant_id, row.merchant.webhook_url, event_type, row.id, {"payment": data})
+        outcomes.append(Outcome(data, work))
+    for (status, code, description), moved in moves.items():
+        Payment.update(status=status, error_code=code, error_description=description, updated_at=now, claimed_until=None).where(Payment.id.in_(moved)).execute()
+    if newly_paid:
+        Order.update(status=guard("order", OrderStatus.CREATED, OrderStatus.PAID), updated_at=now).where(Order.id.in_(newly_paid)).execute()
+    outbox.write()
+    return outcomes
 
 
 def settle_payment(payment_id: str) -> Outcome:
-    """Reveal the bank's decision once it is due. Idempotent: a settled payment is left alone."""
-    row = first("payment.settle", _locked_payment, payment_id)
-    if row is None or row.status != PaymentStatus.PENDING:
-        return Outcome(None)
-    now = utcnow()
-    if row.due_at > now:  # early (a duplicate or an eager sweep): come back when due
-        return Outcome(None, [DueWork(SETTLE_PAYMENT, row.id, row.due_at)])
-    if row.bank_outcome == "success":
-        row.status = guard("payment", row.status, PaymentStatus.SUCCESS)
-        event_type = events.PAYMENT_SUCCESS
-        update_where(Order, {"status": OrderStatus.PAID, "updated_at": now}, {"id": row.order_id})
-    else:
-        row.status = guard("payment", row.status, PaymentStatus.FAILED)
-        row.error_code = row.bank_decline_code or "PAYMENT_FAILED"
-        row.error_description = "Payment declined by the bank"
-        event_type = events.PAYMENT_FAILED
-    row.updated_at = now
-    row.claimed_until = None
-    changed = ("status", "error_code", "error_description", "updated_at", "claimed_until")
-    update_where(Payment, {name: getattr(row, name) for name in changed}, {"id": row.id})
-    data = serialize.payment(row)
-    _, work = events.record_event(row.merchant_id, row.merchant.webhook_url, event_type, row.id, {"payment": data})
-    return Outcome(data, work)
+    """Settle one payment if it is due. Idempotent: a settled payment is left alone; an early
+    call (a duplicate, an eager sweep) returns the work to come back when it is due."""
+    settled = settle_due_payments(1, [payment_id])
+    if settled:
+        return settled[0]
+    row = Payment.select(Payment.status, Payment.due_at).where(Payment.id == payment_id).first()
+    if row is not None and row.status == PaymentStatus.PENDING:
+        return Outcome(None, [DueWork(SETTLE_PAYMENT, payment_id, row.due_at)])
+    return Outcome(None)
+
+
+def next_due_at():
+    """When the earliest pending payment falls due (None: nothing pending)."""
+    return db_datetime(Payment.select(fn.MIN(Payment.due_at)).where(Payment.status == PaymentStatus.PENDING).scalar())
 
 
 def _payment_query(lock: bool):

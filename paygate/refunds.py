@@ -19,8 +19,9 @@ import unicodedata
 from peewee import fn
 
 from . import events, ids, serialize
-from .clock import after, utcnow
+from .clock import after, db_datetime, utcnow
 from .db import for_update
+from .events import Outbox
 from .errors import InvalidRequest, InvalidStateTransition, NotFound, RefundExceedsAvailable
 from .models import Merchant, Payment, Refund
 from .money import parse_amount
@@ -103,35 +104,68 @@ def create_refund(payment_id, merchant_id: str, body, processor: Processor) -> O
     return Outcome(data, work)
 
 
-def settle_refund(refund_id: str) -> Outcome:
-    """Mark a due refund processed and move its payment. Idempotent: only a pending refund moves.
+def settle_due_refunds(limit: int, refund_ids: list[str] | None = None) -> list[Outcome]:
+    """Mark up to ``limit`` due refunds processed and move their payments, in one transaction.
 
-    Locks in the same order as :func:`create_refund` (payment, then refund rows), so the two
-    never deadlock; the payment lock makes concurrent settlements of one payment add up.
+    Exactly once: refunds are claimed ``FOR UPDATE SKIP LOCKED`` (disjoint sets for concurrent
+    workers) and only ``pending`` ones move; their payments are then locked in id order, so two
+    batches never deadlock and each payment's status comes from the complete sum of its
+    processed refunds. Call inside a transaction.
     """
-    payment_id = Refund.select(Refund.payment).where(Refund.id == refund_id).scalar()
-    if payment_id is None:
-        return Outcome(None)
-    payment = for_update(Payment.select().where(Payment.id == payment_id)).first()
-    refund = for_update(Refund.select().where(Refund.id == refund_id)).first()
-    if refund is None or refund.status != RefundStatus.PENDING:
-        return Outcome(None)
     now = utcnow()
-    if refund.due_at > now:  # early (a duplicate or an eager sweep): come back when due
-        return Outcome(None, [DueWork(SETTLE_REFUND, refund.id, refund.due_at)])
-    refund.status = guard("refund", refund.status, RefundStatus.PROCESSED)
-    refund.processed_at = now
-    refund.updated_at = now
-    refund.claimed_until = None
-    refund.save(only=[Refund.status, Refund.processed_at, Refund.updated_at, Refund.claimed_until])
-    processed = counted_total(payment.id, (RefundStatus.PROCESSED,))
-    target = PaymentStatus.REFUNDED if processed >= payment.amount else PaymentStatus.PARTIALLY_REFUNDED
-    payment.status = guard("payment", payment.status, target)
-    payment.updated_at = now
-    payment.save(only=[Payment.status, Payment.updated_at])
-    data = serialize.refund(refund)
-    _, work = events.record_event(refund.merchant_id, _webhook_url(refund.merchant_id), events.REFUND_PROCESSED, refund.id, {"refund": data})
-    return Outcome(data, work)
+    where = (Refund.status == RefundStatus.PENDING) & (Refund.due_at <= now)
+    if refund_ids is not None:
+        where &= Refund.id.in_(refund_ids)
+    due = list(for_update(Refund.select().where(where).order_by(Refund.due_at).limit(limit), skip_locked=True))
+    if not due:
+        return []
+    payment_ids = sorted({r.payment_id for r in due})
+    payments = {p.id: p for p in for_update(Payment.select(Payment.id, Payment.amount, Payment.status).where(Payment.id.in_(payment_ids)).order_by(Payment.id))}
+    processed = dict(
+        Refund.select(Refund.payment, fn.SUM(Refund.amount))
+        .where(Refund.payment.in_(payment_ids) & (Refund.status == RefundStatus.PROCESSED))
+        .group_by(Refund.payment)
+        .tuples()
+    )
+    urls = dict(Merchant.select(Merchant.id, Merchant.webhook_url).where(Merchant.id.in_(list({r.merchant_id for r in due}))).tuples())
+    outbox = Outbox(now)
+    outcomes = []
+    for refund in due:
+        payment = payments[refund.payment_id]
+        refund.status = guard("refund", refund.status, RefundStatus.PROCESSED)
+        refund.processed_at = refund.updated_at = now
+        refund.claimed_until = None
+        total = processed[payment.id] = int(processed.get(payment.id) or 0) + refund.amount
+        target = PaymentStatus.REFUNDED if total >= payment.amount else PaymentStatus.PARTIALLY_REFUNDED
+        payment.status = guard("payment", payment.status, target)
+        data = serialize.refund(refund)
+        _, work = outbox.add(refund.merchant_id, urls.get(refund.merchant_id), events.REFUND_PROCESSED, refund.id, {"refund": data})
+        outcomes.append(Outcome(data, work))
+    Refund.update(status=RefundStatus.PROCESSED, processed_at=now, updated_at=now, claimed_until=None).where(Refund.id.in_([r.id for r in due])).execute()
+    by_status: dict[str, list[str]] = {}
+    for payment in payments.values():
+        by_status.setdefault(payment.status, []).append(payment.id)
+    for status, moved in by_status.items():
+        Payment.update(status=status, updated_at=now).where(Payment.id.in_(moved)).execute()
+    outbox.write()
+    return outcomes
+
+
+def settle_refund(refund_id: str) -> Outcome:
+    """Settle one refund if it is due. Idempotent: only a pending refund moves; an early call
+    returns the work to come back when it is due."""
+    settled = settle_due_refunds(1, [refund_id])
+    if settled:
+        return settled[0]
+    row = Refund.select(Refund.status, Refund.due_at).where(Refund.id == refund_id).first()
+    if row is not None and row.status == RefundStatus.PENDING:
+        return Outcome(None, [DueWork(SETTLE_REFUND, refund_id, row.due_at)])
+    return Outcome(None)
+
+
+def next_due_at():
+    """When the earliest pending refund falls due (None: nothing pending)."""
+    return db_datetime(Refund.select(fn.MIN(Refund.due_at)).where(Refund.status == RefundStatus.PENDING).scalar())
 
 
 def get_refund(refund_id, merchant_id: str) -> dict:

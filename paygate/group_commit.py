@@ -1,0 +1,190 @@
+"""Group commit: the creates of many concurrent requests share one transaction and one durable commit.
+
+A request hands its unit of work to :class:`GroupCommitter` and waits on a future. Committer
+threads take whatever has queued up (plus what arrives within a short window, bounded in time and
+in count), run it as one transaction — each kind of work through its batch handler, with
+multi-row statements — and commit once. Only then is any future resolved, so an answer still
+means committed (fsync on PostgreSQL, ``synchronous=FULL`` on SQLite).
+
+Each request keeps its own answer: a handler returns one result per request, where a domain error
+(a missing order, an over-refund, a reused key) is that request's result and never its
+neighbours'. Should the batch itself fail (a deadlock, an unexpected error), nothing of it was
+committed and every request is run again alone, so the culprit fails by itself.
+
+Refuses: work that is not a create (reads and other writes keep their own short transactions).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from . import db
+from .errors import PaygateError, ServiceUnavailable
+
+log = logging.getLogger("paygate.commit")
+
+# A batch handler: the payloads of one kind, in arrival order → one result (or PaygateError) each.
+BatchHandler = Callable[[list], list]
+
+
+@dataclass
+class Submitted:
+    kind: str
+    payload: object
+    future: Future = field(default_factory=Future)
+
+
+@dataclass
+class BatchStats:
+    batches: int = 0
+    requests: int = 0
+    largest: int = 0
+    isolated_retries: int = 0
+
+
+class GroupCommitter:
+    """Committer threads over one queue. ``handlers`` maps a kind to its batch handler.
+
+    ``announce(earliest_due)`` runs inside each transaction that created due work (PostgreSQL:
+    NOTIFY, delivered at commit); ``after_commit(earliest_due)`` runs after the commit (the
+    in-process wake-up of an embedded worker).
+    """
+
+    def __init__(
+        self,
+        handlers: dict[str, BatchHandler],
+        *,
+        window_s: float = 0.002,
+        max_batch: int = 128,
+        threads: int = 1,
+        announce: Callable[[datetime], None] | None = None,
+        after_commit: Callable[[datetime], None] | None = None,
+    ):
+        self.handlers = handlers
+        self.window_s = window_s
+        self.max_batch = max_batch
+        self.announce = announce
+        self.after_commit = after_commit
+        self.stats = BatchStats()
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._run, name=f"paygate-commit-{i}", daemon=True) for i in range(threads)]
+        self._stopping = False
+
+    def start(self) -> "GroupCommitter":
+        for t in self._threads:
+            t.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish what is queued, then end the threads."""
+        self._stopping = True
+        for _ in self._threads:
+            self._queue.put(None)
+        for t in self._threads:
+            t.join(timeout)
+
+    def submit(self, kind: str, payload) -> Future:
+        if kind not in self.handlers:
+            raise ValueError(f"no batch handler for {kind!r}")
+        item = Submitted(kind, payload)
+        if self._stopping:
+            item.future.set_exception(ServiceUnavailable("The server is shutting down; retry shortly"))
+            return item.future
+        self._queue.put(item)
+        return item.future
+
+    # --- the committer threads -----------------------------------------------------------
+
+    def _gather(self, first: Submitted) -> tuple[list[Submitted], bool]:
+        batch, stop = [first], False
+        deadline = time.monotonic() + self.window_s
+        while len(batch) < self.max_batch:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    item = self._queue.get(timeout=remaining)
+                except queue.Empty:
+                    break
+            if item is None:
+                stop = True
+                break
+            batch.append(item)
+        return batch, stop
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch, stop = self._gather(first)
+            try:
+                self._commit(batch)
+            except BaseException as exc:  # never leave a request waiting forever
+                log.exception("group commit failed unexpectedly")
+                for item in batch:
+                    if not item.future.done():
+                        item.future.set_exception(exc)
+            if stop:
+                return
+
+    def _transaction(self, batch: list[Submitted]) -> list:
+        results: list = [None] * len(batch)
+        by_kind: dict[str, list[int]] = {}
+        for i, item in enumerate(batch):
+            by_kind.setdefault(item.kind, []).append(i)
+        for kind, positions in by_kind.items():
+            answers = self.handlers[kind]([batch[i].payload for i in positions])
+            for i, answer in zip(positions, answers):
+                results[i] = answer
+        earliest = _earliest_due(results)
+        if earliest is not None and self.announce is not None:
+            self.announce(earliest)
+        return results
+
+    def _commit(self, batch: list[Submitted]) -> None:
+        try:
+            results = db.unit_of_work(self._transaction, batch)
+        except Exception as exc:
+            if len(batch) > 1 and not (isinstance(exc, ServiceUnavailable) and not db.ping()):
+                # Nothing was committed: run each request alone so only the culprit fails.
+                log.warning("batch of %d failed (%s); running its requests one by one", len(batch), type(exc).__name__)
+                self.stats.isolated_retries += 1
+                for item in batch:
+                    self._commit([item])
+                return
+            if not isinstance(exc, PaygateError):
+                log.error("unit of work failed: %s", type(exc).__name__, exc_info=exc)
+            for item in batch:
+                item.future.set_exception(exc)
+            return
+        self.stats.batches += 1
+        self.stats.requests += len(batch)
+        self.stats.largest = max(self.stats.largest, len(batch))
+        earliest = _earliest_due(results)
+        if earliest is not None and self.after_commit is not None:
+            self.after_commit(earliest)
+        for item, result in zip(batch, results):
+            if isinstance(result, BaseException):
+                item.future.set_exception(result)
+            else:
+                item.future.set_result(result)
+
+
+def _earliest_due(results) -> datetime | None:
+    earliest = None
+    for result in results:
+        for work in getattr(result, "work", None) or ():
+            if earliest is None or work.due_at < earliest:
+                earliest = work.due_at
+    return earliest

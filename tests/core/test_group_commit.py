@@ -1,0 +1,125 @@
+"""Group commit: many creates in one transaction, each request with exactly its own answer.
+
+On both backends, in-process against a real database: the batch handler directly (one batch,
+chosen contents), and the committer threads fed from many threads at once.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from paygate import db, idempotency, payments
+from paygate.errors import IdempotencyKeyReused, InvalidRequest, PaygateError
+from paygate.group_commit import GroupCommitter
+from paygate.idempotency import Answer
+from paygate.models import Event, IdempotencyKey, Order, Payment
+from paygate.payments import PaymentRequest
+from paygate.processor import SimulatedBank
+from paygate.states import OrderStatus
+
+UPI = {"method": "upi", "vpa": "batch@okbank"}
+
+
+@pytest.fixture
+def bank(core_db):
+    return SimulatedBank(core_db.replace(test_mode=True, test_processing_delay_ms=60_000, test_payment_success=True))
+
+
+def payments_of(order_id):
+    return db.read(lambda: list(Payment.select().where(Payment.order == order_id)))
+
+
+def test_a_bad_request_fails_alone_and_its_neighbours_commit(merchant, make_order, bank):
+    good = [make_order() for _ in range(3)]
+    paid = make_order()
+    db.unit_of_work(lambda: Order.update(status=OrderStatus.PAID).where(Order.id == paid.id).execute())
+    other_merchant_order = "order_" + "x" * 16
+    batch = [
+        PaymentRequest({"order_id": good[0].id, **UPI}, merchant.id),
+        PaymentRequest({"order_id": "order_DoesNotExist0000", **UPI}, merchant.id),  # missing order
+        PaymentRequest({"order_id": good[1].id, "method": "upi", "vpa": "not a vpa"}, merchant.id),  # bad instrument
+        PaymentRequest({"order_id": paid.id, **UPI}, merchant.id),  # already paid
+        PaymentRequest({"order_id": good[1].id, **UPI}, merchant.id),
+        PaymentRequest({"order_id": other_merchant_order, **UPI}, merchant.id),
+        PaymentRequest("not an object", merchant.id),
+        PaymentRequest({"order_id": good[2].id, **UPI}, merchant.id),
+    ]
+    results = db.unit_of_work(payments.create_payments, batch, bank)
+    codes = [r.status if isinstance(r, Answer) else r.code for r in results]
+    assert codes == [201, "NOT_FOUND_ERROR", "INVALID_VPA", "BAD_REQUEST_ERROR", 201, "NOT_FOUND_ERROR", "BAD_REQUEST_ERROR", 201]
+    assert isinstance(results[3], InvalidRequest) and "already been paid" in str(results[3])
+    for order, answer in zip(good, (results[0], results[4], results[7])):
+        (row,) = payments_of(order.id)
+        assert answer.status == 201 and answer.data["id"] == row.id and row.status == "pending"
+        events = db.read(lambda: [e.type for e in Event.select().where(Event.object_id == row.id).order_by(Event.seq)])
+        assert events == ["payment.created", "payment.pending"]
+    assert payments_of(paid.id) == []
+
+
+def test_one_key_in_one_batch_makes_one_payment(merchant, make_order, bank):
+    order = make_order()
+    body = {"order_id": order.id, **UPI}
+    key, digest = "one-batch-" + order.id, idempotency.fingerprint(body)
+    other = {"order_id": order.id, "method": "upi", "vpa": "someone.else@okbank"}
+    batch = [PaymentRequest(body, merchant.id, key, digest) for _ in range(39)]
+    batch.insert(17, PaymentRequest(other, merchant.id, key, idempotency.fingerprint(other)))
+    results = db.unit_of_work(payments.create_payments, batch, bank)
+    (row,) = payments_of(order.id)
+    answers = [r for r in results if isinstance(r, Answer)]
+    assert len(answers) == 39 and {a.body for a in answers} == {answers[0].body} and row.id in answers[0].body
+    assert [a.replayed for a in answers].count(False) == 1
+    assert isinstance(results[17], IdempotencyKeyReused)
+
+
+def _committer(bank, **kw):
+    return GroupCommitter({"payment.create": lambda reqs: payments.create_payments(reqs, bank)}, **kw).start()
+
+
+@pytest.mark.parametrize("max_batch,window_s", [(64, 0.5), (20, 0.5)], ids=["one-batch", "straddling-two"])
+def test_forty_concurrent_creates_with_one_key_make_one_payment(merchant, make_order, bank, max_batch, window_s):
+    order = make_order()
+    body = {"order_id": order.id, **UPI}
+    key, digest = f"forty-{max_batch}-" + order.id, idempotency.fingerprint(body)
+    committer = _committer(bank, max_batch=max_batch, window_s=window_s)
+    try:
+        with ThreadPoolExecutor(40) as pool:
+            futures = list(pool.map(lambda _: committer.submit("payment.create", PaymentRequest(body, merchant.id, key, digest)), range(40)))
+            answers = [f.result(timeout=30) for f in futures]
+    finally:
+        committer.stop()
+    (row,) = payments_of(order.id)
+    assert {a.status for a in answers} == {201} and {a.body for a in answers} == {answers[0].body}
+    assert row.id in answers[0].body and [a.replayed for a in answers].count(False) == 1
+    assert committer.stats.batches == (1 if max_batch == 64 else 2) and committer.stats.largest == min(40, max_batch)
+    keys = db.read(lambda: IdempotencyKey.select().where((IdempotencyKey.merchant == merchant.id) & (IdempotencyKey.key == key)).count())
+    assert keys == 1
+
+
+def test_a_batch_that_fails_is_run_again_request_by_request(merchant, make_order, bank):
+    orders = [make_order() for _ in range(5)]
+
+    def handler(reqs):
+        if len(reqs) > 1:  # a batch-wide failure (as a deadlock would be): nothing of it commits
+            payments.create_payments(reqs, bank)
+            raise RuntimeError("batch failed")
+        if reqs[0].body["order_id"] == orders[2].id:
+            raise RuntimeError("this request alone is broken")
+        return payments.create_payments(reqs, bank)
+
+    committer = GroupCommitter({"payment.create": handler}, window_s=0.3, max_batch=10).start()
+    try:
+        futures = [committer.submit("payment.create", PaymentRequest({"order_id": o.id, **UPI}, merchant.id)) for o in orders]
+        outcomes = []
+        for f in futures:
+            try:
+                outcomes.append(f.result(timeout=30))
+            except Exception as exc:
+                outcomes.append(exc)
+    finally:
+        committer.stop()
+    assert committer.stats.isolated_retries == 1
+    assert [isinstance(o, Answer) for o in outcomes] == [True, True, False, True, True]
+    assert isinstance(outcomes[2], RuntimeError) and not isinstance(outcomes[2], PaygateError)
+    assert [len(payments_of(o.id)) for o in orders] == [1, 1, 0, 1, 1]
