@@ -1,8 +1,10 @@
 """Running consumers: threads inside ``paygate serve`` (embedded) or ``paygate worker`` processes.
 
-Alongside the huey consumer runs the maintenance loop: a heartbeat (so ``worker_status`` is
-measured), the sweeper (orphaned work re-enqueued within seconds), and expiry of old
-idempotency keys. It sweeps once at start, then every ``sweep_interval_s``.
+Each runs the due loop (settlement and delivery in batches, when due; ``due_loop.py``), woken
+on PostgreSQL by the listener; the huey consumer for work sent between processes (a manual
+webhook retry, a test event); and the maintenance loop: a heartbeat (so ``worker_status`` is
+measured), the sweeper (a second line behind the due loop: orphaned queue items re-enqueued),
+and expiry of old idempotency keys. It sweeps once at start, then every ``sweep_interval_s``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from huey.consumer import Consumer
 
 from .. import db, heartbeat, idempotency, sweeper
 from .dispatch import dispatch
+from .due_loop import DueLoop
+from .listener import DueListener
 from . import tasks  # noqa: F401  (registers the tasks with huey)
 from .queue import huey
 
@@ -63,20 +67,41 @@ class Maintenance(threading.Thread):
             pass
 
 
+class DueRunner:
+    """The due loop, and on PostgreSQL the listener that wakes it when other processes commit work."""
+
+    def __init__(self, settings):
+        self.loop = DueLoop(settings)
+        self.listener = DueListener(settings.database_url) if db.is_postgres() else None
+
+    def start(self):
+        if self.listener is not None:
+            self.listener.start()
+        self.loop.start()
+
+    def stop(self):
+        if self.listener is not None:
+            self.listener.stop()
+        self.loop.stop()
+
+
 class EmbeddedWorker:
-    """Consumer threads + maintenance inside the daemon process (the embedded default)."""
+    """The due loop, consumer threads and maintenance inside the daemon process (the embedded default)."""
 
     def __init__(self, settings):
         self.consumer = EmbeddedConsumer(huey, workers=settings.worker_threads, worker_type="thread", periodic=False)
         self.maintenance = Maintenance(settings, "embedded")
+        self.due = DueRunner(settings)
 
     def start(self):
+        self.due.start()
         self.consumer.start()
         self.maintenance.start()
         log.info("embedded worker started with %d threads", self.consumer.workers)
 
     def stop(self):
         self.maintenance.stop()
+        self.due.stop()
         self.consumer.stop(graceful=True)
 
 
@@ -85,6 +110,8 @@ def run_worker(settings) -> None:
     from .. import bootstrap
 
     bootstrap.start(settings)
+    due = DueRunner(settings)
+    due.start()
     maintenance = Maintenance(settings, "worker")
     maintenance.start()
     consumer = Consumer(
@@ -99,3 +126,4 @@ def run_worker(settings) -> None:
         consumer.run()
     finally:
         maintenance.stop()
+        due.stop()

@@ -12,9 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sanic import Sanic
 
-from .. import bootstrap
+from .. import bootstrap, db, wakeup
+from ..group_commit import GroupCommitter
 from ..processor import SimulatedBank
-from . import cors, errors, metrics, openapi, ratelimit
+from . import cors, errors, idempotent, metrics, openapi, ratelimit
 from .routes import analytics, events, health, merchants, orders, payments, refunds, testing, webhooks
 
 log = logging.getLogger("paygate.http")
@@ -48,9 +49,21 @@ def _install_resources(app: Sanic, settings, *, migrate: bool) -> None:
     async def open_resources(app):
         bootstrap.start(settings, migrate=migrate)
         app.ctx.pool = ThreadPoolExecutor(max_workers=settings.request_threads, thread_name_prefix="uow")
+        app.ctx.committer = GroupCommitter(
+            idempotent.handlers(app.ctx.processor),
+            window_s=settings.group_commit_window_ms / 1000.0,
+            max_batch=settings.group_commit_max,
+            # SQLite has one writer: a second committer would only wait for the first.
+            threads=1 if db.is_sqlite() else 2,
+            announce=wakeup.announce,
+            after_commit=wakeup.alarm.ring,
+        ).start()
 
     @app.after_server_stop
     async def close_resources(app):
+        committer = getattr(app.ctx, "committer", None)
+        if committer is not None:
+            committer.stop()
         pool = getattr(app.ctx, "pool", None)
         if pool is not None:
             pool.shutdown(wait=True)

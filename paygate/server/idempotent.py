@@ -1,52 +1,44 @@
-"""Create endpoints with an optional ``Idempotency-Key`` (see ``paygate.idempotency``).
+"""Creates go through the process's group committer, with an optional ``Idempotency-Key``.
 
-A replay answers with the stored status and body, byte for byte, plus ``Idempotent-Replayed: true``.
+The committer runs each create inside a shared transaction and answers after the commit; a
+keyed create stores its response in that same transaction (see ``paygate.idempotency``). A
+replay answers with the stored status and body, byte for byte, plus ``Idempotent-Replayed: true``.
 """
 
 from __future__ import annotations
 
-from .. import db, idempotency
-from ..errors import PaygateError
-from ..jobs.dispatch import dispatch
-from .pool import in_pool, transact
-from .responses import dumps, raw_json_response
+import asyncio
+
+from .. import idempotency, payments
+from .responses import raw_json_response
+
+PAYMENT_CREATE = "payment.create"
+UNIT = "unit"
 
 
-def _create_and_remember(create, scope, merchant_id, key):
-    def work():
-        outcome = create()
-        body = dumps(outcome.data)
-        idempotency.complete(merchant_id, scope, key, 201, body.decode("utf-8"))
-        outcome.body = body
-        return outcome
-
-    return work
+def handlers(processor) -> dict:
+    """The batch handlers of an API process's committer."""
+    return {PAYMENT_CREATE: lambda requests: payments.create_payments(requests, processor), UNIT: idempotency.run_units}
 
 
-def _run_keyed(create, scope, merchant_id, key, request_hash):
-    replay = db.unit_of_work(idempotency.claim, merchant_id, scope, key, request_hash)
-    if replay is not None:
-        return replay
-    try:
-        outcome = db.unit_of_work(_create_and_remember(create, scope, merchant_id, key))
-    except PaygateError:
-        try:
-            db.unit_of_work(idempotency.release, merchant_id, scope, key)
-        except PaygateError:
-            pass  # the claim expires by itself after idempotency.LOCK_S
-        raise
-    if outcome.work:
-        dispatch(outcome.work)
-    return outcome
+async def committed(request, kind: str, payload) -> idempotency.Answer:
+    """Hand ``payload`` to the committer; resume when its batch has committed."""
+    return await asyncio.wrap_future(request.app.ctx.committer.submit(kind, payload))
 
 
-async def create_response(request, scope: str, merchant_id: str, body: dict, create):
-    """Run ``create()`` (a unit of work returning an Outcome) once per key; answer 201."""
+def answer_response(answer: idempotency.Answer):
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
+    return raw_json_response(answer.body, status=answer.status, headers=headers)
+
+
+def keyed_request(request, scope: str, merchant_id: str, body) -> idempotency.KeyedRequest | None:
     key = idempotency.validate_key(request.headers.get("Idempotency-Key"))
     if key is None:
-        outcome = await transact(request, create)
-        return raw_json_response(dumps(outcome.data), status=201)
-    result = await in_pool(request, _run_keyed, create, scope, merchant_id, key, idempotency.fingerprint(body))
-    if isinstance(result, idempotency.Replay):
-        return raw_json_response(result.body, status=result.status_code, headers={"Idempotent-Replayed": "true"})
-    return raw_json_response(result.body, status=201)
+        return None
+    return idempotency.KeyedRequest(merchant_id, scope, key, idempotency.fingerprint(body))
+
+
+async def create_response(request, scope: str, merchant_id: str, body, create):
+    """Run ``create()`` (returning an Outcome) once per key, group-committed; answer 201."""
+    unit = idempotency.Unit(create, keyed_request(request, scope, merchant_id, body))
+    return answer_response(await committed(request, UNIT, unit))

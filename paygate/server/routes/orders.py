@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import orders, serialize
+from ... import idempotency, orders, serialize
+from ...payments import Outcome
 from ..auth import current_merchant
-from ..pool import read, transact
+from ..idempotent import UNIT, answer_response, committed
+from ..pool import read
 from ..responses import json_body, json_response
 
 bp = Blueprint("orders", url_prefix="/api/v1/orders")
@@ -16,8 +18,8 @@ bp = Blueprint("orders", url_prefix="/api/v1/orders")
 async def create_order(request):
     merchant = await current_merchant(request)
     body = json_body(request)
-    order = await transact(request, lambda: serialize.order(orders.create_order(merchant.id, body)))
-    return json_response(order, status=201)
+    unit = idempotency.Unit(lambda: Outcome(serialize.order(orders.create_order(merchant.id, body))))
+    return answer_response(await committed(request, UNIT, unit))
 
 
 @bp.get("/<order_id:str>")

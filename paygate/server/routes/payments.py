@@ -4,45 +4,33 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import idempotency, ids, orders, payments
+from ... import idempotency, payments
 from ..auth import current_merchant
-from ..idempotent import create_response
+from ..idempotent import PAYMENT_CREATE, answer_response, committed
 from ..pool import read, transact
 from ..responses import json_body, json_response
 
 bp = Blueprint("payments", url_prefix="/api/v1/payments")
 
 
+async def _create(request, merchant_id: str | None):
+    body = json_body(request)
+    key = idempotency.validate_key(request.headers.get("Idempotency-Key"))
+    fingerprint = idempotency.fingerprint(body) if key is not None else None
+    # On the public path the key is scoped to the order's merchant, found in the batch.
+    payload = payments.PaymentRequest(body, merchant_id, key, fingerprint)
+    return answer_response(await committed(request, PAYMENT_CREATE, payload))
+
+
 @bp.post("")
 async def create_payment(request):
     merchant = await current_merchant(request)
-    body = json_body(request)
-    processor = request.app.ctx.processor
-    return await create_response(
-        request, idempotency.PAYMENT_CREATE, merchant.id, body, lambda: payments.create_payment(body, processor, merchant.id)
-    )
+    return await _create(request, merchant.id)
 
 
 @bp.post("/public")
 async def create_public_payment(request):
-    body = json_body(request)
-    processor = request.app.ctx.processor
-    merchant_id = None
-    if request.headers.get("Idempotency-Key") is not None:
-        order_id = body.get("order_id")
-        if ids.looks_like("order", order_id):
-            order = await read(request, orders.get_order, order_id)
-            merchant_id = order.merchant_id
-    if merchant_id is None:  # no order, so no merchant to scope a key to: the create answers 400/404
-        outcome = await transact(request, lambda: payments.create_payment(body, processor, None))
-        return json_response(outcome.data, status=201)
-    return await create_response(
-        request,
-        idempotency.PAYMENT_CREATE,
-        merchant_id,
-        body,
-        lambda: payments.create_payment(body, processor, merchant_id),
-    )
+    return await _create(request, None)
 
 
 @bp.get("")

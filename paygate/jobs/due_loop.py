@@ -1,0 +1,108 @@
+"""The due loop: each worker settles and delivers what has fallen due, in batches, on time.
+
+One thread per worker process (and one inside the embedded daemon). Each pass:
+
+1. records the webhook attempts that finished since the last pass (one transaction);
+2. settles due payments, then due refunds, many at a time (one transaction each; ``FOR UPDATE
+   SKIP LOCKED`` so several workers take disjoint batches);
+3. leases due deliveries up to the sender's free capacity and hands them to the sender, which
+   posts them concurrently (bounded per destination); leases a saturated destination cannot
+   take now are given back at once.
+
+Between passes it sleeps until the earliest due time it knows of, and is woken earlier by new
+work: the in-process alarm (the embedded committer rings it) or PostgreSQL NOTIFY (the listener
+rings it). Work therefore runs when it falls due, not on a scheduler tick. The rows stay the
+truth: a killed worker's transactions roll back and its leases lapse, so another pass — here or
+in another worker — picks the work up; nothing is settled twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+
+from .. import db, deliveries, payments, refunds, wakeup
+from ..clock import after
+from .sender import DeliverySender
+
+log = logging.getLogger("paygate.due")
+
+IDLE_WAKE_S = 1.0  # with nothing known to be due, look again this often (a missed NOTIFY, a clock step)
+PASS_GAP_S = 0.005  # at least this between passes: under load, due work gathers into batches
+SATURATED_RETRY_S = 1.0  # a lease a saturated destination could not take is due again after this
+
+
+class DueLoop(threading.Thread):
+    def __init__(self, settings, alarm: wakeup.Alarm | None = None, sender: DeliverySender | None = None):
+        super().__init__(name="paygate-due-loop", daemon=True)
+        self.settings = settings
+        self.alarm = alarm or wakeup.alarm
+        self.sender = sender or DeliverySender(settings, on_result=lambda *_: self.alarm.ring_in(0))
+        self.batch = settings.settle_batch
+        self.stopped = threading.Event()
+        self.passes = 0
+        self.errors = 0
+
+    # --- one pass ------------------------------------------------------------------------
+
+    def record_finished(self) -> int:
+        finished = self.sender.take_results()
+        if finished:
+            db.unit_of_work(deliveries.record_attempts, finished, deliveries.retry_delays(self.settings))
+        return len(finished)
+
+    def settle(self) -> bool:
+        """Settle due payments and refunds; True when a batch came back full (more is due)."""
+        settled = db.unit_of_work(payments.settle_due_payments, self.batch)
+        refunded = db.unit_of_work(refunds.settle_due_refunds, self.batch)
+        return len(settled) >= self.batch or len(refunded) >= self.batch
+
+    def deliver(self) -> bool:
+        """Lease due deliveries up to free capacity; True when the lease came back full."""
+        capacity = self.settings.delivery_threads * 2 - self.sender.in_flight()
+        if capacity <= 0:
+            return False
+        claims = db.unit_of_work(deliveries.lease_due_deliveries, capacity, deliveries.lease_seconds(self.settings))
+        refused = self.sender.submit(claims) if claims else []
+        if refused:
+            db.unit_of_work(deliveries.release_leases, [c.delivery_id for c in refused], after(SATURATED_RETRY_S))
+        return len(claims) >= capacity and len(refused) < len(claims)
+
+    def run_pass(self) -> bool:
+        """One pass; True when more work is known to be due right away."""
+        self.passes += 1
+        recorded = self.record_finished()
+        more = self.settle()
+        more = self.deliver() or more
+        return more or recorded > 0
+
+    def next_due(self) -> datetime | None:
+        times = [t for t in (db.read(payments.next_due_at), db.read(refunds.next_due_at), db.read(deliveries.next_delivery_due_at)) if t]
+        return min(times) if times else None
+
+    # --- the thread ----------------------------------------------------------------------
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                more = self.run_pass()
+                self.stopped.wait(PASS_GAP_S)
+                if not more:
+                    self.alarm.sleep(self.next_due(), IDLE_WAKE_S)
+            except Exception:  # a database outage: keep the rows, try again shortly
+                self.errors += 1
+                log.warning("due loop pass failed; retrying", exc_info=True)
+                self.stopped.wait(min(1.0, 0.1 * self.errors))
+                continue
+            self.errors = 0
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stopped.set()
+        self.alarm.ring_in(0)
+        self.join(timeout)
+        self.sender.close()
+        try:  # what finished sending is recorded, so no delivery goes out twice needlessly
+            self.record_finished()
+        except Exception:
+            log.warning("could not record the last webhook attempts; their leases will lapse and they will be retried")
