@@ -23,10 +23,10 @@ from .stack import Services, bind_core, deployment, postmaster_pid, tree_rss_mb,
 
 KEYS = (
     "hello_rps", "create_rps", "create_p99_ms", "create_c16_rps", "create_c16_p99_ms", "get_rps",
-    "drain_payments_per_s", "drain_delayed_payments_per_s", "webhooks_per_s", "create_to_webhook_p50_ms",
+    "drain_payments_per_s", "drain_delayed_payments_per_s", "webhooks_per_s", "create_to_webhook_p50_ms", "due_late_p99_ms",
     "analytics_ms", "daemon_rss_mb", "daemon_rss_load_mb",
 )
-EXTRA = ("create_cpu_ms", "create_pg_cpu_ms", "get_cpu_ms", "drain_delayed_late_s", "create_to_created_webhook_p50_ms", "worker_rss_mb")
+EXTRA = ("due_late_p50_ms", "create_cpu_ms", "create_pg_cpu_ms", "get_cpu_ms", "drain_delayed_late_s", "create_to_created_webhook_p50_ms", "worker_rss_mb")
 
 
 @dataclass(frozen=True)
@@ -43,12 +43,13 @@ class Plan:
     analytics_rows_pg: int
     analytics_rows_embedded: int
     embedded_delayed: bool
+    due_late_n: int  # payments due 1 s after create, created at 200/s
 
 
-FULL = Plan(8, True, 2, 2, 3000, 2000, {"TEST_MODE": "false"}, 1000, 100, 1_000_000, 200_000, True)
+FULL = Plan(8, True, 2, 2, 3000, 2000, {"TEST_MODE": "false"}, 1000, 100, 1_000_000, 200_000, True, 1000)
 # --quick proves the harness in about a minute: small N, 2 s runs, a 2 s bank delay instead of
 # the default 5–10 s, and the delayed drain on PostgreSQL only.
-QUICK = Plan(2, False, 2, 2, 300, 200, {"TEST_PROCESSING_DELAY": "2000"}, 100, 20, 20_000, 10_000, False)
+QUICK = Plan(2, False, 2, 2, 300, 200, {"TEST_PROCESSING_DELAY": "2000"}, 100, 20, 20_000, 10_000, False, 200)
 
 
 class Figures(dict):
@@ -111,6 +112,11 @@ def measure_backend(backend: str, services, plan: Plan) -> Figures:
             with webhook_receiver() as (url, arrivals):
                 f.attempt(("webhooks_per_s",), webhooks.deliveries_per_s, d, url, arrivals, plan.webhook_n, workers)
                 f.attempt(("create_to_webhook_p50_ms",), webhooks.create_to_webhook, d, url, arrivals, plan.latency_n)
+
+    log(f"{backend}: due lateness ({plan.due_late_n} payments due 1 s after create, at 200/s)")
+    with deployment(backend, services, {"TEST_PROCESSING_DELAY": "1000"}, api_workers=api_workers, worker_processes=workers) as d:
+        bind_core(d)
+        f.attempt(("due_late_p99_ms", "due_late_p50_ms"), drain.due_lateness, d, plan.due_late_n)
 
     if pg or plan.embedded_delayed:
         log(f"{backend}: drain with the bank delay {plan.delayed_env}")

@@ -75,3 +75,16 @@ def drain_delayed(d, n: int, timeout: float = 180) -> dict:
         raise RuntimeError(f"delayed drain did not finish in {timeout}s ({seed.pending_count()} still pending)")
     last_due = seed.last_due_unix()
     return {"drain_delayed_payments_per_s": n / (done - t0), "drain_delayed_n": n, "drain_delayed_late_s": max(0.0, done - last_due)}
+
+
+def due_lateness(d, n: int, rate: float = 200.0, timeout: float = 120) -> dict:
+    """Payments due 1 s after their create (``TEST_PROCESSING_DELAY=1000``), created at ``rate``/s:
+    how late each became final after its due time (the database's own clock on both sides)."""
+    create_payments(d, n, concurrency=16, rate=rate)
+    if _wait_all_final(timeout) is None:
+        raise RuntimeError(f"due-lateness run did not finish in {timeout}s ({seed.pending_count()} still pending)")
+    late = sorted(seed.lateness_ms())
+    if not late:
+        raise RuntimeError("no payment settled")
+    pick = lambda q: late[min(len(late) - 1, int(q * len(late)))]  # noqa: E731
+    return {"due_late_p50_ms": pick(0.50), "due_late_p99_ms": pick(0.99), "due_late_n": len(late)}

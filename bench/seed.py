@@ -51,3 +51,11 @@ def last_due_unix() -> float:
 
 def set_webhook_url(url: str | None) -> None:
     db.unit_of_work(lambda: Merchant.update(webhook_url=url).where(Merchant.id == MERCHANT_ID).execute())
+
+
+def lateness_ms() -> list[float]:
+    """For every settled payment: final (its last update) minus due, in milliseconds."""
+    from paygate.clock import db_datetime
+
+    rows = db.read(lambda: list(Payment.select(Payment.due_at, Payment.updated_at).where(Payment.status != "pending").tuples()))
+    return [(db_datetime(done) - db_datetime(due)).total_seconds() * 1000.0 for due, done in rows]
