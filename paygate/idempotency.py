@@ -212,9 +212,34 @@ def _run_unit(unit: Unit) -> Answer:
     return Answer(201, body, data=outcome.data, work=list(outcome.work))
 
 
+def stored_responses(keyed: list[KeyedRequest], now: datetime) -> dict[tuple, Replay | PaygateError]:
+    """What the keys already stored say, in one SELECT: a Replay, or the error the request gets
+    (another body: 422; still running: 409). Keys not stored (or expired) are absent."""
+    if not keyed:
+        return {}
+    query = IdempotencyKey.select().where(
+        IdempotencyKey.scope.in_(list({k.scope for k in keyed})) & IdempotencyKey.key.in_(list({k.key for k in keyed}))
+    )
+    rows = {(r.merchant_id, r.scope, r.key): r for r in query}
+    out: dict[tuple, Replay | PaygateError] = {}
+    for k in keyed:
+        row = rows.get(k.identity)
+        if row is None or row.expires_at <= now:
+            continue
+        if row.request_hash != k.request_hash:
+            out[k.identity] = IdempotencyKeyReused()
+        elif row.status == "completed":
+            out[k.identity] = Replay(row.response_code, row.response_body)
+        elif row.locked_until > now:
+            out[k.identity] = IdempotencyKeyInProgress()
+    return out
+
+
 def store_completed(answers: list[tuple[KeyedRequest, Answer]], now: datetime) -> dict[tuple, Replay | PaygateError | None]:
     """Store many keys with their responses in one INSERT; for each key already taken, what the
     request gets instead: a Replay, a PaygateError, or None when the old key was taken over."""
+    if not answers:
+        return {}
     rows = [
         dict(
             merchant=k.merchant_id,

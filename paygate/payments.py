@@ -76,6 +76,12 @@ def _orders_by_id(order_ids) -> dict:
     return {r[0]: r for r in cursor.fetchall()}
 
 
+def _order_id_of(request: PaymentRequest) -> str | None:
+    body = request.body
+    order_id = body.get("order_id") if isinstance(body, dict) else None
+    return order_id if ids.looks_like("order", order_id) else None
+
+
 def _validated(request: PaymentRequest):
     body = _require_body(request.body)
     order_id = body.get("order_id")
@@ -116,54 +122,28 @@ def _payment_row(order, instrument, processor: Processor, now) -> dict:
 def create_payments(requests: list[PaymentRequest], processor: Processor) -> list:
     """Batch handler for payment creates: one answer (an ``Answer``) or error per request.
 
-    A batch costs a handful of statements whatever its size: one SELECT of its orders, one
-    INSERT of its idempotency keys (with the responses), one of its payments, one of its events
-    and one of its deliveries. Call inside a transaction.
+    A batch costs a handful of statements whatever its size: one SELECT of its orders, one of
+    the idempotency keys it carries (a stored response is replayed before anything else is
+    checked, as if the request were the first one again), one INSERT of its new keys (with their
+    responses), one of its payments, one of its events and one of its deliveries. Call inside a
+    transaction.
     """
     now = utcnow()
     results: list = [None] * len(requests)
-    checked = []
-    for i, request in enumerate(requests):
-        try:
-            checked.append((i, *_validated(request)))
-        except PaygateError as exc:
-            results[i] = exc
-    found = _orders_by_id({order_id for _, order_id, _ in checked})
-    leaders: dict[tuple, int] = {}  # a key's first request in this batch → its position
-    followers: list[tuple[int, int]] = []
-    made: list[tuple[int, dict]] = []
-    for i, order_id, instrument in checked:
-        request = requests[i]
-        order = found.get(order_id)
-        if order is None or (request.merchant_id is not None and order[1] != request.merchant_id):
-            results[i] = NotFound("Order not found")
-            continue
-        if order[4] == OrderStatus.PAID:
-            results[i] = InvalidRequest("Order has already been paid", field="order_id")
-            continue
-        keyed = _keyed(request, order[1])
-        if keyed is not None:
-            leader = leaders.get(keyed.identity)
-            if leader is not None:
-                if requests[leader].request_hash != request.request_hash:
-                    results[i] = IdempotencyKeyReused()
-                else:
-                    followers.append((i, leader))
-                continue
-            leaders[keyed.identity] = i
-        row = _payment_row(order, instrument, processor, now)
-        data = serialize.payment(Payment(**row))
-        results[i] = Answer(201, dumps_compact(data), data=data, work=[DueWork(SETTLE_PAYMENT, row["id"], row["due_at"])])
-        made.append((i, row))
-    keyed_answers = [(_keyed(requests[i], row["merchant"]), results[i]) for i, row in made if requests[i].key is not None]
-    taken = idempotency.store_completed(keyed_answers, now) if keyed_answers else {}
+    found = _orders_by_id({o for o in map(_order_id_of, requests) if o})
+    keyed = [_keyed(r, r.merchant_id or (found[o][1] if (o := _order_id_of(r)) in found else None)) for r in requests]
+    stored = idempotency.stored_responses([k for k in keyed if k is not None], now)
+    for i, k in enumerate(keyed):
+        if k is not None and k.identity in stored:
+            results[i] = _as_answer(stored[k.identity])
+    made, followers = _new_payments(requests, keyed, found, results, processor, now)
+    taken = idempotency.store_completed([(keyed[i], results[i]) for i, _ in made if keyed[i] is not None], now)
     outbox = Outbox(now)
     rows = []
     for i, row in made:
-        keyed = _keyed(requests[i], row["merchant"])
-        instead = taken.get(keyed.identity) if keyed is not None else None
-        if instead is not None:  # the key was already used: replay or refuse, create nothing
-            results[i] = Answer.replay(instead) if isinstance(instead, idempotency.Replay) else instead
+        instead = taken.get(keyed[i].identity) if keyed[i] is not None else None
+        if instead is not None:  # the key was taken meanwhile: replay or refuse, create nothing
+            results[i] = _as_answer(instead)
             continue
         rows.append(row)
         webhook_url = found[row["order"]][5]
@@ -178,8 +158,48 @@ def create_payments(requests: list[PaymentRequest], processor: Processor) -> lis
     return results
 
 
-def _keyed(request: PaymentRequest, merchant_id: str) -> idempotency.KeyedRequest | None:
-    if request.key is None:
+def _as_answer(stored):
+    return Answer.replay(stored) if isinstance(stored, idempotency.Replay) else stored
+
+
+def _new_payments(requests, keyed, found, results, processor, now):
+    """Validate what has no answer yet and build its payment row. A key's first request in the
+    batch leads; later ones with the same key follow it (same body) or are refused."""
+    leaders: dict[tuple, int] = {}
+    followers: list[tuple[int, int]] = []
+    made: list[tuple[int, dict]] = []
+    for i, request in enumerate(requests):
+        if results[i] is not None:
+            continue
+        try:
+            order_id, instrument = _validated(request)
+        except PaygateError as exc:
+            results[i] = exc
+            continue
+        order = found.get(order_id)
+        if order is None or (request.merchant_id is not None and order[1] != request.merchant_id):
+            results[i] = NotFound("Order not found")
+            continue
+        if order[4] == OrderStatus.PAID:
+            results[i] = InvalidRequest("Order has already been paid", field="order_id")
+            continue
+        if keyed[i] is not None:
+            leader = leaders.setdefault(keyed[i].identity, i)
+            if leader != i:
+                if requests[leader].request_hash != request.request_hash:
+                    results[i] = IdempotencyKeyReused()
+                else:
+                    followers.append((i, leader))
+                continue
+        row = _payment_row(order, instrument, processor, now)
+        data = serialize.payment(Payment(**row))
+        results[i] = Answer(201, dumps_compact(data), data=data, work=[DueWork(SETTLE_PAYMENT, row["id"], row["due_at"])])
+        made.append((i, row))
+    return made, followers
+
+
+def _keyed(request: PaymentRequest, merchant_id: str | None) -> idempotency.KeyedRequest | None:
+    if request.key is None or merchant_id is None:
         return None
     return idempotency.KeyedRequest(merchant_id, idempotency.PAYMENT_CREATE, request.key, request.request_hash)
 

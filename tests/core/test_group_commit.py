@@ -123,3 +123,17 @@ def test_a_batch_that_fails_is_run_again_request_by_request(merchant, make_order
     assert [isinstance(o, Answer) for o in outcomes] == [True, True, False, True, True]
     assert isinstance(outcomes[2], RuntimeError) and not isinstance(outcomes[2], PaygateError)
     assert [len(payments_of(o.id)) for o in orders] == [1, 1, 0, 1, 1]
+
+
+def test_a_stored_key_is_replayed_before_the_order_is_checked_again(merchant, make_order, bank):
+    """A client retrying after a lost response must get its payment back, even once the order is paid."""
+    order = make_order()
+    body = {"order_id": order.id, **UPI}
+    request = PaymentRequest(body, merchant.id, "retry-" + order.id, idempotency.fingerprint(body))
+    (first,) = db.unit_of_work(payments.create_payments, [request], bank)
+    db.unit_of_work(lambda: Order.update(status=OrderStatus.PAID).where(Order.id == order.id).execute())
+    (again,) = db.unit_of_work(payments.create_payments, [request], bank)
+    assert isinstance(again, Answer) and again.replayed and again.body == first.body
+    other = PaymentRequest({**body, "vpa": "else@okbank"}, merchant.id, request.key, idempotency.fingerprint({**body, "vpa": "else@okbank"}))
+    (refused,) = db.unit_of_work(payments.create_payments, [other], bank)
+    assert isinstance(refused, IdempotencyKeyReused)
