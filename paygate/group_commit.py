@@ -38,7 +38,8 @@ BatchHandler = Callable[[list], list]
 class Submitted:
     kind: str
     payload: object
-    future: Future = field(default_factory=Future)
+    future: Future = field(default_factory=Future)  # or an asyncio future of ``loop``
+    loop: object = None
 
 
 @dataclass
@@ -91,13 +92,24 @@ class GroupCommitter:
             t.join(timeout)
 
     def submit(self, kind: str, payload) -> Future:
-        if kind not in self.handlers:
-            raise ValueError(f"no batch handler for {kind!r}")
-        item = Submitted(kind, payload)
+        """Queue a create from any thread; the future resolves after its batch commits."""
+        return self._put(Submitted(kind, payload))
+
+    def submit_async(self, kind: str, payload):
+        """Queue a create from an event loop's thread; await the returned asyncio future. A whole
+        batch is handed back to each loop with one ``call_soon_threadsafe``, not one per request."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        return self._put(Submitted(kind, payload, loop.create_future(), loop))
+
+    def _put(self, item: Submitted):
+        if item.kind not in self.handlers:
+            raise ValueError(f"no batch handler for {item.kind!r}")
         if self._stopping:
-            item.future.set_exception(ServiceUnavailable("The server is shutting down; retry shortly"))
-            return item.future
-        self._queue.put(item)
+            _resolve([(item, ServiceUnavailable("The server is shutting down; retry shortly"))])
+        else:
+            self._queue.put(item)
         return item.future
 
     # --- the committer threads -----------------------------------------------------------
@@ -132,9 +144,7 @@ class GroupCommitter:
                 self._commit(batch)
             except BaseException as exc:  # never leave a request waiting forever
                 log.exception("group commit failed unexpectedly")
-                for item in batch:
-                    if not item.future.done():
-                        item.future.set_exception(exc)
+                _hand_back([(item, exc) for item in batch if not item.future.done()])
             if stop:
                 return
 
@@ -165,8 +175,7 @@ class GroupCommitter:
                 return
             if not isinstance(exc, PaygateError):
                 log.error("unit of work failed: %s", type(exc).__name__, exc_info=exc)
-            for item in batch:
-                item.future.set_exception(exc)
+            _hand_back([(item, exc) for item in batch])
             return
         self.stats.batches += 1
         self.stats.requests += len(batch)
@@ -174,11 +183,32 @@ class GroupCommitter:
         earliest = _earliest_due(results)
         if earliest is not None and self.after_commit is not None:
             self.after_commit(earliest)
-        for item, result in zip(batch, results):
-            if isinstance(result, BaseException):
-                item.future.set_exception(result)
-            else:
-                item.future.set_result(result)
+        _hand_back(list(zip(batch, results)))
+
+
+def _hand_back(answers: list[tuple[Submitted, object]]) -> None:
+    """Resolve futures: thread futures here, each event loop's in one call on its own thread."""
+    by_loop: dict = {}
+    for item, result in answers:
+        by_loop.setdefault(item.loop, []).append((item, result))
+    for loop, items in by_loop.items():
+        if loop is None:
+            _resolve(items)
+        else:
+            try:
+                loop.call_soon_threadsafe(_resolve, items)
+            except RuntimeError:  # the loop is closed: nobody is waiting any more
+                pass
+
+
+def _resolve(items) -> None:
+    for item, result in items:
+        if item.future.done():  # an asyncio future whose request was cancelled (client gone)
+            continue
+        if isinstance(result, BaseException):
+            item.future.set_exception(result)
+        else:
+            item.future.set_result(result)
 
 
 def _earliest_due(results) -> datetime | None:

@@ -74,9 +74,11 @@ def validate_key(key) -> str | None:
 
 def fingerprint(body) -> str:
     """A digest of the request that holds no card number or CVV (only network-free last four)."""
-    safe = copy.deepcopy(body) if isinstance(body, dict) else body
-    card = safe.get("card") if isinstance(safe, dict) else None
-    if isinstance(card, dict):
+    safe = body
+    card = body.get("card") if isinstance(body, dict) else None
+    if isinstance(card, dict):  # only a card needs masking: copy just then
+        safe = copy.deepcopy(body)
+        card = safe["card"]
         number = card.get("number")
         if isinstance(number, str):
             digits = "".join(ch for ch in number if ch.isdigit())
@@ -217,8 +219,10 @@ def stored_responses(keyed: list[KeyedRequest], now: datetime) -> dict[tuple, Re
     (another body: 422; still running: 409). Keys not stored (or expired) are absent."""
     if not keyed:
         return {}
-    query = IdempotencyKey.select().where(
-        IdempotencyKey.scope.in_(list({k.scope for k in keyed})) & IdempotencyKey.key.in_(list({k.key for k in keyed}))
+    query = IdempotencyKey.select().where(  # (merchant, scope, key) leads the unique index
+        IdempotencyKey.merchant.in_(list({k.merchant_id for k in keyed}))
+        & IdempotencyKey.scope.in_(list({k.scope for k in keyed}))
+        & IdempotencyKey.key.in_(list({k.key for k in keyed}))
     )
     rows = {(r.merchant_id, r.scope, r.key): r for r in query}
     out: dict[tuple, Replay | PaygateError] = {}

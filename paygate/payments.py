@@ -9,6 +9,7 @@ enqueue after commit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from peewee import fn
 
@@ -109,6 +110,8 @@ def _payment_row(order, instrument, processor: Processor, now) -> dict:
         card_last4=instrument.card_last4,
         status=PaymentStatus.PENDING,
         captured=False,
+        captured_amount=None,
+        error_code=None,
         bank_outcome="success" if decision.approved else "decline",
         bank_decline_code=decision.decline_code,
         error_description=None,
@@ -148,7 +151,7 @@ def create_payments(requests: list[PaymentRequest], processor: Processor) -> lis
         rows.append(row)
         webhook_url = found[row["order"]][5]
         for event_type in (events.PAYMENT_CREATED, events.PAYMENT_PENDING):
-            _, deliveries = outbox.add(row["merchant"], webhook_url, event_type, row["id"], {"payment": results[i].data})
+            _, deliveries = outbox.add(row["merchant"], webhook_url, event_type, row["id"], ("payment", results[i].body))
             results[i].work.extend(deliveries)
     insert_rows(Payment, rows)
     outbox.write()
@@ -192,7 +195,7 @@ def _new_payments(requests, keyed, found, results, processor, now):
                     followers.append((i, leader))
                 continue
         row = _payment_row(order, instrument, processor, now)
-        data = serialize.payment(Payment(**row))
+        data = serialize.payment(SimpleNamespace(**row, order_id=row["order"], merchant_id=row["merchant"]))
         results[i] = Answer(201, dumps_compact(data), data=data, work=[DueWork(SETTLE_PAYMENT, row["id"], row["due_at"])])
         made.append((i, row))
     return made, followers

@@ -7,8 +7,6 @@ replay answers with the stored status and body, byte for byte, plus ``Idempotent
 
 from __future__ import annotations
 
-import asyncio
-
 from .. import idempotency, payments
 from .responses import raw_json_response
 
@@ -23,7 +21,7 @@ def handlers(processor) -> dict:
 
 async def committed(request, kind: str, payload) -> idempotency.Answer:
     """Hand ``payload`` to the committer; resume when its batch has committed."""
-    return await asyncio.wrap_future(request.app.ctx.committer.submit(kind, payload))
+    return await request.app.ctx.committer.submit_async(kind, payload)
 
 
 def answer_response(answer: idempotency.Answer):
