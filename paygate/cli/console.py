@@ -15,7 +15,8 @@ import sys
 
 import typer
 
-from .client import ApiKeyOption, ApiSecretOption, ApiUrlOption, resolve_credentials
+from ..client import resolve_credentials
+from .remote import ApiKeyOption, ApiSecretOption, ApiUrlOption
 
 
 def register(app: typer.Typer) -> None:
@@ -38,10 +39,9 @@ def register(app: typer.Typer) -> None:
         """
         creds = resolve_credentials(api_url, api_key, api_secret)
         if not web:
-            from ..tui.app import PaygateConsole
-            from ..tui.api import ConsoleApi
+            from ..tui.app import run
 
-            PaygateConsole(ConsoleApi(creds)).run()
+            run(creds)
             return
         from textual_serve.server import Server
 

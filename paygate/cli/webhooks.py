@@ -16,7 +16,10 @@ import typer
 
 from .. import events as event_types
 from ..signing import signature_headers
-from .client import ApiError, ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, client, die, table
+from ..client import ApiError
+from ..instruments import DECLINED_CARD, SUCCESS_CARD
+from .output import emit, table
+from .remote import ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, call, connect
 
 webhooks_app = typer.Typer(help="Webhook deliveries: the log, retries, test events and settings.", no_args_is_help=True)
 events_app = typer.Typer(help="The event stream (what happened, in order).", no_args_is_help=True)
@@ -24,19 +27,6 @@ events_app = typer.Typer(help="The event stream (what happened, in order).", no_
 DELIVERY_COLUMNS = [("id", "ID"), ("event", "EVENT"), ("status", "STATUS"), ("attempts", "ATTEMPTS"), ("response_code", "CODE"), ("created_at", "CREATED"), ("last_attempt_at", "LAST ATTEMPT")]
 ATTEMPT_COLUMNS = [("number", "#"), ("attempted_at", "AT"), ("response_code", "CODE"), ("duration_ms", "MS"), ("error", "ERROR")]
 EVENT_COLUMNS = [("id", "ID"), ("event", "EVENT"), ("object_id", "OBJECT"), ("created_at", "CREATED")]
-SUCCESS_CARD = "4242424242424242"
-DECLINED_CARD = "4000000000000002"
-
-
-def _out(value, as_json: bool, text: str) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False) if as_json else text)
-
-
-def _call(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except ApiError as exc:
-        die(exc)
 
 
 # --- paygate webhooks ... ------------------------------------------------------------------
@@ -57,8 +47,8 @@ def list_deliveries(
 
     Example: paygate webhooks list --status failed
     """
-    page = _call(client(api_url, api_key, api_secret).get, "/api/v1/webhooks", status=status, event=event, limit=limit, offset=offset)
-    _out(page, json_out, table(page["data"], DELIVERY_COLUMNS) + f"\n{len(page['data'])} of {page['total']}")
+    page = call(connect(api_url, api_key, api_secret).deliveries, status=status, event=event, limit=limit, offset=offset)
+    emit(page, json_out, table(page["data"], DELIVERY_COLUMNS) + f"\n{len(page['data'])} of {page['total']}")
 
 
 @webhooks_app.command("get")
@@ -73,9 +63,9 @@ def get_delivery(
 
     Example: paygate webhooks get 3f1c…
     """
-    d = _call(client(api_url, api_key, api_secret).get, f"/api/v1/webhooks/{delivery_id}")
+    d = call(connect(api_url, api_key, api_secret).delivery, delivery_id)
     head = "\n".join(f"{k}: {'' if d.get(k) is None else d.get(k)}" for k in ("id", "event", "event_id", "url", "status", "attempts", "next_retry_at"))
-    _out(d, json_out, head + "\n\n" + table(d.get("attempt_log", []), ATTEMPT_COLUMNS))
+    emit(d, json_out, head + "\n\n" + table(d.get("attempt_log", []), ATTEMPT_COLUMNS))
 
 
 @webhooks_app.command("retry")
@@ -90,8 +80,8 @@ def retry_delivery(
 
     Example: paygate webhooks retry 3f1c…
     """
-    r = _call(client(api_url, api_key, api_secret).post, f"/api/v1/webhooks/{delivery_id}/retry")
-    _out(r, json_out, f"{r['message']}: {r['id']} ({r['status']})")
+    r = call(connect(api_url, api_key, api_secret).retry_delivery, delivery_id)
+    emit(r, json_out, f"{r['message']}: {r['id']} ({r['status']})")
 
 
 @webhooks_app.command("test")
@@ -106,15 +96,15 @@ def send_test(
 
     Example: paygate webhooks test --data '{"hello":"world"}'
     """
-    body = {}
+    payload = None
     if data is not None:
         try:
-            body["data"] = json.loads(data)
+            payload = json.loads(data)
         except ValueError:
             typer.echo("Error: --data must be a JSON object", err=True)
             raise typer.Exit(2) from None
-    r = _call(client(api_url, api_key, api_secret).post, "/api/v1/webhooks/test", json=body)
-    _out(r, json_out, f"webhook.test {r['event_id']} queued as delivery {r['id']} to {r['url']}")
+    r = call(connect(api_url, api_key, api_secret).send_test_webhook, payload)
+    emit(r, json_out, f"webhook.test {r['event_id']} queued as delivery {r['id']} to {r['url']}")
 
 
 @webhooks_app.command("set-url")
@@ -130,8 +120,8 @@ def set_url(
     Example: paygate webhooks set-url https://shop.example/webhooks
     """
     value = None if url.lower() in ("none", "null", "") else url
-    m = _call(client(api_url, api_key, api_secret).put, "/api/v1/merchants/me", json={"webhook_url": value})
-    _out(m, json_out, f"webhook_url: {m['webhook_url'] or '(none: events are recorded, not delivered)'}")
+    m = call(connect(api_url, api_key, api_secret).set_webhook_url, value)
+    emit(m, json_out, f"webhook_url: {m['webhook_url'] or '(none: events are recorded, not delivered)'}")
 
 
 @webhooks_app.command("rotate-secret")
@@ -145,8 +135,8 @@ def rotate_secret(
 
     Example: paygate webhooks rotate-secret
     """
-    r = _call(client(api_url, api_key, api_secret).post, "/api/v1/merchants/me/webhook-secret")
-    _out(r, json_out, f"new webhook secret: {r['webhook_secret']}")
+    r = call(connect(api_url, api_key, api_secret).rotate_webhook_secret)
+    emit(r, json_out, f"new webhook secret: {r['webhook_secret']}")
 
 
 # --- paygate events list -------------------------------------------------------------------
@@ -166,8 +156,8 @@ def list_events(
 
     Example: paygate events list --type payment.success
     """
-    page = _call(client(api_url, api_key, api_secret).get, "/api/v1/events", type=type_, after=after, limit=limit)
-    _out(page, json_out, table(page["data"], EVENT_COLUMNS))
+    page = call(connect(api_url, api_key, api_secret).events, type=type_, after=after, limit=limit)
+    emit(page, json_out, table(page["data"], EVENT_COLUMNS))
 
 
 # --- paygate listen ------------------------------------------------------------------------
@@ -199,10 +189,10 @@ def listen(
 
     Example: paygate listen --forward-to http://localhost:4242/webhooks
     """
-    api = client(api_url, api_key, api_secret)
+    api = connect(api_url, api_key, api_secret)
     wanted = {e.strip() for e in events.split(",")} if events else None
-    secret = _call(api.get, "/api/v1/merchants/me/webhook-secret")["webhook_secret"]
-    newest = _call(api.get, "/api/v1/events", limit=1)["data"]
+    secret = call(api.webhook_secret)["webhook_secret"]
+    newest = call(api.events, limit=1)["data"]
     cursor = newest[0]["id"] if newest else None
     session = requests.Session()
     session.trust_env = False
@@ -211,9 +201,9 @@ def listen(
         while True:
             try:
                 if cursor:
-                    page = api.get("/api/v1/events", after=cursor, limit=100)["data"]
+                    page = api.events(after=cursor, limit=100)["data"]
                 else:
-                    page = list(reversed(api.get("/api/v1/events", limit=100)["data"]))
+                    page = list(reversed(api.events(limit=100)["data"]))
             except ApiError as exc:
                 typer.echo(f"{_stamp()}  poll failed: {exc.description}; retrying", err=True)
                 time.sleep(max(interval, 1.0))
@@ -237,21 +227,21 @@ def _card(number: str) -> dict:
     return {"number": number, "expiry_month": 12, "expiry_year": datetime.now(timezone.utc).year + 5, "cvv": "123", "holder_name": "Paygate Trigger"}
 
 
-def _wait(api, path: str, statuses: tuple, timeout: float) -> dict:
+def _wait(fetch, object_id: str, statuses: tuple, timeout: float) -> dict:
     deadline = time.monotonic() + timeout
     while True:
-        obj = _call(api.get, path)
+        obj = call(fetch, object_id)
         if obj["status"] in statuses or time.monotonic() > deadline:
             return obj
         time.sleep(0.3)
 
 
 def _payment(api, amount: int, card: str, wait_for: tuple | None, timeout: float) -> dict:
-    order = _call(api.post, "/api/v1/orders", json={"amount": amount, "receipt": "paygate-trigger"})
+    order = call(api.create_order, amount, receipt="paygate-trigger")
     typer.echo(f"Setting up fixture: order {order['id']}", err=True)
-    payment = _call(api.post, "/api/v1/payments", json={"order_id": order["id"], "method": "card", "card": _card(card)})
+    payment = call(api.create_payment, order["id"], card=_card(card))
     typer.echo(f"Setting up fixture: payment {payment['id']}", err=True)
-    return _wait(api, f"/api/v1/payments/{payment['id']}", wait_for, timeout) if wait_for else payment
+    return _wait(api.payment, payment["id"], wait_for, timeout) if wait_for else payment
 
 
 TRIGGERS = (
@@ -281,9 +271,9 @@ def trigger(
     if event not in TRIGGERS:
         typer.echo(f"Error: unknown event {event!r}; one of: {', '.join(TRIGGERS)}", err=True)
         raise typer.Exit(2)
-    api = client(api_url, api_key, api_secret)
+    api = connect(api_url, api_key, api_secret)
     if event == event_types.WEBHOOK_TEST:
-        result = _call(api.post, "/api/v1/webhooks/test", json={})
+        result = call(api.send_test_webhook)
     elif event in (event_types.PAYMENT_CREATED, event_types.PAYMENT_PENDING):
         result = _payment(api, amount, SUCCESS_CARD, None, timeout)
     elif event == event_types.PAYMENT_SUCCESS:
@@ -295,15 +285,15 @@ def trigger(
         if payment["status"] != "success":
             typer.echo(f"Error: payment {payment['id']} is {payment['status']}, cannot refund", err=True)
             raise typer.Exit(1)
-        result = _call(api.post, f"/api/v1/payments/{payment['id']}/refunds", json={"amount": amount, "reason": "paygate trigger"})
+        result = call(api.create_refund, payment["id"], amount, "paygate trigger")
         typer.echo(f"Setting up fixture: refund {result['id']}", err=True)
         if event == event_types.REFUND_PROCESSED:
-            result = _wait(api, f"/api/v1/refunds/{result['id']}", ("processed", "failed"), timeout)
+            result = _wait(api.refund, result["id"], ("processed", "failed"), timeout)
     expected = {event_types.PAYMENT_SUCCESS: "success", event_types.PAYMENT_FAILED: "failed", event_types.REFUND_PROCESSED: "processed"}.get(event)
     if expected and result.get("status") != expected:
         typer.echo(f"Error: {result.get('id')} is {result.get('status')}, expected {expected} within {timeout:g}s", err=True)
         raise typer.Exit(1)
-    _out(result, json_out, f"Trigger succeeded! {event} ({result.get('id')})")
+    emit(result, json_out, f"Trigger succeeded! {event} ({result.get('id')})")
 
 
 def register(app: typer.Typer) -> None:

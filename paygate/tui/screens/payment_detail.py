@@ -56,7 +56,7 @@ class PaymentDetailScreen(ConsoleModal):
 
     def refresh_data(self) -> None:
         self.fetch("payment", self.api.payment, self.payment_id)
-        self.fetch("refunds", self.api.payment_refunds, self.payment_id)
+        self.fetch("refunds", self.api.refunds, payment_id=self.payment_id, limit=100)
         self.fetch("events", self.api.events, limit=100)
 
     def on_fetched(self, message: Fetched) -> None:
@@ -119,7 +119,7 @@ class PaymentDetailScreen(ConsoleModal):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.fetch("captured", self.api.capture, self.payment_id)
+                self.fetch("captured", self.api.capture_payment, self.payment_id)
 
         self.app.push_screen(ConfirmDialog(f"Capture {money(p['amount'], p['currency'])} of {self.payment_id}?", "Capture"), confirmed)
 
@@ -135,6 +135,6 @@ class PaymentDetailScreen(ConsoleModal):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.fetch("refunded", self.api.refund, self.payment_id, amount, "requested in console")
+                self.fetch("refunded", self.api.create_refund, self.payment_id, amount, "requested in console")
 
         self.app.push_screen(ConfirmDialog(f"Refund {money(amount, p['currency'])} of {self.payment_id}?", "Refund"), confirmed)

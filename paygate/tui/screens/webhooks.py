@@ -53,7 +53,7 @@ class WebhooksScreen(ConsoleScreen):
 
     def refresh_log(self) -> None:
         if self.should_poll:
-            self.poll("deliveries", self.api.deliveries, status=self.status_filter, context=self.status_filter)
+            self.poll("deliveries", self.api.deliveries, status=self.status_filter, limit=20, context=self.status_filter)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         self.status_filter = event.value if isinstance(event.value, str) else None
