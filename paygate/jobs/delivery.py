@@ -6,7 +6,8 @@ was most of a delivery's CPU time.
 
 ``deliver(delivery_id)`` is idempotent: one conditional UPDATE leases the row (nothing happens
 when it is not pending or not due), the POST runs outside any transaction, a second atomic
-write records the attempt, and the next retry is enqueued after that commit.
+write records the attempt, and the next retry is returned for the task layer to enqueue after
+that commit (this module imports nothing else of ``paygate.jobs``).
 
 Refuses: redirects (a 3xx is a failed attempt), bodies other than the event's stored bytes, and
 — unless ``private_webhooks_allowed`` — destinations that resolve to private, loopback,
@@ -27,7 +28,6 @@ from urllib3.exceptions import HTTPError, TimeoutError as Urllib3Timeout
 
 from .. import config, db, deliveries, signing
 from ..clock import unix, utcnow
-from .dispatch import dispatch
 
 log = logging.getLogger("paygate.webhooks")
 
@@ -122,17 +122,17 @@ def send(claim: deliveries.Claim, settings) -> deliveries.AttemptResult:
     return deliveries.AttemptResult(code, excerpt, error, duration_ms, attempted_at)
 
 
-def deliver(delivery_id: str) -> None:
+def deliver(delivery_id: str) -> list:
+    """Send one due delivery; return its follow-up work (the next retry, if any)."""
     settings = config.current()
     # The claim is one conditional UPDATE (atomic by itself) and a read: it needs no enclosing
     # transaction, so it runs in autocommit and saves the BEGIN/COMMIT round trips.
     claim = db.read(deliveries.claim_delivery, delivery_id, deliveries.lease_seconds(settings))
     if claim is None:
-        return
+        return []
     result = send(claim, settings)
     record = db.unit_of_work if deliveries.record_needs_transaction() else db.read  # one statement on PostgreSQL
     outcome = record(deliveries.record_attempt, claim, result, deliveries.retry_delays(settings))
     if result.error:
         log.info("webhook %s attempt %d to %s failed: %s", claim.delivery_id, claim.number, urlsplit(claim.url).hostname, result.error)
-    if outcome.work:
-        dispatch(outcome.work)
+    return outcome.work
