@@ -14,8 +14,11 @@ import typer
 
 from .. import events as event_types
 from ..instruments import DECLINED_CARD, SUCCESS_CARD
+from ..states import PaymentStatus, RefundStatus
 from .output import emit
 from .remote import ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, call, connect
+
+SETTLED = (PaymentStatus.SUCCESS, PaymentStatus.FAILED)
 
 
 def register(app: typer.Typer) -> None:
@@ -76,19 +79,19 @@ def trigger(
     elif event in (event_types.PAYMENT_CREATED, event_types.PAYMENT_PENDING):
         result = _payment(api, amount, SUCCESS_CARD, None, timeout)
     elif event == event_types.PAYMENT_SUCCESS:
-        result = _payment(api, amount, SUCCESS_CARD, ("success", "failed"), timeout)
+        result = _payment(api, amount, SUCCESS_CARD, SETTLED, timeout)
     elif event == event_types.PAYMENT_FAILED:
-        result = _payment(api, amount, DECLINED_CARD, ("success", "failed"), timeout)
+        result = _payment(api, amount, DECLINED_CARD, SETTLED, timeout)
     else:
-        payment = _payment(api, amount, SUCCESS_CARD, ("success", "failed"), timeout)
-        if payment["status"] != "success":
+        payment = _payment(api, amount, SUCCESS_CARD, SETTLED, timeout)
+        if payment["status"] != PaymentStatus.SUCCESS:
             typer.echo(f"Error: payment {payment['id']} is {payment['status']}, cannot refund", err=True)
             raise typer.Exit(1)
         result = call(api.create_refund, payment["id"], amount, "paygate trigger")
         typer.echo(f"Setting up fixture: refund {result['id']}", err=True)
         if event == event_types.REFUND_PROCESSED:
-            result = _wait(api.refund, result["id"], ("processed", "failed"), timeout)
-    expected = {event_types.PAYMENT_SUCCESS: "success", event_types.PAYMENT_FAILED: "failed", event_types.REFUND_PROCESSED: "processed"}.get(event)
+            result = _wait(api.refund, result["id"], (RefundStatus.PROCESSED, RefundStatus.FAILED), timeout)
+    expected = {event_types.PAYMENT_SUCCESS: PaymentStatus.SUCCESS, event_types.PAYMENT_FAILED: PaymentStatus.FAILED, event_types.REFUND_PROCESSED: RefundStatus.PROCESSED}.get(event)
     if expected and result.get("status") != expected:
         typer.echo(f"Error: {result.get('id')} is {result.get('status')}, expected {expected} within {timeout:g}s", err=True)
         raise typer.Exit(1)
