@@ -1,25 +1,13 @@
-"""Webhook deliveries per second to a local receiver, and create→webhook latency.
-
-Needs ``paygate/jobs/delivery.py`` (the webhook delivery issue); without it the figures are
-reported as unavailable, with the reason, instead of failing the run.
-"""
+"""Webhook deliveries per second to a local receiver, and create→webhook latency."""
 
 from __future__ import annotations
 
-import importlib.util
 import statistics
 import time
 
 from . import seed
 from .drain import create_payments
 from .stack import wait_until
-
-UNAVAILABLE = "webhook delivery (paygate/jobs/delivery.py) is not built yet"
-
-
-def available() -> bool:
-    return importlib.util.find_spec("paygate.jobs.delivery") is not None
-
 
 def arrivals(path) -> list[tuple[float, str, str]]:
     out = []
