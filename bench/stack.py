@@ -65,7 +65,7 @@ def bind_core(d: Deployment):
             db.database.obj.close_all() if hasattr(db.database.obj, "close_all") else db.database.obj.close()
         except Exception:
             pass
-    return db.open_database(core_settings(d), max_connections=4)
+    return db.open_database(core_settings(d))
 
 
 @contextmanager

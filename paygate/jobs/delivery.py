@@ -20,13 +20,13 @@ import logging
 import socket
 import threading
 import time
-from ipaddress import ip_address
 from urllib.parse import urlsplit
 
 import urllib3
 from urllib3.exceptions import HTTPError, TimeoutError as Urllib3Timeout
 
 from .. import config, db, deliveries, signing
+from ..addresses import is_public_address
 from ..clock import unix, utcnow
 
 log = logging.getLogger("paygate.webhooks")
@@ -53,11 +53,7 @@ def _http() -> urllib3.PoolManager:
     return _pool
 
 
-def _is_public(addr: str) -> bool:
-    ip = ip_address(addr.split("%", 1)[0])
-    if getattr(ip, "ipv4_mapped", None):
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved)
+_is_public = is_public_address  # the same rule as when the URL was set (paygate/addresses.py)
 
 
 def check_destination(url: str, allow_private: bool) -> None:
@@ -127,11 +123,11 @@ def deliver(delivery_id: str) -> list:
     settings = config.current()
     # The claim is one conditional UPDATE (atomic by itself) and a read: it needs no enclosing
     # transaction, so it runs in autocommit and saves the BEGIN/COMMIT round trips.
-    claim = db.read(deliveries.claim_delivery, delivery_id, deliveries.lease_seconds(settings))
+    claim = db.write(deliveries.claim_delivery, delivery_id, deliveries.lease_seconds(settings))
     if claim is None:
         return []
     result = send(claim, settings)
-    record = db.unit_of_work if deliveries.record_needs_transaction() else db.read  # one statement on PostgreSQL
+    record = db.unit_of_work if deliveries.record_needs_transaction() else db.write  # one statement on PostgreSQL
     outcome = record(deliveries.record_attempt, claim, result, deliveries.retry_delays(settings))
     if result.error:
         log.info("webhook %s attempt %d to %s failed: %s", claim.delivery_id, claim.number, urlsplit(claim.url).hostname, result.error)
