@@ -5,9 +5,10 @@ from __future__ import annotations
 import statistics
 import time
 
+from devstack.waiting import wait_until
+
 from . import seed
 from .drain import create_payments
-from .stack import wait_until
 
 def arrivals(path) -> list[tuple[float, str, str]]:
     out = []
@@ -58,7 +59,7 @@ def create_to_webhook(d, receiver_url, receiver_file, n: int, rate: float = 20) 
     receiver_file.write_text("")
     result = create_payments(d, n, concurrency=4, rate=rate)
     sent = {r[2]: r[0] for r in result["results"]}
-    wait_until(lambda: sum(1 for _, e, _ in arrivals(receiver_file) if e == "payment.success") >= n, 60, interval=0.2)
+    wait_until(lambda: sum(1 for _, e, _ in arrivals(receiver_file) if e == "payment.success") >= n, 60, f"{n} payment.success webhooks", interval=0.2)
     got = arrivals(receiver_file)
     success = [t - sent[p] for t, e, p in got if e == "payment.success" and p in sent]
     created = [t - sent[p] for t, e, p in got if e == "payment.created" and p in sent]

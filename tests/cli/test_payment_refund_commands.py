@@ -95,7 +95,7 @@ def test_errors_are_the_contract_description_and_a_nonzero_exit(cli, api):
 
 
 def test_unreachable_daemon_is_a_clear_error(monkeypatch, tmp_path):
-    from tests.support.services import free_port
+    from devstack.services import free_port
 
     monkeypatch.setattr("paygate.client.credentials.CONFIG_PATH", tmp_path / "absent.toml")
     result = runner.invoke(app, ["refunds", "list", "--api-url", f"http://127.0.0.1:{free_port()}"])

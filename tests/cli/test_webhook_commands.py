@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from paygate import signing
 from paygate.cli import app
-from tests.support.daemon import clean_env
+from devstack.daemon import clean_env
 from tests.support.receiver import Receiver
-from tests.support.waiting import wait_until
+from devstack.waiting import wait_until
 
 runner = CliRunner()
 

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.support.api import TEST_KEY, TEST_SECRET
-from tests.support.daemon import Deployment, backend_env
+from devstack.daemon import Deployment, backend_env
 
 pytestmark = pytest.mark.slow  # bounded in time, but minutes: `-m 'not slow'` skips them while iterating
 

@@ -115,3 +115,10 @@ def test_no_import_cycle_among_the_jobs_modules():
     for module in sorted(jobs):
         visit(module, ())
 
+
+
+def test_nothing_shipped_or_benchmarked_imports_the_tests():
+    graph = _graph("paygate", "bench", "devstack")
+    assert len(graph) > 100
+    assert _importers(graph, "tests") == set()
+    assert _importers({m: d for m, d in graph.items() if m.startswith("paygate")}, "bench") == set()
