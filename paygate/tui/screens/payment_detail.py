@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Static
 
+from ...states import PaymentStatus
 from ..format import instrument, money, status, when
 from ..messages import Fetched
 from .base import ConsoleModal
@@ -78,8 +79,8 @@ class PaymentDetailScreen(ConsoleModal):
         if p.get("error_code"):
             lines.append(f"[red]{p['error_code']}: {p.get('error_description') or ''}[/]")
         self.query_one("#payment-fields", Static).update("\n".join(lines))
-        self.query_one("#capture", Button).disabled = p["status"] != "success" or p["captured"]
-        refundable = p["status"] in ("success", "partially_refunded")
+        self.query_one("#capture", Button).disabled = p["status"] != PaymentStatus.SUCCESS or p["captured"]
+        refundable = p["status"] in PaymentStatus.REFUNDABLE
         self.query_one("#refund", Button).disabled = not refundable
 
     def _show_refunds(self, page: dict) -> None:
