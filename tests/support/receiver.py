@@ -42,6 +42,8 @@ class Receiver:
         self.default_status = default_status
         self.delay_s = delay_s
         self.requests: list[Received] = []
+        self.active = 0  # requests being answered now
+        self.max_active = 0  # the most answered at once
         self._lock = threading.Condition()
         receiver = self
 
@@ -54,11 +56,15 @@ class Receiver:
                 if len(body) != length:  # the sender died mid-request (a killed worker): not a delivery
                     self.close_connection = True
                     return
+                with receiver._lock:
+                    receiver.active += 1
+                    receiver.max_active = max(receiver.max_active, receiver.active)
                 if receiver.delay_s:
                     time.sleep(receiver.delay_s)
                 with receiver._lock:
                     status = receiver.statuses.pop(0) if receiver.statuses else receiver.default_status
                     receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                    receiver.active -= 1
                     receiver._lock.notify_all()
                 body_out = reply if reply is not None else json.dumps({"received": True, "status": status}).encode()
                 self.send_response(status)
