@@ -312,12 +312,27 @@ def _get(payment_id, merchant_id: str | None, lock: bool = False) -> Payment:
     return row
 
 
-def get_payment(payment_id, merchant_id: str | None) -> dict:
-    return serialize.payment(_get(payment_id, merchant_id))
+@dataclass(frozen=True)
+class PaymentLookup:
+    """One GET of a payment: by its merchant, or (``merchant_id`` None) the public view by id alone."""
+
+    payment_id: str
+    merchant_id: str | None
 
 
-def get_public_payment(payment_id) -> dict:
-    return serialize.public_payment(_get(payment_id, None))
+def get_payments(lookups: list[PaymentLookup]) -> list[dict | NotFound]:
+    """Answer many GETs with one query, each alone: its payment object, or NotFound when the id is
+    malformed, unknown or another merchant's (the answer a single lookup would get)."""
+    wanted = list({q.payment_id for q in lookups if ids.looks_like("payment", q.payment_id)})
+    rows = {row.id: row for row in Payment.select().where(Payment.id.in_(wanted))} if wanted else {}
+    out: list[dict | NotFound] = []
+    for q in lookups:
+        row = rows.get(q.payment_id)
+        if row is None or (q.merchant_id is not None and row.merchant_id != q.merchant_id):
+            out.append(NotFound("Payment not found"))
+        else:
+            out.append(serialize.payment(row) if q.merchant_id is not None else serialize.public_payment(row))
+    return out
 
 
 def lock_payment(payment_id, merchant_id: str) -> Payment:
