@@ -42,6 +42,7 @@ class Receiver:
         self.default_status = default_status
         self.delay_s = delay_s
         self.requests: list[Received] = []
+        self.connections: set = set()  # client (address, port) pairs seen: one per kept-alive connection
         self._lock = threading.Condition()
         receiver = self
 
@@ -59,6 +60,7 @@ class Receiver:
                 with receiver._lock:
                     status = receiver.statuses.pop(0) if receiver.statuses else receiver.default_status
                     receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                    receiver.connections.add(self.client_address)
                     receiver._lock.notify_all()
                 body_out = reply if reply is not None else json.dumps({"received": True, "status": status}).encode()
                 self.send_response(status)
