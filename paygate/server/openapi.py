@@ -75,6 +75,7 @@ SCHEMAS = {
             "database": {"type": "string", "enum": ["connected", "disconnected"]},
             "redis": {"type": "string", "enum": ["connected", "disconnected", "not_configured"]},
             "worker": {"type": "string", "enum": ["running", "stopped", "unknown"]},
+            "maintenance_failures": nullable({"type": "integer", "minimum": 0}),
             "timestamp": TIME,
         }
     ),
