@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import urllib3
 from urllib3._collections import RecentlyUsedContainer
 from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError as Urllib3Timeout
+from urllib3.util import parse_url
 
 from .. import config, db, deliveries, signing
 from ..clock import unix, utcnow
@@ -103,12 +104,16 @@ def resolve_destination(url: str, allow_private: bool) -> Destination:
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         raise ValueError("webhook URL must be http or https with a host")
     host = parts.hostname.lower()
+    authority = parts.netloc.rpartition("@")[2]
+    if not host.isascii():  # an internationalised name: its ASCII form on the wire (Host, TLS name)
+        host = host.encode("idna").decode("ascii")
+        authority = host + (f":{parts.port}" if parts.port else "")
     port = parts.port or _DEFAULT_PORTS[scheme]
     addresses = _resolve(host)
     if not allow_private and not all(_is_public(a) for a in addresses):
         raise DestinationRefused("destination refused: the URL resolves to a private, loopback or link-local address")
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Destination(scheme, host, port, parts.netloc.rpartition("@")[2], target, addresses)
+    target = parse_url(url).request_uri  # path and query, percent-encoded as urllib3 sends them
+    return Destination(scheme, host, port, authority, target, addresses)
 
 
 def check_destination(url: str, allow_private: bool) -> None:

@@ -110,6 +110,15 @@ def test_a_pinned_send_keeps_the_host_header_and_reuses_its_connection(resolver)
     assert len(rx.connections) == 1  # and the kept-alive connection
 
 
+def test_an_internationalised_name_is_sent_in_its_ascii_form(resolver):
+    resolver.answers["xn--bcher-kva.test"] = ["127.0.0.1"]
+    with Receiver() as rx:
+        result = delivery.send(_claim(f"http://Bücher.test:{rx.port}/hooks/ä"), config.load({}))
+        (req,) = rx.wait_for(1)
+    assert result.succeeded, result.error
+    assert req.headers["host"] == f"xn--bcher-kva.test:{rx.port}" and req.path == "/hooks/%C3%A4"
+
+
 def _self_signed(tmp_path, name: str):
     cert, key = tmp_path / f"{name}.crt", tmp_path / f"{name}.key"
     subprocess.run(
