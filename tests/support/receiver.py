@@ -39,10 +39,10 @@ class _QuietServer(ThreadingHTTPServer):
 class Receiver:
     def __init__(self, statuses: list[int] | None = None, default_status: int = 200, delay_s: float = 0.0, host: str = "127.0.0.1", reply: bytes | None = None, headers: dict | None = None):
         self.statuses = list(statuses or [])
+        self.connections: set = set()  # client (address, port) pairs seen: one per kept-alive connection
         self.default_status = default_status
         self.delay_s = delay_s
         self.requests: list[Received] = []
-        self.connections: set = set()  # client (address, port) pairs seen: one per kept-alive connection
         self._lock = threading.Condition()
         receiver = self
 
@@ -58,9 +58,9 @@ class Receiver:
                 if receiver.delay_s:
                     time.sleep(receiver.delay_s)
                 with receiver._lock:
+                    receiver.connections.add(self.client_address)
                     status = receiver.statuses.pop(0) if receiver.statuses else receiver.default_status
                     receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                    receiver.connections.add(self.client_address)
                     receiver._lock.notify_all()
                 body_out = reply if reply is not None else json.dumps({"received": True, "status": status}).encode()
                 self.send_response(status)
