@@ -21,7 +21,7 @@ from .events import Outbox
 from .idempotency import Answer
 from .instruments import parse_instrument
 from .models import Merchant, Order, Payment
-from .paging import parse_choice, parse_page, parse_time
+from .paging import parse_choice, parse_id_prefix, parse_page, parse_time
 from .processor import Processor
 from .serialize import dumps_compact
 from .states import OrderStatus, PaymentStatus, guard
@@ -365,6 +365,7 @@ def list_payments(merchant_id: str, params: dict) -> dict:
     method = parse_choice("method", params.get("method"), METHODS)
     start = parse_time("from", params.get("from"))
     end = parse_time("to", params.get("to"))
+    q = parse_id_prefix("q", params.get("q"))
     query = Payment.select().where(Payment.merchant == merchant_id)
     if status:
         query = query.where(Payment.status == status)
@@ -374,9 +375,8 @@ def list_payments(merchant_id: str, params: dict) -> dict:
         query = query.where(Payment.created_at >= start)
     if end:
         query = query.where(Payment.created_at <= end)
-    q = params.get("q")
     if q:
-        query = query.where(Payment.id.startswith(str(q)[:32]))
+        query = query.where(Payment.id.startswith(q))
     total = query.count()
     rows = query.order_by(Payment.created_at.desc(), Payment.id.desc()).limit(page.limit).offset(page.offset)
     return serialize.page([serialize.payment(r) for r in rows], total, page.limit, page.offset)

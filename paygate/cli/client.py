@@ -43,17 +43,51 @@ class Credentials:
         return f"Credentials(api_url={self.api_url!r}, api_key={self.api_key!r}, api_secret='****')"
 
 
+class ConfigFileError(Exception):
+    """The config file exists but cannot be used; the message names the file and the line."""
+
+
+_CONFIG_KEYS = ("api_url", "api_key", "api_secret")
+
+
+def _line_of(text: str, key: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip().startswith(key) and line.strip()[len(key) :].lstrip().startswith("="):
+            return number
+    return None
+
+
 def _config_file() -> dict:
-    if CONFIG_PATH.exists():
-        try:
-            return tomllib.loads(CONFIG_PATH.read_text())
-        except (OSError, tomllib.TOMLDecodeError):
-            return {}
-    return {}
+    """The file's settings; {} when there is no file. A broken file is an error, never ignored:
+    falling back to the defaults would quietly act as the seeded test merchant."""
+    if not CONFIG_PATH.exists():
+        return {}
+    try:
+        text = CONFIG_PATH.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigFileError(f"{CONFIG_PATH}: cannot be read ({type(exc).__name__}: {getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        conf = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # its message ends "(at line N, column M)"
+        raise ConfigFileError(f"{CONFIG_PATH}: not valid TOML: {exc}") from None
+    for key in _CONFIG_KEYS:
+        if key in conf and not (isinstance(conf[key], str) and conf[key].strip()):
+            line = _line_of(text, key)
+            where = f" (at line {line})" if line else ""
+            raise ConfigFileError(f"{CONFIG_PATH}: {key} must be a non-empty string{where}")
+    return conf
 
 
 def resolve_credentials(api_url: Optional[str] = None, api_key: Optional[str] = None, api_secret: Optional[str] = None) -> Credentials:
-    conf = _config_file()
+    """Flags, then environment, then the config file, then the seeded test merchant.
+
+    A config file that exists but is malformed stops the command (exit 2) with the file and line.
+    """
+    try:
+        conf = _config_file()
+    except ConfigFileError as exc:
+        typer.echo(f"paygate: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
     return Credentials(
         api_url=(api_url or os.environ.get("PAYGATE_API_URL") or conf.get("api_url") or DEFAULT_URL).rstrip("/"),
         api_key=api_key or os.environ.get("PAYGATE_API_KEY") or conf.get("api_key") or DEFAULT_KEY,

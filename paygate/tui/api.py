@@ -28,7 +28,8 @@ class ConsoleApi:
         return self.client.get("/health")
 
     def jobs_status(self) -> dict:
-        return self.client.get("/api/v1/test/jobs/status")
+        """The merchant's own work counts (never the test endpoint's every-merchant counts)."""
+        return self.client.get("/api/v1/merchants/me/jobs")
 
     def me(self) -> dict:
         return self.client.get("/api/v1/merchants/me")

@@ -39,6 +39,7 @@ class _QuietServer(ThreadingHTTPServer):
 class Receiver:
     def __init__(self, statuses: list[int] | None = None, default_status: int = 200, delay_s: float = 0.0, host: str = "127.0.0.1", reply: bytes | None = None, headers: dict | None = None):
         self.statuses = list(statuses or [])
+        self.connections: set = set()  # client (address, port) pairs seen: one per kept-alive connection
         self.default_status = default_status
         self.delay_s = delay_s
         self.requests: list[Received] = []
@@ -62,6 +63,7 @@ class Receiver:
                 if receiver.delay_s:
                     time.sleep(receiver.delay_s)
                 with receiver._lock:
+                    receiver.connections.add(self.client_address)
                     status = receiver.statuses.pop(0) if receiver.statuses else receiver.default_status
                     receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                     receiver.active -= 1
