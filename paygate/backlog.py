@@ -37,11 +37,12 @@ def pending_and_due(model, now: datetime):
     return pending(model) & (due_column(model) <= now)
 
 
-def pending_counts(model, now: datetime) -> tuple[int, int]:
-    """(pending and not yet due, pending and due) rows of ``model``, in one query."""
+def pending_counts(model, now: datetime, merchant_id: str | None = None) -> tuple[int, int]:
+    """(pending and not yet due, pending and due) rows of ``model`` (of one merchant, if given), in one query."""
     is_due = due_column(model) <= now
+    where = pending(model) if merchant_id is None else pending(model) & (model.merchant == merchant_id)
     counts = {True: 0, False: 0}
-    for due, n in model.select(is_due, fn.COUNT(model.id)).where(pending(model)).group_by(is_due).tuples():
+    for due, n in model.select(is_due, fn.COUNT(model.id)).where(where).group_by(is_due).tuples():
         if due is not None:
             counts[bool(due)] += n
     return counts[False], counts[True]

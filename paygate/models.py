@@ -195,6 +195,7 @@ class Heartbeat(BaseModel):
     id = CharField(max_length=200, primary_key=True)  # host:pid:role
     role = CharField(max_length=32)
     last_seen = DateTimeField(default=utcnow)
+    maintenance_failures = IntegerField(default=0)  # ticks of its maintenance loop that raised, since it started
 
 
 class AnalyticsHour(BaseModel):

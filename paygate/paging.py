@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .clock import parse_iso
@@ -39,8 +40,21 @@ def parse_time(name: str, raw):
         return None
     try:
         return parse_iso(str(raw))
-    except ValueError:
-        raise InvalidRequest(f"{name} must be an ISO-8601 timestamp", field=name) from None
+    except (ValueError, OverflowError):  # overflow: a time near year 1 or 9999 moved to UTC
+        raise InvalidRequest(f"{name} must be an ISO-8601 timestamp between years 1 and 9999 in UTC", field=name) from None
+
+
+_ID_PREFIX = re.compile(r"[A-Za-z0-9_]{1,32}\Z")
+
+
+def parse_id_prefix(name: str, raw):
+    """A search by the start of an id: letters, digits and ``_`` only (up to 32), else 400."""
+    if raw is None or raw == "":
+        return None
+    value = str(raw).strip()
+    if not _ID_PREFIX.match(value):
+        raise InvalidRequest(f"{name} must be the start of an id: up to 32 letters, digits or _", field=name)
+    return value
 
 
 def parse_choice(name: str, raw, choices):

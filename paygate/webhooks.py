@@ -62,6 +62,8 @@ def list_deliveries(merchant_id: str, params: dict) -> dict:
         where &= WebhookDelivery.event_type == event_type
     event_id = params.get("event_id")
     if event_id:
+        if not ids.looks_like("event", event_id):
+            raise InvalidRequest("event_id must be an event id", field="event_id")
         where &= WebhookDelivery.event == event_id
     query = WebhookDelivery.select().where(where)
     total = query.count()

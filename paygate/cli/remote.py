@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from ..client import ApiError, Client
+from ..client import ApiError, Client, ConfigFileError, Credentials, resolve_credentials
 from .common import fail
 
 ApiUrlOption = typer.Option(None, "--api-url", help="Daemon URL (env PAYGATE_API_URL, default http://localhost:8000).")
@@ -18,8 +18,17 @@ ApiSecretOption = typer.Option(None, "--api-secret", help="Merchant API secret (
 JsonOption = typer.Option(False, "--json", help="Print JSON (for scripts).")
 
 
+def credentials(api_url=None, api_key=None, api_secret=None) -> Credentials:
+    """Resolved credentials; a malformed config file stops the command (exit 2) with the file and line."""
+    try:
+        return resolve_credentials(api_url, api_key, api_secret)
+    except ConfigFileError as exc:
+        typer.echo(f"paygate: configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 def connect(api_url=None, api_key=None, api_secret=None) -> Client:
-    return Client.connect(api_url, api_key, api_secret)
+    return Client(credentials(api_url, api_key, api_secret))
 
 
 def call(fn, *args, **kwargs):

@@ -10,7 +10,7 @@ never import each other. Imports ``requests`` and the standard library only: no 
 """
 
 from .client import Client
-from .credentials import Credentials, resolve_credentials
+from .credentials import ConfigFileError, Credentials, resolve_credentials
 from .errors import CONNECTION_ERROR, ApiError
 
-__all__ = ["ApiError", "CONNECTION_ERROR", "Client", "Credentials", "resolve_credentials"]
+__all__ = ["ApiError", "CONNECTION_ERROR", "Client", "ConfigFileError", "Credentials", "resolve_credentials"]

@@ -61,7 +61,8 @@ class Client:
         return self._get("/health")
 
     def jobs_status(self) -> JobsStatus:
-        return self._get("/api/v1/test/jobs/status")
+        """This merchant's own work counts (the test endpoint's counts are every merchant's)."""
+        return self._get("/api/v1/merchants/me/jobs")
 
     # --- orders and payments ------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 Order: explicit arguments, ``PAYGATE_API_URL`` / ``PAYGATE_API_KEY`` / ``PAYGATE_API_SECRET``,
 ``~/.config/paygate/config.toml`` (``api_url``, ``api_key``, ``api_secret``; ``PAYGATE_CONFIG``
 names another file), and last the seeded test merchant on localhost. The secret prints as ``****``.
+A config file that exists but cannot be used is a :class:`ConfigFileError` naming the file and the
+line, never skipped: falling back to the defaults would quietly act as the seeded test merchant.
 """
 
 from __future__ import annotations
@@ -29,16 +31,45 @@ class Credentials:
         return f"Credentials(api_url={self.api_url!r}, api_key={self.api_key!r}, api_secret='****')"
 
 
+class ConfigFileError(Exception):
+    """The config file exists but cannot be used; the message names the file and the line."""
+
+
+_CONFIG_KEYS = ("api_url", "api_key", "api_secret")
+
+
+def _line_of(text: str, key: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip().startswith(key) and line.strip()[len(key) :].lstrip().startswith("="):
+            return number
+    return None
+
+
 def _config_file() -> dict:
-    if CONFIG_PATH.exists():
-        try:
-            return tomllib.loads(CONFIG_PATH.read_text())
-        except (OSError, tomllib.TOMLDecodeError):
-            return {}
-    return {}
+    """The file's settings; {} when there is no file."""
+    if not CONFIG_PATH.exists():
+        return {}
+    try:
+        text = CONFIG_PATH.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigFileError(f"{CONFIG_PATH}: cannot be read ({type(exc).__name__}: {getattr(exc, 'strerror', None) or exc})") from None
+    try:
+        conf = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # its message ends "(at line N, column M)"
+        raise ConfigFileError(f"{CONFIG_PATH}: not valid TOML: {exc}") from None
+    for key in _CONFIG_KEYS:
+        if key in conf and not (isinstance(conf[key], str) and conf[key].strip()):
+            line = _line_of(text, key)
+            where = f" (at line {line})" if line else ""
+            raise ConfigFileError(f"{CONFIG_PATH}: {key} must be a non-empty string{where}")
+    return conf
 
 
 def resolve_credentials(api_url: Optional[str] = None, api_key: Optional[str] = None, api_secret: Optional[str] = None) -> Credentials:
+    """Flags, then environment, then the config file, then the seeded test merchant.
+
+    Raises :class:`ConfigFileError` for a config file that exists but is malformed.
+    """
     conf = _config_file()
     return Credentials(
         api_url=(api_url or os.environ.get("PAYGATE_API_URL") or conf.get("api_url") or DEFAULT_URL).rstrip("/"),

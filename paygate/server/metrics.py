@@ -90,6 +90,10 @@ def _gauge(name: str, help_text: str, rows) -> list[str]:
     return lines
 
 
+def _counter(name: str, help_text: str, rows) -> list[str]:
+    return [line.replace(" gauge", " counter", 1) if line.startswith("# TYPE") else line for line in _gauge(name, help_text, rows)]
+
+
 def work_metrics() -> list[str]:
     """Queue depth, deliveries by outcome and live workers, counted from the rows (a read)."""
     from peewee import fn
@@ -120,6 +124,18 @@ def work_metrics() -> list[str]:
     )
 
 
+def maintenance_metrics() -> list[str]:
+    """Failed maintenance ticks per live worker, from the heartbeat rows (a read of one table, so
+    it still answers when the work tables are what fails)."""
+    from ..heartbeat import maintenance_failures
+
+    return _counter(
+        "paygate_maintenance_failures_total",
+        "Maintenance ticks (heartbeat, sweeper, key expiry) that failed, by live worker, since it started.",
+        [({"worker": name}, n) for name, n in maintenance_failures().items()],
+    )
+
+
 def _scrape(stats: RequestStats) -> str:
     lines = stats.render()
     try:
@@ -127,6 +143,10 @@ def _scrape(stats: RequestStats) -> str:
         lines += _gauge("paygate_database_up", "1 when the database answered this scrape.", [({}, 1)])
     except Exception:  # the scrape still answers, and says the database is down
         lines += _gauge("paygate_database_up", "1 when the database answered this scrape.", [({}, 0)])
+    try:
+        lines += db.read(maintenance_metrics)
+    except Exception:
+        pass
     return "\n".join(lines) + "\n"
 
 

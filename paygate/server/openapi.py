@@ -73,6 +73,7 @@ SCHEMAS = {
             "database": {"type": "string", "enum": ["connected", "disconnected"]},
             "redis": {"type": "string", "enum": ["connected", "disconnected", "not_configured"]},
             "worker": {"type": "string", "enum": ["running", "stopped", "unknown"]},
+            "maintenance_failures": nullable({"type": "integer", "minimum": 0}),
             "timestamp": TIME,
         }
     ),
@@ -271,8 +272,13 @@ PATHS = {
             "responses": {"200": {"description": "OpenAPI 3", "content": {"application/json": {"schema": {"type": "object"}}}}},
         }
     },
-    "/api/v1/test/merchant": {"get": op("The seeded test merchant", ("200", "TestMerchant"), auth=False, errors=("404", "503"), tag="test")},
-    "/api/v1/test/jobs/status": {"get": op("Work counts and measured worker status", ("200", "JobStatus"), auth=False, errors=("503",), tag="test")},
+    "/api/v1/test/merchant": {
+        "get": op("The seeded test merchant (test deployments only: 404 elsewhere)", ("200", "TestMerchant"), auth=False, errors=("404", "503"), tag="test")
+    },
+    "/api/v1/test/jobs/status": {
+        "get": op("Every merchant's work counts and measured worker status (test deployments only: 404 elsewhere)", ("200", "JobStatus"), auth=False, errors=("404", "503"), tag="test")
+    },
+    "/api/v1/merchants/me/jobs": {"get": op("The merchant's own work counts and measured worker status", ("200", "JobStatus"), tag="merchants")},
     "/api/v1/orders": {"post": op("Create an order", ("201", "Order"), body="OrderCreate", tag="orders")},
     "/api/v1/orders/{order_id}": {"get": op("Get an order", ("200", "Order"), params=[ORDER_ID], tag="orders")},
     "/api/v1/orders/{order_id}/public": {
