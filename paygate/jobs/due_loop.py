@@ -34,6 +34,17 @@ PASS_GAP_S = 0.005  # at least this between passes: under load, due work gathers
 SATURATED_RETRY_S = 1.0  # a lease a saturated destination could not take is due again after this
 
 
+def _step(name: str, fn, *args) -> list:
+    """One step of a pass inside a savepoint: a step that fails (a row it cannot handle) is rolled
+    back and logged alone, so it never holds up the other steps' work. Its result is then empty."""
+    try:
+        with db.database.atomic():
+            return fn(*args) or []
+    except Exception:
+        log.warning("due loop: %s failed; the rest of the pass goes on", name, exc_info=True)
+        return []
+
+
 class DueLoop(threading.Thread):
     def __init__(self, settings, alarm: wakeup.Alarm | None = None, sender: DeliverySender | None = None):
         super().__init__(name="paygate-due-loop", daemon=True)
@@ -64,10 +75,10 @@ class DueLoop(threading.Thread):
         """A pass's writes, in one transaction: one commit (one fsync, one SQLite write lock) for
         everything it records, settles and leases. Deliveries the settlements created are leased
         at once. Nothing is sent before the commit: a rolled-back pass leased nothing."""
-        self._record(finished, unsent)
-        settled = payments.settle_due_payments(self.batch)
-        refunded = refunds.settle_due_refunds(self.batch)
-        claims = deliveries.lease_due_deliveries(capacity, deliveries.lease_seconds(self.settings)) if capacity > 0 else []
+        _step("record webhook attempts", self._record, finished, unsent)
+        settled = _step("settle payments", payments.settle_due_payments, self.batch)
+        refunded = _step("settle refunds", refunds.settle_due_refunds, self.batch)
+        claims = _step("lease deliveries", deliveries.lease_due_deliveries, capacity, deliveries.lease_seconds(self.settings)) if capacity > 0 else []
         return len(settled) >= self.batch or len(refunded) >= self.batch, claims
 
     def run_pass(self) -> bool:
