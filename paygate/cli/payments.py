@@ -129,6 +129,15 @@ def get(
         typer.echo(table(rows, [("id", "ID"), ("status", "STATUS"), ("amount_text", "AMOUNT"), ("reason", "REASON"), ("created_at", "CREATED (UTC)")]))
 
 
+def _captured_text(p: dict) -> str:
+    if not p.get("captured"):
+        return "no"
+    taken = p.get("captured_amount")
+    if taken is None or taken == p["amount"]:
+        return "yes"
+    return f"yes, {money(taken, p.get('currency', 'INR'))} (the rest released)"
+
+
 def show_payment(p: dict) -> None:
     pairs = [
         ("ID", p["id"]),
@@ -137,7 +146,7 @@ def show_payment(p: dict) -> None:
         ("Amount", money(p["amount"], p.get("currency", "INR"))),
         ("Method", p.get("method")),
         ("Instrument", instrument(p)),
-        ("Captured", "yes" if p.get("captured") else "no"),
+        ("Captured", _captured_text(p)),
     ]
     if p.get("error_code"):
         pairs.append(("Error", f"{p['error_code']}: {p.get('error_description') or ''}".strip()))

@@ -123,6 +123,11 @@ SCHEMAS = {
             "method": {"type": "string", "enum": ["upi", "card"]},
             "status": {"type": "string", "enum": ["pending", "success", "failed", "partially_refunded", "refunded"]},
             "captured": BOOL,
+            "captured_amount": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Minor units taken by the capture (0 until captured); refunds may add up to this once captured.",
+            },
             "created_at": TIME,
             "updated_at": TIME,
         },
