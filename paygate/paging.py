@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .clock import parse_iso
 from .errors import InvalidRequest
 
+_INTEGER = re.compile(r"-?[0-9]{1,20}")
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000_000
@@ -19,9 +21,11 @@ class Page:
 
 
 def _int_param(name, raw, default, lo, hi) -> int:
-    if raw is None or raw == "":
+    if raw is None:  # absent; an empty value is checked like any other (the document says so)
         return default
     try:
+        if isinstance(raw, str) and not _INTEGER.fullmatch(raw):  # no " 5", "1_0", "٥": what the document calls an integer
+            raise ValueError(raw)
         value = int(raw)
     except (TypeError, ValueError):
         raise InvalidRequest(f"{name} must be an integer", field=name) from None
@@ -35,16 +39,16 @@ def parse_page(limit=None, offset=None) -> Page:
 
 
 def parse_time(name: str, raw):
-    if raw is None or raw == "":
+    if raw is None:
         return None
     try:
         return parse_iso(str(raw))
-    except ValueError:
-        raise InvalidRequest(f"{name} must be an ISO-8601 timestamp", field=name) from None
+    except (ValueError, OverflowError):  # overflow: a time near year 1 or 9999 moved to UTC
+        raise InvalidRequest(f"{name} must be an ISO-8601 timestamp between years 1 and 9999 in UTC", field=name) from None
 
 
 def parse_choice(name: str, raw, choices):
-    if raw is None or raw == "":
+    if raw is None:
         return None
     if raw not in choices:
         raise InvalidRequest(f"{name} must be one of {', '.join(choices)}", field=name)

@@ -187,7 +187,7 @@ def list_refunds(merchant_id: str, params: dict) -> dict:
     """The merchant's refunds, newest first; filters ``status``, ``payment_id``, ``from``/``to``."""
     query = Refund.select().where(Refund.merchant == merchant_id)
     payment_id = params.get("payment_id")
-    if payment_id:
+    if payment_id is not None:
         if not ids.looks_like("payment", payment_id):
             raise InvalidRequest("payment_id is not a payment id", field="payment_id")
         query = query.where(Refund.payment == payment_id)
