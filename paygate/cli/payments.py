@@ -7,6 +7,7 @@ any error.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 from urllib.parse import quote
 
@@ -20,6 +21,16 @@ payments_app = typer.Typer(help="Inspect and capture payments (through the REST 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(payments_app, name="payments")
+
+
+_NAIVE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?\Z")
+
+
+def utc_time(value: str | None) -> str | None:
+    """A ``--from``/``--to`` as the API takes it: a time without an offset is UTC, so say so."""
+    if value is not None and _NAIVE_TIME.match(value.strip()):
+        return value.strip().replace(" ", "T") + "Z"
+    return value
 
 
 def seg(value: str) -> str:
@@ -87,7 +98,7 @@ def list_(
     """
     try:
         page = client(api_url, api_key, api_secret).get(
-            "/api/v1/payments", status=status, method=method, limit=limit, offset=offset, **{"from": since, "to": until}
+            "/api/v1/payments", status=status, method=method, limit=limit, offset=offset, **{"from": utc_time(since), "to": utc_time(until)}
         )
     except ApiError as exc:
         die(exc)

@@ -12,7 +12,7 @@ import typer
 
 from .client import ApiClient, ApiError, ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, client, die, money, table
 from .common import print_json
-from .payments import page_footer, print_fields, seg
+from .payments import page_footer, print_fields, seg, utc_time
 
 refunds_app = typer.Typer(help="Create and inspect refunds (through the REST API).", no_args_is_help=True)
 
@@ -131,7 +131,7 @@ def list_(
     api = client(api_url, api_key, api_secret)
     try:
         path = f"/api/v1/payments/{seg(payment)}/refunds" if payment else "/api/v1/refunds"
-        page = api.get(path, status=status, limit=limit, offset=offset, **{"from": since, "to": until})
+        page = api.get(path, status=status, limit=limit, offset=offset, **{"from": utc_time(since), "to": utc_time(until)})
     except ApiError as exc:
         die(exc)
     if json_out:

@@ -46,7 +46,7 @@ def allowed_methods(request) -> list[str]:
     if table is None:
         table = request.app.ctx.methods_by_path = {}
         for route in request.app.router.routes:
-            shape = re.compile("/" + re.sub(r"<[^>]+>", "[^/]+", re.escape(route.path.strip("/")).replace(r"\<", "<").replace(r"\>", ">")))
+            shape = re.compile("/" + re.sub(r"<[^>]+>", "[^/]+", re.escape(route.path.strip("/"))))
             table.setdefault(shape, set()).update(route.methods)
     path = request.path.rstrip("/") or "/"
     static, dynamic = set(), set()

@@ -23,7 +23,7 @@ import re
 
 from sanic import Blueprint
 
-from .. import analytics, errors, events, ids, instruments, money, paging, payments, refunds
+from .. import analytics, clock, errors, events, ids, instruments, merchants, money, paging, payments, refunds
 from ..states import DeliveryStatus, OrderStatus, PaymentStatus, RefundStatus
 from .errors import SANIC_STATUS_CODES, status_for
 from .responses import json_response
@@ -87,14 +87,16 @@ def page_of(item: str) -> dict:
 
 
 def regex(pattern: re.Pattern) -> str:
-    """A Python ``fullmatch``-style pattern (``…\\Z``) as a JSON Schema one (``^…$``)."""
-    return "^" + pattern.pattern.removesuffix(r"\Z") + "$"
+    """A Python ``fullmatch``-style pattern (``…\\Z``) as a JSON Schema one. Every pattern here ends
+    ``$(?!\\n)``: Python's ``$`` (which generators and validators use) also matches before a final
+    newline, which the server refuses."""
+    return "^" + pattern.pattern.removesuffix(r"\Z") + "$(?!\\n)"
 
 
 def id_pattern(kind: str) -> str:
     if kind == "event":
         return regex(ids._SHAPES["event"])
-    return "^" + re.escape(ids.PREFIXES[kind]) + "[A-Za-z0-9]{16}$"
+    return "^" + re.escape(ids.PREFIXES[kind]) + "[A-Za-z0-9]{16}$(?!\\n)"
 
 
 def _any_case(code: str) -> str:
@@ -103,21 +105,27 @@ def _any_case(code: str) -> str:
 
 CURRENCY = {
     "type": "string",
-    "pattern": "^(" + "|".join(_any_case(c) for c in money.CURRENCIES) + ")$",
+    "pattern": "^(" + "|".join(_any_case(c) for c in money.CURRENCIES) + ")$(?!\\n)",
     "description": "ISO-4217 code, any case: " + ", ".join(money.CURRENCIES),
 }
 AMOUNT = {"type": "integer", "minimum": money.MIN_AMOUNT, "maximum": money.MAX_AMOUNT, "description": "Minor units (paise for INR)."}
 PART_AMOUNT = {**AMOUNT, "minimum": 1}
-TIME_FILTER = {"type": "string", "format": "date-time"}
+TIME_FILTER = {
+    "type": "string",
+    "anyOf": [{"format": "date-time"}, {"format": "date"}],
+    # Year 0 does not exist; on the calendar's first and last days a time may not move to UTC.
+    "pattern": "^(?!0000-|" + "|".join(clock.EDGE_DAYS) + ")",
+    "description": "An RFC 3339 date-time, or a date (its midnight, UTC).",
+}
 NETWORKS = [name for name, _ in instruments._NETWORKS] + ["unknown"]
 # Free text without the control characters the server refuses (newlines and tabs are fine).
-TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
-DIGITS_MONTH = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 12}, {"type": "string", "pattern": "^\\s*0*([1-9]|1[0-2])\\s*$"}]}
+TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$(?!\\n)"
+DIGITS_MONTH = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 12}, {"type": "string", "pattern": "^\\s*(0{0,3}[1-9]|0{0,2}1[0-2])\\s*$(?!\\n)"}]}
 DIGITS_YEAR = {
     "anyOf": [
         {"type": "integer", "minimum": 0, "maximum": 99},
         {"type": "integer", "minimum": 2000, "maximum": 2200},
-        {"type": "string", "pattern": "^\\s*(0{0,2}[0-9]{1,2}|2[01][0-9]{2}|2200)\\s*$"},
+        {"type": "string", "pattern": "^\\s*(0{0,2}[0-9]{1,2}|2[01][0-9]{2}|2200)\\s*$(?!\\n)"},
     ],
     "description": "Two-digit years are 20xx.",
 }
@@ -161,11 +169,11 @@ SCHEMAS = {
     "PublicOrder": obj({"id": STR, "amount": INT, "currency": enum(money.CURRENCIES), "status": enum(OrderStatus.ALL)}),
     "Card": obj(
         {
-            "number": {"type": "string", "pattern": "^[\\s-]*([0-9][\\s-]*){13,19}$", "description": "13–19 digits (spaces and dashes allowed) passing Luhn. Never stored."},
+            "number": {"type": "string", "pattern": "^[\\s-]*([0-9][\\s-]*){13,19}$(?!\\n)", "description": "13–19 digits (spaces and dashes allowed) passing Luhn. Never stored."},
             "expiry_month": DIGITS_MONTH,
             "expiry_year": DIGITS_YEAR,
         },
-        {"cvv": nullable({"type": "string", "pattern": "^[0-9]{3,4}$", "description": "Never stored."}), "holder_name": nullable({"type": "string", "maxLength": 200})},
+        {"cvv": nullable({"type": "string", "pattern": "^[0-9]{3,4}$(?!\\n)", "description": "Never stored."}), "holder_name": nullable({"type": "string", "maxLength": 200})},
     ),
     "PaymentCreate": {
         "oneOf": [
@@ -193,7 +201,7 @@ SCHEMAS = {
         {
             "vpa": nullable(STR),
             "card_network": nullable(enum(NETWORKS)),
-            "card_last4": nullable({"type": "string", "pattern": "^[0-9]{4}$"}),
+            "card_last4": nullable({"type": "string", "pattern": "^[0-9]{4}$(?!\\n)"}),
             "error_code": nullable(STR),
             "error_description": nullable(STR),
         },
@@ -224,7 +232,7 @@ SCHEMAS = {
         {"id": STR, "name": STR, "email": STR, "api_key": STR, "webhook_url": nullable(STR), "created_at": TIME},
         {"is_active": BOOL, "webhook_secret_set": BOOL, "webhook_secret_hint": nullable(STR)},
     ),
-    "MerchantUpdate": obj({"webhook_url": nullable({"type": "string", "maxLength": 2048, "pattern": "^https?://[^\\s/?#@:]+(:[0-9]{1,5})?([/?#]\\S*)?$"})}),
+    "MerchantUpdate": obj({"webhook_url": nullable({"type": "string", "maxLength": merchants.MAX_URL_CHARS, "pattern": regex(merchants.WEBHOOK_URL)})}),
     "WebhookDelivery": obj(
         {
             "id": STR,
@@ -281,7 +289,7 @@ def _param(name: str, where: str = "path", schema: dict | None = None, required:
     return {"name": name, "in": where, "required": where == "path" if required is None else required, "schema": schema or STR}
 
 
-IDEMPOTENCY_KEY = _param("Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$"}, False)
+IDEMPOTENCY_KEY = _param("Idempotency-Key", "header", {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7e]+$(?!\\n)"}, False)
 LIMIT = _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": paging.MAX_LIMIT, "default": paging.DEFAULT_LIMIT}, False)
 OFFSET = _param("offset", "query", {"type": "integer", "minimum": 0, "maximum": paging.MAX_OFFSET, "default": 0}, False)
 FROM = _param("from", "query", TIME_FILTER)

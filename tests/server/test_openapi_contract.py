@@ -106,3 +106,48 @@ def test_405_names_the_allowed_methods(api, method, path, allowed):
     assert r.status_code == 405, r.text
     assert set(r.headers.get("Allow", "").split(", ")) == set(allowed.split(", ")), r.headers
     assert r.json()["error"]["code"] == "BAD_REQUEST_ERROR"
+
+
+@pytest.mark.parametrize(
+    "value,status",
+    [
+        ("2024-01-15T10:31:00Z", 200),
+        ("2024-01-15t10:31:00.123456789+05:30", 200),
+        ("2024-01-15", 200),  # a date: its midnight, UTC (the console's "since")
+        ("2024-01-15T10:31:00", 400),  # no offset (the CLI adds the Z it means)
+        ("4377-40-16t08:04:98", 400),  # found by schemathesis
+        ("2016-12-31T23:59:60Z", 200),  # a leap second
+        ("9999-12-30T23:59:59-23:59", 200),
+        ("0001-01-01T04:33:02+15:24", 400),  # found by schemathesis: off the calendar in UTC
+        ("0001-01-01T12:00:00Z", 400),  # the calendar's edge days are refused whole, as documented
+        ("9999-12-31", 400),
+        ("2024-01-15 10:31:00Z", 400),
+        ("2024-01-15T10:31Z", 400),
+        ("2024-02-30", 400),
+    ],
+)
+def test_time_filters_take_what_the_document_says(api, doc, value, status):
+    assert api.get("/api/v1/payments", params={"from": value}).status_code == status, value
+    schema = _params(doc, "/api/v1/payments")["from"]
+    assert bool(re.search(schema["pattern"], value)) == (status == 200 or not value.startswith(("0001-01-01", "9999-12-31")))
+
+
+@pytest.mark.parametrize(
+    "url,status",
+    [
+        ("https://shop.example/hooks?x=1#y", 200),
+        ("https://bücher.example/hooks", 200),
+        ("https://user:pw@shop.example:8443/h", 200),
+        ("https://\u0083\u00a2e\u0001]>\ud83c\udffb#\u0005g", 400),  # found by schemathesis: was a 500
+        ("https://[::1/h", 400),
+        ("HTTP://[0]", 400),  # found by schemathesis; IPv6 literals are not taken
+        ("https://shop.example:99999/", 400),
+        ("https://shop.example/h\n", 400),
+        ("ftp://shop.example/", 400),
+    ],
+)
+def test_webhook_urls_are_checked_by_the_documented_pattern(merchant_api, doc, url, status):
+    r = merchant_api.put("/api/v1/merchants/me", json={"webhook_url": url})
+    assert r.status_code == status, r.text
+    pattern = doc["components"]["schemas"]["MerchantUpdate"]["properties"]["webhook_url"]["pattern"]
+    assert bool(re.search(pattern, url)) == (status == 200)
