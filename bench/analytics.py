@@ -16,10 +16,6 @@ from .stack import AUTH
 PATH = "/api/v1/analytics"
 
 
-def endpoint_exists(base_url: str) -> bool:
-    return requests.get(base_url + PATH, headers=AUTH, timeout=120).status_code != 404
-
-
 def seed_payments(n: int) -> float:
     """Add N payments to the seeded merchant with the analytics issue's bulk seeder; returns seconds."""
     from . import analytics_seed

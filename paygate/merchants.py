@@ -13,10 +13,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from ipaddress import ip_address
 from urllib.parse import urlsplit
 
 from . import ids
+from .addresses import is_private_host
 from .clock import utcnow
 from .errors import AuthenticationFailed, InvalidRequest, NotFound
 from .models import Merchant
@@ -166,23 +166,9 @@ def validate_webhook_url(url, *, allow_private: bool) -> str | None:
         host = None
     if not host:
         raise InvalidRequest("webhook_url must be an http or https URL, or null", field="webhook_url")
-    if not allow_private and _is_private_host(host):
+    if not allow_private and is_private_host(host):
         raise InvalidRequest("webhook_url must not point to a private, loopback or link-local address", field="webhook_url")
     return url
-
-
-def _is_private_host(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
-        return True
-    try:
-        addr = ip_address(host.strip("[]"))
-    except ValueError:
-        return False  # a name: resolved and checked again at delivery time
-    return addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved or addr.is_unspecified or addr.is_multicast
-
-
-def is_private_address(host: str) -> bool:
-    return _is_private_host(host)
 
 
 def set_webhook_url(merchant_id: str, url, *, allow_private: bool) -> Merchant:

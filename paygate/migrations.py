@@ -21,14 +21,21 @@ def _initial_schema(db):
     db.create_tables(models.ALL_MODELS, safe=True)
 
 
+def _heartbeat_maintenance_failures(db):
+    """Workers report how many maintenance ticks failed (/health and /metrics read it)."""
+    from peewee import IntegerField
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run
+
+    if "maintenance_failures" in {c.name for c in db.get_columns("heartbeat")}:
+        return  # created by migration 1 from the current models
+    migrator = PostgresqlMigrator(db) if is_postgres() else SqliteMigrator(db)
+    run(migrator.add_column("heartbeat", "maintenance_failures", IntegerField(default=0)))
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
+    (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
 ]
-
-
-def pending_versions() -> list[int]:
-    applied = {m.version for m in models.SchemaMigration.select()} if models.SchemaMigration.table_exists() else set()
-    return [v for v, _, _ in MIGRATIONS if v not in applied]
 
 
 def migrate() -> list[int]:

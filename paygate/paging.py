@@ -47,6 +47,19 @@ def parse_time(name: str, raw):
         raise InvalidRequest(f"{name} must be an ISO-8601 timestamp between years 1 and 9999 in UTC", field=name) from None
 
 
+_ID_PREFIX = re.compile(r"[A-Za-z0-9_]{1,32}\Z")
+
+
+def parse_id_prefix(name: str, raw):
+    """A search by the start of an id: letters, digits and ``_`` only (up to 32), else 400."""
+    if raw is None or raw == "":
+        return None
+    value = str(raw).strip()
+    if not _ID_PREFIX.match(value):
+        raise InvalidRequest(f"{name} must be the start of an id: up to 32 letters, digits or _", field=name)
+    return value
+
+
 def parse_choice(name: str, raw, choices):
     if raw is None:
         return None

@@ -21,7 +21,7 @@ from .events import Outbox
 from .idempotency import Answer
 from .instruments import parse_instrument
 from .models import Merchant, Order, Payment, Refund
-from .paging import parse_choice, parse_page, parse_time
+from .paging import parse_choice, parse_id_prefix, parse_page, parse_time
 from .processor import Processor
 from .serialize import dumps_compact
 from .states import OrderStatus, PaymentStatus, RefundStatus, guard
@@ -239,7 +239,8 @@ def settle_due_payments(limit: int, payment_ids: list[str] | None = None) -> lis
     if not due:
         return []
     order_ids = sorted({p.order_id for p in due})
-    paid = {o.id for o in for_update(Order.select(Order.id, Order.status).where(Order.id.in_(order_ids)).order_by(Order.id)) if o.status == OrderStatus.PAID}
+    order_status = {o.id: o.status for o in for_update(Order.select(Order.id, Order.status).where(Order.id.in_(order_ids)).order_by(Order.id))}
+    paid = {order_id for order_id, status in order_status.items() if status == OrderStatus.PAID}
     moves: dict[tuple, list[str]] = {}
     newly_paid: list[str] = []
     outbox = Outbox(now)
@@ -268,7 +269,9 @@ def settle_due_payments(limit: int, payment_ids: list[str] | None = None) -> lis
     for (status, code, description), moved in moves.items():
         Payment.update(status=status, error_code=code, error_description=description, updated_at=now, claimed_until=None).where(Payment.id.in_(moved)).execute()
     if newly_paid:
-        Order.update(status=guard("order", OrderStatus.CREATED, OrderStatus.PAID), updated_at=now).where(Order.id.in_(newly_paid)).execute()
+        for order_id in newly_paid:  # each order's own status through the guard, not an assumed one
+            guard("order", order_status[order_id], OrderStatus.PAID)
+        Order.update(status=OrderStatus.PAID, updated_at=now).where(Order.id.in_(newly_paid)).execute()
     outbox.write()
     return outcomes
 
@@ -312,12 +315,27 @@ def _get(payment_id, merchant_id: str | None, lock: bool = False) -> Payment:
     return row
 
 
-def get_payment(payment_id, merchant_id: str | None) -> dict:
-    return serialize.payment(_get(payment_id, merchant_id))
+@dataclass(frozen=True)
+class PaymentLookup:
+    """One GET of a payment: by its merchant, or (``merchant_id`` None) the public view by id alone."""
+
+    payment_id: str
+    merchant_id: str | None
 
 
-def get_public_payment(payment_id) -> dict:
-    return serialize.public_payment(_get(payment_id, None))
+def get_payments(lookups: list[PaymentLookup]) -> list[dict | NotFound]:
+    """Answer many GETs with one query, each alone: its payment object, or NotFound when the id is
+    malformed, unknown or another merchant's (the answer a single lookup would get)."""
+    wanted = list({q.payment_id for q in lookups if ids.looks_like("payment", q.payment_id)})
+    rows = {row.id: row for row in Payment.select().where(Payment.id.in_(wanted))} if wanted else {}
+    out: list[dict | NotFound] = []
+    for q in lookups:
+        row = rows.get(q.payment_id)
+        if row is None or (q.merchant_id is not None and row.merchant_id != q.merchant_id):
+            out.append(NotFound("Payment not found"))
+        else:
+            out.append(serialize.payment(row) if q.merchant_id is not None else serialize.public_payment(row))
+    return out
 
 
 def lock_payment(payment_id, merchant_id: str) -> Payment:
@@ -372,6 +390,7 @@ def list_payments(merchant_id: str, params: dict) -> dict:
     method = parse_choice("method", params.get("method"), METHODS)
     start = parse_time("from", params.get("from"))
     end = parse_time("to", params.get("to"))
+    q = parse_id_prefix("q", params.get("q"))
     query = Payment.select().where(Payment.merchant == merchant_id)
     if status:
         query = query.where(Payment.status == status)
@@ -381,9 +400,8 @@ def list_payments(merchant_id: str, params: dict) -> dict:
         query = query.where(Payment.created_at >= start)
     if end:
         query = query.where(Payment.created_at <= end)
-    q = params.get("q")
     if q:
-        query = query.where(Payment.id.startswith(str(q)[:32]))
+        query = query.where(Payment.id.startswith(q))
     total = query.count()
     rows = query.order_by(Payment.created_at.desc(), Payment.id.desc()).limit(page.limit).offset(page.offset)
     return serialize.page([serialize.payment(r) for r in rows], total, page.limit, page.offset)

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from .common import settings_from, setup_logging
+from .readiness import announce_when_listening
 
 
 def register(app: typer.Typer) -> None:
@@ -30,11 +31,11 @@ def register(app: typer.Typer) -> None:
         from ..server.serve import serve as run
 
         backend = "PostgreSQL + Redis" if settings.redis_url else ("embedded SQLite" if settings.embedded else "database URL")
-        typer.echo(
+        ready = (
             f"Ready! paygate API on http://{_shown(settings.host)}:{settings.api_port}, checkout on "
-            f"http://{_shown(settings.host)}:{settings.checkout_port} ({backend}) (^C to quit)",
-            err=True,
+            f"http://{_shown(settings.host)}:{settings.checkout_port} ({backend}) (^C to quit)"
         )
+        announce_when_listening(settings.host, [settings.api_port, settings.checkout_port], lambda: typer.echo(ready, err=True))
         run(settings)
 
     @app.command()

@@ -1,12 +1,18 @@
 """Webhook delivery: the one place paygate makes an outbound HTTP request to a merchant.
 
-It speaks HTTP through urllib3 (the connection pool underneath ``requests``) directly: one
-thread-safe keep-alive pool per process, and none of the per-request session machinery, which
-was most of a delivery's CPU time.
+It speaks HTTP through urllib3 (the connection pool underneath ``requests``) directly: thread-safe
+keep-alive pools shared by every send of the process, and none of the per-request session
+machinery, which was most of a delivery's CPU time.
+
+The host is resolved once per send (cached 30 s), every address is checked, and the socket
+connects to a checked address — never to whatever a second lookup answers (DNS rebinding). The
+Host header, TLS server name and certificate check still use the URL's host name. Pools are
+keyed by (scheme, host, pinned address, port), so kept-alive connections are reused across sends.
 
 ``deliver(delivery_id)`` is idempotent: one conditional UPDATE leases the row (nothing happens
 when it is not pending or not due), the POST runs outside any transaction, a second atomic
-write records the attempt, and the next retry is enqueued after that commit.
+write records the attempt, and the next retry is returned for the task layer to enqueue after
+that commit (this module imports nothing else of ``paygate.jobs``).
 
 Refuses: redirects (a 3xx is a failed attempt), bodies other than the event's stored bytes, and
 — unless ``private_webhooks_allowed`` — destinations that resolve to private, loopback,
@@ -19,67 +25,134 @@ import logging
 import socket
 import threading
 import time
-from ipaddress import ip_address
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import urllib3
-from urllib3.exceptions import HTTPError, TimeoutError as Urllib3Timeout
+from urllib3._collections import RecentlyUsedContainer
+from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError as Urllib3Timeout
+from urllib3.util import parse_url
 
 from .. import config, db, deliveries, signing
+from ..addresses import is_public_address
 from ..clock import unix, utcnow
-from .dispatch import dispatch
 
 log = logging.getLogger("paygate.webhooks")
 
 USER_AGENT = "paygate-webhooks/1.0"
 SMALL_BODY_BYTES = 64 * 1024  # read whole (keeps the connection alive); larger: first 1 KB, then drop
 _DNS_TTL_S = 30.0
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 _pool_lock = threading.Lock()
-_pool: urllib3.PoolManager | None = None
-_dns_cache: dict[str, tuple[float, bool]] = {}
+# (scheme, host, pinned address, port) → a keep-alive pool connected to that very address;
+# least recently used pools are closed beyond 256.
+_pools: RecentlyUsedContainer = RecentlyUsedContainer(256, dispose_func=lambda pool: pool.close())
+_dns_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
 
 
 class DestinationRefused(Exception):
     """The webhook URL resolves to an address paygate is configured not to call."""
 
 
-def _http() -> urllib3.PoolManager:
-    """The process's keep-alive pool (thread-safe): no connection set-up per delivery."""
-    global _pool
-    if _pool is None:
-        with _pool_lock:
-            if _pool is None:
-                _pool = urllib3.PoolManager(num_pools=256, maxsize=32, block=False, retries=False)
-    return _pool
+@dataclass(frozen=True)
+class Destination:
+    """Where a send goes: the URL's parts, and the addresses it resolved to (the ones checked)."""
+
+    scheme: str
+    host: str  # the name, lower case: TLS server name and certificate host
+    port: int
+    authority: str  # the Host header, as the URL wrote it
+    target: str  # path and query
+    addresses: tuple[str, ...]
 
 
-def _is_public(addr: str) -> bool:
-    ip = ip_address(addr.split("%", 1)[0])
-    if getattr(ip, "ipv4_mapped", None):
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved)
+_is_public = is_public_address  # the same rule as when the URL was set (paygate/addresses.py)
+
+
+def _resolve(host: str) -> tuple[str, ...]:
+    """The host's addresses, cached for a short while (connections go to these, never re-resolved)."""
+    cached = _dns_cache.get(host)
+    now = time.monotonic()
+    if cached and cached[0] > now:
+        return cached[1]
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        raise DestinationRefused(f"cannot resolve {host}") from None
+    addresses = tuple(dict.fromkeys(info[4][0] for info in infos))
+    if not addresses:
+        raise DestinationRefused(f"cannot resolve {host}")
+    if len(_dns_cache) > 10_000:
+        _dns_cache.clear()
+    _dns_cache[host] = (now + _DNS_TTL_S, addresses)
+    return addresses
+
+
+def resolve_destination(url: str, allow_private: bool) -> Destination:
+    """Resolve ``url``'s host once and check every address it gave.
+
+    The send then connects to these addresses only: a name that answers a public address to the
+    check and a private one to a second lookup (DNS rebinding) never gets a second lookup.
+    Raises DestinationRefused (non-public address, unless ``allow_private``) or ValueError (bad URL).
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise ValueError("webhook URL must be http or https with a host")
+    host = parts.hostname.lower()
+    authority = parts.netloc.rpartition("@")[2]
+    if not host.isascii():  # an internationalised name: its ASCII form on the wire (Host, TLS name)
+        host = host.encode("idna").decode("ascii")
+        authority = host + (f":{parts.port}" if parts.port else "")
+    port = parts.port or _DEFAULT_PORTS[scheme]
+    addresses = _resolve(host)
+    if not allow_private and not all(_is_public(a) for a in addresses):
+        raise DestinationRefused("destination refused: the URL resolves to a private, loopback or link-local address")
+    target = parse_url(url).request_uri  # path and query, percent-encoded as urllib3 sends them
+    return Destination(scheme, host, port, authority, target, addresses)
 
 
 def check_destination(url: str, allow_private: bool) -> None:
     """Raise DestinationRefused when ``url``'s host resolves to a non-public address."""
-    if allow_private:
-        return
-    host = urlsplit(url).hostname or ""
-    cached = _dns_cache.get(host)
-    now = time.monotonic()
-    if cached and cached[0] > now:
-        public = cached[1]
-    else:
+    if not allow_private:
+        resolve_destination(url, allow_private)
+
+
+def _pool(dest: Destination, address: str) -> urllib3.HTTPConnectionPool:
+    """The keep-alive pool to ``address`` for this destination (thread-safe, shared by sends).
+
+    HTTPS verifies the certificate against the URL's host name and sends it as the TLS server
+    name, though the socket connects to the pinned address.
+    """
+    key = (dest.scheme, dest.host, address, dest.port)
+    pool = _pools.get(key)
+    if pool is None:
+        with _pool_lock:
+            pool = _pools.get(key)
+            if pool is None:
+                if dest.scheme == "https":
+                    pool = urllib3.HTTPSConnectionPool(
+                        address, dest.port, maxsize=32, block=False, retries=False, server_hostname=dest.host, assert_hostname=dest.host
+                    )
+                else:
+                    pool = urllib3.HTTPConnectionPool(address, dest.port, maxsize=32, block=False, retries=False)
+                _pools[key] = pool
+    return pool
+
+
+def _post(dest: Destination, body: bytes, headers: dict, timeout: urllib3.Timeout):
+    """POST to the checked addresses in turn (the next only when one refuses the connection)."""
+    headers = {**headers, "Host": dest.authority}
+    for i, address in enumerate(dest.addresses):
         try:
-            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-        except (socket.gaierror, UnicodeError):
-            raise DestinationRefused(f"cannot resolve {host}") from None
-        public = bool(infos) and all(_is_public(info[4][0]) for info in infos)
-        if len(_dns_cache) > 10_000:
-            _dns_cache.clear()
-        _dns_cache[host] = (now + _DNS_TTL_S, public)
-    if not public:
-        raise DestinationRefused("destination refused: the URL resolves to a private, loopback or link-local address")
+            return _pool(dest, address).urlopen(
+                "POST", dest.target, body=body, headers=headers, timeout=timeout,
+                redirect=False, retries=False, assert_same_host=False, preload_content=False,
+            )  # fmt: skip
+        except NewConnectionError:
+            if i == len(dest.addresses) - 1:
+                raise
+    raise AssertionError("unreachable")  # addresses is never empty
 
 
 def _excerpt(response) -> str:
@@ -98,13 +171,11 @@ def send(claim: deliveries.Claim, settings) -> deliveries.AttemptResult:
     started = time.perf_counter()
     code = excerpt = error = None
     try:
-        check_destination(claim.url, settings.private_webhooks_allowed)
+        dest = resolve_destination(claim.url, settings.private_webhooks_allowed)
         headers = {"User-Agent": USER_AGENT, "Content-Type": "application/json"}
         headers.update(signing.signature_headers(claim.secret, claim.event_id, claim.body, unix(attempted_at)))
         timeout = urllib3.Timeout(connect=settings.webhook_timeout_s, read=settings.webhook_timeout_s)
-        response = _http().request(
-            "POST", claim.url, body=claim.body, headers=headers, timeout=timeout, redirect=False, retries=False, preload_content=False
-        )
+        response = _post(dest, claim.body, headers, timeout)
         try:
             code = response.status
             excerpt = _excerpt(response)
@@ -114,6 +185,8 @@ def send(claim: deliveries.Claim, settings) -> deliveries.AttemptResult:
             error = f"HTTP {code}"
     except DestinationRefused as exc:
         error = str(exc)
+    except NewConnectionError:  # a subclass of urllib3's timeout: refused or unreachable, not slow
+        error = "NewConnectionError: could not connect or send"
     except Urllib3Timeout:
         error = f"timed out after {settings.webhook_timeout_s:g} s"
     except (HTTPError, OSError, ValueError) as exc:
@@ -122,17 +195,17 @@ def send(claim: deliveries.Claim, settings) -> deliveries.AttemptResult:
     return deliveries.AttemptResult(code, excerpt, error, duration_ms, attempted_at)
 
 
-def deliver(delivery_id: str) -> None:
+def deliver(delivery_id: str) -> list:
+    """Send one due delivery; return its follow-up work (the next retry, if any)."""
     settings = config.current()
     # The claim is one conditional UPDATE (atomic by itself) and a read: it needs no enclosing
     # transaction, so it runs in autocommit and saves the BEGIN/COMMIT round trips.
-    claim = db.read(deliveries.claim_delivery, delivery_id, deliveries.lease_seconds(settings))
+    claim = db.write(deliveries.claim_delivery, delivery_id, deliveries.lease_seconds(settings))
     if claim is None:
-        return
+        return []
     result = send(claim, settings)
-    record = db.unit_of_work if deliveries.record_needs_transaction() else db.read  # one statement on PostgreSQL
+    record = db.unit_of_work if deliveries.record_needs_transaction() else db.write  # one statement on PostgreSQL
     outcome = record(deliveries.record_attempt, claim, result, deliveries.retry_delays(settings))
     if result.error:
         log.info("webhook %s attempt %d to %s failed: %s", claim.delivery_id, claim.number, urlsplit(claim.url).hostname, result.error)
-    if outcome.work:
-        dispatch(outcome.work)
+    return outcome.work

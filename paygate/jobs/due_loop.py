@@ -6,8 +6,8 @@ One thread per worker process (and one inside the embedded daemon). Each pass:
 2. settles due payments, then due refunds, many at a time (one transaction each; ``FOR UPDATE
    SKIP LOCKED`` so several workers take disjoint batches);
 3. leases due deliveries up to the sender's free capacity and hands them to the sender, which
-   posts them concurrently (bounded per destination); leases a saturated destination cannot
-   take now are given back at once.
+   posts them concurrently (bounded per destination, with a short queue per destination); leases
+   a saturated destination cannot take now are given back, due again a moment later.
 
 Between passes it sleeps until the earliest due time it knows of, and is woken earlier by new
 work: the in-process alarm (the embedded committer rings it) or PostgreSQL NOTIFY (the listener
@@ -47,10 +47,14 @@ class DueLoop(threading.Thread):
     # --- one pass ------------------------------------------------------------------------
 
     def record_finished(self) -> int:
+        """Record the attempts that finished; make claims the sender dropped unsent due again now."""
         finished = self.sender.take_results()
         if finished:
             db.unit_of_work(deliveries.record_attempts, finished, deliveries.retry_delays(self.settings))
-        return len(finished)
+        unsent = self.sender.take_unsent()
+        if unsent:
+            db.unit_of_work(deliveries.release_leases, [c.delivery_id for c in unsent])
+        return len(finished) + len(unsent)
 
     def settle(self) -> bool:
         """Settle due payments and refunds; True when a batch came back full (more is due)."""
@@ -60,7 +64,7 @@ class DueLoop(threading.Thread):
 
     def deliver(self) -> bool:
         """Lease due deliveries up to free capacity; True when the lease came back full."""
-        capacity = self.settings.delivery_threads * 2 - self.sender.in_flight()
+        capacity = self.sender.capacity()
         if capacity <= 0:
             return False
         claims = db.unit_of_work(deliveries.lease_due_deliveries, capacity, deliveries.lease_seconds(self.settings))

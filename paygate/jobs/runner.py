@@ -39,9 +39,10 @@ class Maintenance(threading.Thread):
         self.name_id = heartbeat.worker_name(role)
         self.stopped = threading.Event()
         self.ticks = 0
+        self.failures = 0  # ticks that raised; reported on the heartbeat row (/health, /metrics)
 
     def tick(self) -> int:
-        db.unit_of_work(heartbeat.beat, self.name_id, self.role)
+        db.unit_of_work(heartbeat.beat, self.name_id, self.role, self.failures)
         work = db.unit_of_work(sweeper.claim_orphaned_work)
         if work:
             log.info("sweeper re-enqueued %d orphaned items", len(work))
@@ -55,8 +56,9 @@ class Maintenance(threading.Thread):
         while not self.stopped.is_set():
             try:
                 self.tick()
-            except Exception as exc:  # a database or Redis outage: keep trying
-                log.warning("maintenance tick failed: %s", type(exc).__name__)
+            except Exception:  # a database or Redis outage, or a bug: keep trying, and say so
+                self.failures += 1
+                log.exception("maintenance tick failed (%d failures since start)", self.failures)
             self.stopped.wait(self.settings.sweep_interval_s)
 
     def stop(self):

@@ -14,8 +14,10 @@ from sanic import Sanic
 
 from .. import bootstrap, db, wakeup
 from ..group_commit import GroupCommitter
+from ..payments import get_payments
 from ..processor import SimulatedBank
 from . import cors, errors, idempotent, metrics, openapi, ratelimit
+from .read_batch import ReadBatcher
 from .routes import analytics, events, health, merchants, orders, payments, refunds, testing, webhooks
 
 log = logging.getLogger("paygate.http")
@@ -49,6 +51,7 @@ def _install_resources(app: Sanic, settings, *, migrate: bool) -> None:
     async def open_resources(app):
         bootstrap.start(settings, migrate=migrate)
         app.ctx.pool = ThreadPoolExecutor(max_workers=settings.request_threads, thread_name_prefix="uow")
+        app.ctx.payment_reads = ReadBatcher(app.ctx.pool, get_payments)
         app.ctx.committer = GroupCommitter(
             idempotent.handlers(app.ctx.processor),
             window_s=settings.group_commit_window_ms / 1000.0,

@@ -88,11 +88,16 @@ def _gauge(name: str, help_text: str, rows) -> list[str]:
     return lines
 
 
+def _counter(name: str, help_text: str, rows) -> list[str]:
+    return [line.replace(" gauge", " counter", 1) if line.startswith("# TYPE") else line for line in _gauge(name, help_text, rows)]
+
+
 def work_metrics() -> list[str]:
     """Queue depth, deliveries by outcome and live workers, counted from the rows (a read)."""
     from peewee import fn
 
     from ..clock import utcnow
+    from ..backlog import pending_counts
     from ..heartbeat import live_workers
     from ..models import Payment, Refund, WebhookDelivery
 
@@ -100,9 +105,7 @@ def work_metrics() -> list[str]:
     depth = []
     by_status = []
     for kind, model in (("payment", Payment), ("refund", Refund), ("webhook_delivery", WebhookDelivery)):
-        due = model.next_retry_at if model is WebhookDelivery else model.due_at
-        waiting = model.select().where((model.status == "pending") & (due > now)).count()
-        due_now = model.select().where((model.status == "pending") & (due <= now)).count()
+        waiting, due_now = pending_counts(model, now)
         depth += [({"kind": kind, "state": "scheduled"}, waiting), ({"kind": kind, "state": "due"}, due_now)]
         for status, n in model.select(model.status, fn.COUNT(model.id)).group_by(model.status).tuples():
             by_status.append(({"kind": kind, "status": status}, n))
@@ -119,6 +122,18 @@ def work_metrics() -> list[str]:
     )
 
 
+def maintenance_metrics() -> list[str]:
+    """Failed maintenance ticks per live worker, from the heartbeat rows (a read of one table, so
+    it still answers when the work tables are what fails)."""
+    from ..heartbeat import maintenance_failures
+
+    return _counter(
+        "paygate_maintenance_failures_total",
+        "Maintenance ticks (heartbeat, sweeper, key expiry) that failed, by live worker, since it started.",
+        [({"worker": name}, n) for name, n in maintenance_failures().items()],
+    )
+
+
 def _scrape() -> str:
     lines = [request_metrics_text().rstrip("\n")]
     try:
@@ -126,6 +141,10 @@ def _scrape() -> str:
         lines += _gauge("paygate_database_up", "1 when the database answered this scrape.", [({}, 1)])
     except Exception:  # the scrape still answers, and says the database is down
         lines += _gauge("paygate_database_up", "1 when the database answered this scrape.", [({}, 0)])
+    try:
+        lines += db.read(maintenance_metrics)
+    except Exception:
+        pass
     return "\n".join(lines) + "\n"
 
 

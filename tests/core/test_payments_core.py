@@ -135,4 +135,4 @@ def test_created_payment_reports_nothing_captured(merchant, make_order, bank):
     assert outcome.data["captured"] is False and outcome.data["captured_amount"] == 0
     keys = list(outcome.data)
     assert keys[keys.index("captured") + 1] == "captured_amount"
-    assert db.read(payments.get_payment, outcome.data["id"], merchant.id) == outcome.data
+    assert db.read(lambda: payments.get_payments([payments.PaymentLookup(outcome.data["id"], merchant.id)])[0]) == outcome.data

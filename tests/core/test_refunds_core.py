@@ -252,10 +252,10 @@ def test_captured_amount_is_returned_and_a_partial_capture_limits_refunds(shop, 
     """Like Stripe's ``amount_captured``: 0 until captured, then what the capture took; refunds
     may add up to the captured amount only, and refunding all of it makes the payment refunded."""
     pid = _payment(shop, bank, amount=50000)
-    assert db.read(payments.get_payment, pid, shop)["captured_amount"] == 0
+    assert db.read(lambda: payments.get_payments([payments.PaymentLookup(pid, shop)])[0])["captured_amount"] == 0
     captured = db.unit_of_work(payments.capture_payment, pid, shop, {"amount": 30000}).data
     assert captured["captured"] is True and captured["captured_amount"] == 30000
-    assert db.read(payments.get_payment, pid, shop)["captured_amount"] == 30000
+    assert db.read(lambda: payments.get_payments([payments.PaymentLookup(pid, shop)])[0])["captured_amount"] == 30000
     with pytest.raises(RefundExceedsAvailable):
         _refund(pid, shop, bank, 30001)
     first = _refund(pid, shop, bank, 20000).data

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import signal
 import socket
+import ssl
+import subprocess
 
 import pytest
 
@@ -12,7 +14,7 @@ from paygate import config, deliveries, signing
 from paygate.jobs import delivery
 from tests.support.api import Api, new_merchant
 from tests.support.receiver import Receiver
-from tests.support.waiting import wait_until
+from devstack.waiting import wait_until
 
 
 def _claim(url: str) -> deliveries.Claim:
@@ -52,6 +54,99 @@ def test_destination_guard_refuses_non_public_addresses():
     delivery.check_destination("http://93.184.216.34/hook", allow_private=False)
     refused = delivery.send(_claim("http://127.0.0.1:9/x"), config.load({}).replace(allow_private_webhook_urls=False))
     assert refused.response_code is None and refused.error.startswith("destination refused")
+
+
+@pytest.fixture
+def resolver(monkeypatch):
+    """A resolver this test controls: ``answers[name]`` lists the address of each lookup in turn
+    (the last one repeats); other names resolve as usual. ``lookups[name]`` counts the lookups."""
+    real = socket.getaddrinfo
+
+    class Resolver:
+        answers: dict[str, list[str]] = {}
+        lookups: dict[str, int] = {}
+
+    def getaddrinfo(host, port, *args, **kw):
+        if host in Resolver.answers:
+            n = Resolver.lookups.get(host, 0)
+            Resolver.lookups[host] = n + 1
+            seq = Resolver.answers[host]
+            return real(seq[min(n, len(seq) - 1)], port, *args, **kw)
+        return real(host, port, *args, **kw)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(delivery, "_dns_cache", {})
+    return Resolver
+
+
+def test_dns_rebinding_cannot_redirect_a_send_to_loopback(resolver):
+    """The name answers a public address to the check, then 127.0.0.1: the send must go to the
+    address that was checked, never to a second answer."""
+    public = "93.184.216.34"
+    settings = config.load({}).replace(allow_private_webhook_urls=False, webhook_timeout_s=1.0)
+    with Receiver() as rx:
+        resolver.answers["hooks.rebind.test"] = [public, "127.0.0.1"]
+        result = delivery.send(_claim(f"http://hooks.rebind.test:{rx.port}/webhooks"), settings)
+        assert rx.requests == []
+    assert resolver.lookups["hooks.rebind.test"] == 1
+    assert result.response_code is None and result.error
+    # once the name answers loopback to the check itself, it is refused before any connection
+    delivery._dns_cache.clear()
+    refused = delivery.send(_claim(f"http://hooks.rebind.test:{rx.port}/webhooks"), settings)
+    assert refused.error.startswith("destination refused")
+
+
+def test_a_pinned_send_keeps_the_host_header_and_reuses_its_connection(resolver):
+    resolver.answers["shop.pinned.test"] = ["127.0.0.1"]
+    with Receiver() as rx:
+        url = f"http://shop.pinned.test:{rx.port}/webhooks?shop=1"
+        first = delivery.send(_claim(url), config.load({}))
+        second = delivery.send(_claim(url), config.load({}))
+        reqs = rx.wait_for(2)
+    assert first.succeeded and second.succeeded
+    assert [r.headers["host"] for r in reqs] == [f"shop.pinned.test:{rx.port}"] * 2
+    assert [r.path for r in reqs] == ["/webhooks?shop=1"] * 2
+    assert resolver.lookups["shop.pinned.test"] == 1  # the second send used the cached, checked address
+    assert len(rx.connections) == 1  # and the kept-alive connection
+
+
+def test_an_internationalised_name_is_sent_in_its_ascii_form(resolver):
+    resolver.answers["xn--bcher-kva.test"] = ["127.0.0.1"]
+    with Receiver() as rx:
+        result = delivery.send(_claim(f"http://Bücher.test:{rx.port}/hooks/ä"), config.load({}))
+        (req,) = rx.wait_for(1)
+    assert result.succeeded, result.error
+    assert req.headers["host"] == f"xn--bcher-kva.test:{rx.port}" and req.path == "/hooks/%C3%A4"
+
+
+def _self_signed(tmp_path, name: str):
+    cert, key = tmp_path / f"{name}.crt", tmp_path / f"{name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={name}",
+         "-addext", f"subjectAltName=DNS:{name}", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_https_to_a_pinned_address_sends_the_host_name_and_verifies_the_certificate_for_it(resolver, tmp_path, monkeypatch):
+    cert, key = _self_signed(tmp_path, "shop.pinned.test")
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trust this certificate only
+    server_names = []
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    tls.sni_callback = lambda sock, name, ctx: server_names.append(name)
+    resolver.answers["shop.pinned.test"] = ["127.0.0.1"]
+    resolver.answers["other.pinned.test"] = ["127.0.0.1"]
+    rx = Receiver()
+    rx.server.socket = tls.wrap_socket(rx.server.socket, server_side=True)
+    with rx:
+        ok = delivery.send(_claim(f"https://shop.pinned.test:{rx.port}/webhooks"), config.load({}))
+        wrong_name = delivery.send(_claim(f"https://other.pinned.test:{rx.port}/webhooks"), config.load({}))
+    assert ok.succeeded, ok.error
+    assert server_names[0] == "shop.pinned.test" and rx.requests[0].headers["host"] == f"shop.pinned.test:{rx.port}"
+    assert not wrong_name.succeeded and wrong_name.response_code is None  # certificate is for another name
+    assert len(rx.requests) == 1
 
 
 # --- real workers ------------------------------------------------------------------------------

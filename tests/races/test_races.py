@@ -139,3 +139,31 @@ def test_concurrent_public_creates_with_one_key_make_one_payment(shop, deploymen
     assert len({c for s, c in results if s == 201}) == 1
     listed = shop.ok("GET", "/api/v1/payments", params={"limit": 100})["data"]
     assert len([p for p in listed if p["order_id"] == order["id"]]) == 1
+
+
+@pytest.mark.parametrize("n", [2, 10])
+def test_concurrent_payments_on_one_order_charge_the_shopper_once(deploy, n):
+    """n payments on one order, created together and all approved by the bank: the order is paid
+    once; every other payment ends failed with ORDER_ALREADY_PAID and its payment.failed event."""
+    d = deploy(env={"TEST_PROCESSING_DELAY": "3000"})  # every create lands before the first settles
+    shop = new_merchant(d.base_url, d)
+    order = shop.create_order(30000)
+    card = {"number": "4242 4242 4242 4242", "expiry_month": 12, "expiry_year": 2034, "cvv": "123", "holder_name": "Asha Rao"}
+
+    def pay(i):
+        r = shop.post("/api/v1/payments", json={"order_id": order["id"], "method": "card", "card": card})
+        return r.status_code, r.json()
+
+    results = _together(n, pay)
+    assert [s for s, _ in results] == [201] * n, results
+    final = [shop.wait_payment(b["id"], timeout=60) for _, b in results]
+    won = [p for p in final if p["status"] == "success"]
+    lost = [p for p in final if p["status"] != "success"]
+    assert len(won) == 1, final
+    assert len(lost) == n - 1
+    assert all(p["status"] == "failed" and p["error_code"] == "ORDER_ALREADY_PAID" and p["error_description"] for p in lost), lost
+    assert shop.ok("GET", f"/api/v1/orders/{order['id']}")["status"] == "paid"
+    assert _events(shop, won[0]["id"]).count("payment.success") == 1
+    for p in lost:
+        kinds = _events(shop, p["id"])
+        assert kinds.count("payment.failed") == 1 and "payment.success" not in kinds, (p["id"], kinds)

@@ -176,3 +176,36 @@ def test_odd_header_bytes_never_cause_a_server_error(deployment, victim, headers
     rid = hdrs.get("x-request-id", "")
     assert rid and rid.isascii() and len(rid) <= 64
     assert rows_of(deployment, mid) == before
+
+
+# Every list filter, given a value it cannot use, answers 400 in the contract's error format.
+# The first is what schemathesis found: a time that overflows when moved to UTC (it was a 500).
+UNUSABLE_FILTERS = [
+    ("/api/v1/payments", "from=0001-01-01T04:37:53%2B22:59"),
+    ("/api/v1/payments", "to=9999-12-31T23:59:59-23:59"),
+    ("/api/v1/payments", "from=2024-13-01"),
+    ("/api/v1/payments", "method=%00"),
+    ("/api/v1/payments", "q=pay_%00"),
+    ("/api/v1/payments", "q=%FF%FE"),
+    ("/api/v1/payments", "q=" + "p" * 300),
+    ("/api/v1/refunds", "from=0001-01-01T00:00:00%2B01:00"),
+    ("/api/v1/refunds", "to=9999-12-31T23:59:59-01:00"),
+    ("/api/v1/refunds", "status=%00"),
+    ("/api/v1/refunds", "payment_id=%00"),
+    ("/api/v1/webhooks", "event_id=evt_%00"),
+    ("/api/v1/webhooks", "event_id=" + "e" * 300),
+    ("/api/v1/webhooks", "event=%FF"),
+    ("/api/v1/webhooks", "offset=-1"),
+    ("/api/v1/events", "after=%00"),
+    ("/api/v1/events", "type=%00"),
+    ("/api/v1/events", "limit=0"),
+    ("/api/v1/analytics", "window=%00"),
+    ("/api/v1/analytics", "currency=%00"),
+]
+
+
+@pytest.mark.parametrize("path,query", UNUSABLE_FILTERS)
+def test_every_list_filter_refuses_a_value_it_cannot_use_with_400(deployment, path, query):
+    status, hdrs, payload = raw(deployment.base_url, "GET", f"{path}?{query}")
+    err = assert_error(status, hdrs, payload, 400)
+    assert err["code"] == "BAD_REQUEST_ERROR"

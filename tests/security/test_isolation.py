@@ -26,6 +26,7 @@ def owner(deployment):
     order = api.create_order(40000)
     payment = api.wait_payment(api.create_payment(order["id"], "card")["id"], ("success",))
     refund = api.ok("POST", f"/api/v1/payments/{payment['id']}/refunds", 201, json={"amount": 1000})
+    api.wait_refund(refund["id"])  # settled (with its event) before the test counts the owner's rows
     deliveries = api.ok("GET", "/api/v1/webhooks", params={"limit": 5})["data"]
     assert deliveries, "the owner's payment should have produced webhook deliveries"
     ids = {"order_id": order["id"], "payment_id": payment["id"], "refund_id": refund["id"], "delivery_id": deliveries[0]["id"]}

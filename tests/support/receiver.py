@@ -39,9 +39,12 @@ class _QuietServer(ThreadingHTTPServer):
 class Receiver:
     def __init__(self, statuses: list[int] | None = None, default_status: int = 200, delay_s: float = 0.0, host: str = "127.0.0.1", reply: bytes | None = None, headers: dict | None = None):
         self.statuses = list(statuses or [])
+        self.connections: set = set()  # client (address, port) pairs seen: one per kept-alive connection
         self.default_status = default_status
         self.delay_s = delay_s
         self.requests: list[Received] = []
+        self.active = 0  # requests being answered now
+        self.max_active = 0  # the most answered at once
         self._lock = threading.Condition()
         receiver = self
 
@@ -54,11 +57,16 @@ class Receiver:
                 if len(body) != length:  # the sender died mid-request (a killed worker): not a delivery
                     self.close_connection = True
                     return
+                with receiver._lock:
+                    receiver.active += 1
+                    receiver.max_active = max(receiver.max_active, receiver.active)
                 if receiver.delay_s:
                     time.sleep(receiver.delay_s)
                 with receiver._lock:
+                    receiver.connections.add(self.client_address)
                     status = receiver.statuses.pop(0) if receiver.statuses else receiver.default_status
                     receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                    receiver.active -= 1
                     receiver._lock.notify_all()
                 body_out = reply if reply is not None else json.dumps({"received": True, "status": status}).encode()
                 self.send_response(status)

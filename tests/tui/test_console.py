@@ -176,7 +176,7 @@ def test_webhook_url_save_test_event_and_retry(shop, receiver):
 
 def test_daemon_down_shows_banner_then_reconnects(deploy):
     d = deploy()
-    from paygate.tui.api import Credentials
+    from paygate.client import Credentials
 
     creds = Credentials(d.base_url, "key_test_abc123", "secret_test_xyz789")
 
@@ -223,14 +223,35 @@ def test_command_palette_switches_screens(shop):
 
 
 def test_screenshot_script_exports_every_screen(shop, tmp_path):
-    from paygate.tui.api import ConsoleApi
+    from paygate.tui.app import console_client
     from paygate.tui.screenshots import capture
 
     api, creds = shop
     api.paid_payment(19900, "upi")
-    saved = run(capture(ConsoleApi(creds), tmp_path, (100, 30)))
+    saved = run(capture(console_client(creds), tmp_path, (100, 30)))
     assert sorted(p.name for p in saved) == sorted(
         f"console-{n}.svg" for n in ("overview", "transactions", "webhooks", "events", "payment")
     )
     overview = (tmp_path / "console-overview.svg").read_text()
     assert overview.startswith("<svg") and "₹199.00" in overview
+
+
+def test_overview_job_counts_are_the_merchants_own(shop, api):
+    """Other merchants' work never shows in this merchant's console (it once came from the
+    unauthenticated, every-merchant test endpoint)."""
+    shop_api, creds = shop
+    for _ in range(3):
+        api.create_payment(api.create_order()["id"], "card")  # the seeded merchant's work
+    paid = shop_api.paid_payment(25000, "card")
+    assert paid["status"] == "success"
+    from paygate.tui.widgets.daemon_status import DaemonStatus
+
+    async def scenario():
+        app = console(creds)
+        async with app.run_test(size=(120, 40)) as pilot:
+            status = lambda: str(app.screen.query_one(DaemonStatus).render())  # noqa: E731
+            await wait_until(pilot, lambda: "completed" in status(), what="job counts")
+            assert "pending 0 · processing 0" in status()
+            assert "completed 1 · failed 0" in status()
+
+    run(scenario())

@@ -20,9 +20,11 @@ def _check(settings) -> tuple[int, dict]:
 
         redis_state = "connected" if redis_ok() else "disconnected"
     worker = "unknown"
+    failures = None
     if database_ok:
         try:
             worker = db.read(heartbeat.worker_status)
+            failures = sum(db.read(heartbeat.maintenance_failures).values())
         except Exception:
             worker = "unknown"
     healthy = database_ok
@@ -31,6 +33,7 @@ def _check(settings) -> tuple[int, dict]:
         "database": "connected" if database_ok else "disconnected",
         "redis": redis_state,
         "worker": worker,
+        "maintenance_failures": failures,  # failed maintenance ticks of the live workers; null: unknown
         "timestamp": iso(utcnow()),
     }
     return (200 if healthy else 503), body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import merchants, serialize, signing, webhooks
+from ... import jobstats, merchants, serialize, signing, webhooks
 from ...errors import InvalidRequest
 from ..auth import current_merchant
 from ..pool import read, transact
@@ -33,6 +33,13 @@ async def update_me(request):
     allow_private = request.app.ctx.settings.private_webhooks_allowed
     row = await transact(request, merchants.set_webhook_url, merchant.id, body["webhook_url"], allow_private=allow_private)
     return json_response(_merchant_view(row))
+
+
+@bp.get("/me/jobs")
+async def my_jobs(request):
+    """The merchant's own work by state (payments, refunds, webhook deliveries) and worker status."""
+    merchant = await current_merchant(request)
+    return json_response(await read(request, jobstats.job_counts, merchant.id))
 
 
 @bp.get("/me/webhook-secret")

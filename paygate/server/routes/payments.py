@@ -44,12 +44,12 @@ async def list_payments(request):
 @bp.get("/<payment_id:str>")
 async def get_payment(request, payment_id):
     merchant = await current_merchant(request)
-    return json_response(await read(request, payments.get_payment, payment_id, merchant.id))
+    return json_response(await request.app.ctx.payment_reads.get(payments.PaymentLookup(payment_id, merchant.id)))
 
 
 @bp.get("/<payment_id:str>/public")
 async def get_public_payment(request, payment_id):
-    return json_response(await read(request, payments.get_public_payment, payment_id))
+    return json_response(await request.app.ctx.payment_reads.get(payments.PaymentLookup(payment_id, None)))
 
 
 @bp.post("/<payment_id:str>/capture")

@@ -1,4 +1,10 @@
-"""Endpoints integrators' test suites call without credentials (the seed family's promise)."""
+"""Endpoints integrators' test suites call without credentials (the seed family's promise).
+
+They exist only on test deployments: where the test merchant is seeded or ``TEST_MODE`` is on.
+Anywhere else they are 404, like a route that does not exist: ``jobs/status`` counts every
+merchant's work, and a production gateway tells no one that. A merchant's own counts are
+``GET /api/v1/merchants/me/jobs`` (authenticated).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,16 @@ def _test_merchant() -> dict:
     if m is None:
         raise NotFound("Test merchant not seeded")
     return {"id": m.id, "email": m.email, "api_key": m.api_key, "seeded": True}
+
+
+def test_endpoints_enabled(settings) -> bool:
+    return settings.seed_test_merchant or settings.test_mode
+
+
+@bp.on_request
+async def only_on_test_deployments(request):
+    if not test_endpoints_enabled(request.app.ctx.settings):
+        raise NotFound("Not found")
 
 
 @bp.get("/merchant")

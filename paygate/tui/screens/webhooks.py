@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Label, Select
 
+from ...states import DeliveryStatus
 from ..messages import Fetched
 from ..widgets.connection_banner import ConnectionBanner
 from ..widgets.delivery_table import DeliveryTable
@@ -35,7 +36,7 @@ class WebhooksScreen(ConsoleScreen):
             yield WebhookSettings(id="webhook-settings")
             with Horizontal(id="delivery-header"):
                 yield Label("Delivery log", classes="section-title")
-                yield Select([(s, s) for s in ("pending", "success", "failed")], prompt="any status", id="delivery-status")
+                yield Select([(s, s) for s in DeliveryStatus.ALL], prompt="any status", id="delivery-status")
             yield DeliveryTable(id="delivery-table")
         yield Footer()
 
@@ -53,7 +54,7 @@ class WebhooksScreen(ConsoleScreen):
 
     def refresh_log(self) -> None:
         if self.should_poll:
-            self.poll("deliveries", self.api.deliveries, status=self.status_filter, context=self.status_filter)
+            self.poll("deliveries", self.api.deliveries, status=self.status_filter, limit=20, context=self.status_filter)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         self.status_filter = event.value if isinstance(event.value, str) else None

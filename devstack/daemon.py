@@ -20,7 +20,7 @@ import requests
 
 from .services import ServiceError, free_port
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 TEST_ENV = {
     "TEST_MODE": "true",
@@ -114,8 +114,8 @@ class Deployment:
     def wait_worker_running(self, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            r = requests.get(self.base_url + "/api/v1/test/jobs/status", timeout=5)
-            if r.ok and r.json().get("worker_status") == "running":
+            r = requests.get(self.base_url + "/health", timeout=5)  # answered on every deployment
+            if r.ok and r.json().get("worker") == "running":
                 return
             time.sleep(0.2)
         raise ServiceError("no worker reported a heartbeat:\n" + self.log_tail("worker0"))
