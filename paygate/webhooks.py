@@ -61,7 +61,7 @@ def list_deliveries(merchant_id: str, params: dict) -> dict:
     if event_type:
         where &= WebhookDelivery.event_type == event_type
     event_id = params.get("event_id")
-    if event_id:
+    if event_id is not None:
         if not ids.looks_like("event", event_id):
             raise InvalidRequest("event_id must be an event id", field="event_id")
         where &= WebhookDelivery.event == event_id
@@ -116,7 +116,7 @@ def list_events(merchant_id: str, params: dict) -> dict:
     if event_type:
         where &= Event.type == event_type
     after_id = params.get("after")
-    if after_id:
+    if after_id is not None:
         if not ids.looks_like("event", after_id):
             raise InvalidRequest("after must be an event id", field="after")
         seq = Event.select(Event.seq).where((Event.id == after_id) & (Event.merchant == merchant_id)).scalar()
