@@ -94,6 +94,9 @@ def test_listen_forwards_new_events_signed(shop, deployment):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # ^C must reach it as a KeyboardInterrupt even when the suite itself runs in the
+            # background (a non-interactive shell's background job ignores SIGINT, and children inherit that)
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         try:
             ready = proc.stdout.readline()
