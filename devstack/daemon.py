@@ -76,7 +76,8 @@ class Deployment:
         log = open(self.root / f"{name}.log", "ab")
         self._logs.append(log)
         return subprocess.Popen(
-            [sys.executable, "-m", "paygate", *args], env=self.process_env(), stdout=log, stderr=subprocess.STDOUT, cwd=self.root
+            [sys.executable, "-m", "paygate", *args], env=self.process_env(), stdout=log, stderr=subprocess.STDOUT, cwd=self.root,
+            preexec_fn=_default_sigint,
         )
 
     def start(self, timeout: float = 30.0) -> "Deployment":
@@ -151,6 +152,12 @@ class Deployment:
                 self.server.wait(5)
         for log in self._logs:
             log.close()
+
+
+def _default_sigint() -> None:
+    """In the child before exec: ^C acts as it does in a terminal, even when this process was
+    started as a background job of a non-interactive shell (which ignores SIGINT)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def backend_env(backend: str, pg=None, redis=None) -> dict:
