@@ -50,7 +50,7 @@ class DueLoop(threading.Thread):
         """Record the attempts that finished; make claims the sender dropped unsent due again now."""
         finished = self.sender.take_results()
         if finished:
-            db.unit_of_work(deliveries.record_attempts, finished, deliveries.retry_delays(self.settings))
+            db.unit_of_work(deliveries.record_attempts, finished, deliveries.retry_delays(self.settings), self.settings.webhook_disable_after_s)
         unsent = self.sender.take_unsent()
         if unsent:
             db.unit_of_work(deliveries.release_leases, [c.delivery_id for c in unsent])

@@ -15,5 +15,5 @@ bp = Blueprint("events", url_prefix="/api/v1/events")
 @bp.get("")
 async def list_events(request):
     merchant = await current_merchant(request)
-    params = {k: request.args.get(k) for k in ("after", "limit", "type")}
+    params = {k: request.args.get(k) for k in ("after", "limit", "type", "object_id")}
     return json_response(await read(request, webhooks.list_events, merchant.id, params))

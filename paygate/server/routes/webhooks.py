@@ -15,7 +15,7 @@ bp = Blueprint("webhooks", url_prefix="/api/v1/webhooks")
 @bp.get("")
 async def list_deliveries(request):
     merchant = await current_merchant(request)
-    params = {k: request.args.get(k) for k in ("limit", "offset", "status", "event", "event_id")}
+    params = {k: request.args.get(k) for k in ("limit", "offset", "status", "event", "event_id", "endpoint_id")}
     return json_response(await read(request, webhooks.list_deliveries, merchant.id, params))
 
 
