@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from . import admin, console, daemon, simulate, webhooks
+from . import endpoints as endpoint_commands
 from . import payments as payment_commands
 from . import refunds as refund_commands
 
@@ -22,6 +23,7 @@ app = typer.Typer(
 daemon.register(app)
 admin.register(app)
 webhooks.register(app)
+endpoint_commands.register(app)
 payment_commands.register(app)
 refund_commands.register(app)
 console.register(app)
