@@ -53,11 +53,11 @@ class ConsoleApi:
         body = {"amount": amount, **({"reason": reason} if reason else {})}
         return self.client.post(f"/api/v1/payments/{payment_id}/refunds", json=body)
 
-    def events(self, *, after: str | None = None, limit: int = 50) -> dict:
-        return self.client.get("/api/v1/events", after=after, limit=limit)
+    def events(self, *, after: str | None = None, limit: int = 50, object_id: str | None = None) -> dict:
+        return self.client.get("/api/v1/events", after=after, limit=limit, object_id=object_id)
 
-    def deliveries(self, *, status=None, offset: int = 0, limit: int = 20) -> dict:
-        return self.client.get("/api/v1/webhooks", status=status, offset=offset, limit=limit)
+    def deliveries(self, *, status=None, offset: int = 0, limit: int = 20, endpoint_id: str | None = None) -> dict:
+        return self.client.get("/api/v1/webhooks", status=status, offset=offset, limit=limit, endpoint_id=endpoint_id)
 
     def delivery(self, delivery_id: str) -> dict:
         return self.client.get(f"/api/v1/webhooks/{delivery_id}")
@@ -76,3 +76,28 @@ class ConsoleApi:
 
     def send_test_webhook(self) -> dict:
         return self.client.post("/api/v1/webhooks/test", json={})
+
+    # --- webhook endpoints ---
+
+    def endpoints(self) -> dict:
+        return self.client.get("/api/v1/webhook_endpoints", limit=100)
+
+    def create_endpoint(self, body: dict) -> dict:
+        return self.client.post("/api/v1/webhook_endpoints", json=body)
+
+    def update_endpoint(self, endpoint_id: str, body: dict) -> dict:
+        return self.client.request("PATCH", f"/api/v1/webhook_endpoints/{endpoint_id}", json=body)
+
+    def rotate_endpoint_secret(self, endpoint_id: str) -> dict:
+        return self.client.post(f"/api/v1/webhook_endpoints/{endpoint_id}/rotate_secret", json={})
+
+    def replay_endpoint(self, endpoint_id: str, since: str, status: str) -> dict:
+        import typer
+
+        from ..cli.endpoints import parse_since
+
+        try:
+            since = parse_since(since)
+        except typer.BadParameter as exc:
+            raise ApiError(400, "BAD_REQUEST_ERROR", f"since: {exc.message}") from None
+        return self.client.post(f"/api/v1/webhook_endpoints/{endpoint_id}/replay", json={"since": since, "status": status})
