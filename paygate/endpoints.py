@@ -229,7 +229,7 @@ def update_endpoint(endpoint_id, merchant_id: str, body, *, allow_private: bool)
         row.description = _description(body["description"])
     if "status" in body:
         status = body["status"]
-        if status not in (events.ENDPOINT_ENABLED, events.ENDPOINT_DISABLED):
+        if not isinstance(status, str) or status not in (events.ENDPOINT_ENABLED, events.ENDPOINT_DISABLED):
             raise InvalidRequest("status must be enabled or disabled", field="status")
         if status != row.status:
             row.status = guard("endpoint", row.status, status)
@@ -276,14 +276,17 @@ def _replay_time(name: str, raw, required: bool):
         if required:
             raise InvalidRequest(f"{name} is required (ISO-8601 UTC or Unix seconds)", field=name)
         return None
+    value = None
     try:
         if isinstance(raw, int) and not isinstance(raw, bool):
-            return datetime(1970, 1, 1) + timedelta(seconds=raw)
-        if isinstance(raw, str):
-            return parse_iso(raw)
+            value = datetime(1970, 1, 1) + timedelta(seconds=raw)
+        elif isinstance(raw, str):
+            value = parse_iso(raw)
     except (ValueError, OverflowError):
         pass
-    raise InvalidRequest(f"{name} must be an ISO-8601 timestamp or Unix seconds", field=name)
+    if value is None or value.year < 1970:
+        raise InvalidRequest(f"{name} must be an ISO-8601 timestamp or Unix seconds, from 1970 on", field=name)
+    return value
 
 
 def replay(endpoint_id, merchant_id: str, body) -> dict:
@@ -296,7 +299,7 @@ def replay(endpoint_id, merchant_id: str, body) -> dict:
     since = _replay_time("since", body.get("since"), True)
     until = _replay_time("until", body.get("until"), False)
     status = body.get("status", "failed")
-    if status not in REPLAY_STATUSES:
+    if not isinstance(status, str) or status not in REPLAY_STATUSES:
         raise InvalidRequest("status must be failed, success or any", field="status")
     if _is_default(endpoint_id, merchant_id):
         if _merchant_with_url(merchant_id) is None:

@@ -371,6 +371,60 @@ PATHS = {
 }
 
 
+# --- webhook endpoints (issue 13) ---------------------------------------------------------------
+# One block, added to the tables above, so it merges apart from the rest of the document.
+ENDPOINT_ID = _param("endpoint_id", schema={"type": "string", "pattern": "^we_[A-Za-z0-9]{16}$"})
+_ENABLED_EVENTS = {"type": "array", "minItems": 1, "items": {"type": "string"}, "description": "event types, prefixes such as payment.* or [\"*\"]"}
+_ENDPOINT_FIELDS = {
+    "id": {"type": "string", "pattern": "^we_[A-Za-z0-9]{16}$"},
+    "url": STR,
+    "description": nullable(STR),
+    "enabled_events": _ENABLED_EVENTS,
+    "status": {"type": "string", "enum": ["enabled", "disabled"]},
+    "default": BOOL,
+    "created_at": TIME,
+}
+SCHEMAS.update(
+    {
+        "WebhookEndpoint": obj(
+            _ENDPOINT_FIELDS,
+            {"updated_at": TIME, "disabled_at": nullable(TIME), "failing_since": nullable(TIME), "previous_secret_expires_at": nullable(TIME), "health": nullable({"type": "object"})},
+        ),
+        "WebhookEndpointWithSecret": {"allOf": [ref("WebhookEndpoint"), obj({"secret": {"type": "string", "pattern": "^whsec_"}})]},
+        "WebhookEndpointPage": page_of("WebhookEndpoint"),
+        "WebhookEndpointCreate": obj({"url": {"type": "string", "format": "uri"}, "enabled_events": _ENABLED_EVENTS}, {"description": nullable(STR)}),
+        "WebhookEndpointUpdate": obj(
+            {}, {"url": {"type": "string", "format": "uri"}, "enabled_events": _ENABLED_EVENTS, "description": nullable(STR), "status": {"type": "string", "enum": ["enabled", "disabled"]}}
+        ),
+        "WebhookEndpointDeleted": obj({"id": STR, "deleted": BOOL}),
+        "RotateSecret": obj({}, {"expire_previous_in": {"type": "integer", "minimum": 0, "maximum": 604800, "default": 86400}}),
+        "Replay": obj({"since": {"anyOf": [TIME, INT]}}, {"until": {"anyOf": [TIME, INT]}, "status": {"type": "string", "enum": ["failed", "success", "any"], "default": "failed"}}),
+        "ReplayResult": obj({"endpoint_id": STR, "queued": INT, "since": TIME, "until": nullable(TIME), "status": STR}),
+    }
+)
+PATHS.update(
+    {
+        "/api/v1/webhook_endpoints": {
+            "post": op("Add a webhook endpoint (its secret is shown in this response only)", ("201", "WebhookEndpointWithSecret"), body="WebhookEndpointCreate", tag="webhook endpoints"),
+            "get": op("The webhook endpoints (the default one first) with their health", ("200", "WebhookEndpointPage"), params=[LIMIT, OFFSET], tag="webhook endpoints"),
+        },
+        "/api/v1/webhook_endpoints/{endpoint_id}": {
+            "get": op("One webhook endpoint with its health over 24 h", ("200", "WebhookEndpoint"), params=[ENDPOINT_ID], tag="webhook endpoints"),
+            "patch": op("Change an endpoint's URL, filter, description or status", ("200", "WebhookEndpoint"), body="WebhookEndpointUpdate", params=[ENDPOINT_ID], tag="webhook endpoints"),
+            "delete": op("Delete an endpoint (its delivery log stays)", ("200", "WebhookEndpointDeleted"), params=[ENDPOINT_ID], tag="webhook endpoints"),
+        },
+        "/api/v1/webhook_endpoints/{endpoint_id}/rotate_secret": {
+            "post": op("A new secret; the previous one keeps signing until it expires", ("200", "WebhookEndpointWithSecret"), body="RotateSecret", body_required=False, params=[ENDPOINT_ID], tag="webhook endpoints")
+        },
+        "/api/v1/webhook_endpoints/{endpoint_id}/replay": {
+            "post": op("Queue an endpoint's past deliveries again (same events, fresh attempts)", ("200", "ReplayResult"), body="Replay", params=[ENDPOINT_ID], tag="webhook endpoints")
+        },
+    }
+)
+PATHS["/api/v1/webhooks"]["get"]["parameters"].append(_param("endpoint_id", "query"))
+PATHS["/api/v1/events"]["get"]["parameters"].append(_param("object_id", "query", {"type": "string", "maxLength": 40}))
+
+
 def _shape(path: str) -> str:
     """``/a/{x}/b`` and ``a/<x:str>/b`` both become ``/a/{}/b``."""
     path = "/" + path.strip("/")
