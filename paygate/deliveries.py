@@ -24,7 +24,7 @@ even outside a transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from . import ids
@@ -58,10 +58,10 @@ class Claim:
     event_id: str
     url: str
     body: bytes
-    secret: str
+    secret: str = field(repr=False)  # never in a log line
     number: int  # the attempt being made, 1-based
     endpoint_id: str | None = None
-    previous_secrets: tuple[str, ...] = ()  # still inside their rotation overlap: signed with too
+    previous_secrets: tuple[str, ...] = field(default=(), repr=False)  # still inside their rotation overlap: signed with too
     default_endpoint: bool = True  # the merchant's webhook_url: X-Webhook-Signature, never auto-disabled
     failing_since: datetime | None = None  # the endpoint's run of failures began then (None: healthy)
 
