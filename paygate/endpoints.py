@@ -216,10 +216,10 @@ def _stop_pending(endpoint_ids: list[str], now: datetime) -> int:
 
 
 def update_endpoint(endpoint_id, merchant_id: str, body, *, allow_private: bool) -> dict:
-    body = _body(body)
     if _is_default(endpoint_id, merchant_id):
         raise InvalidRequest(NOT_MANAGED_HERE)
     row = _own(endpoint_id, merchant_id, lock=True)
+    body = _body(body)
     now = utcnow()
     if "url" in body:
         row.url = _url(body["url"], allow_private)
@@ -255,13 +255,13 @@ def delete_endpoint(endpoint_id, merchant_id: str) -> dict:
 
 def rotate_secret(endpoint_id, merchant_id: str, body) -> dict:
     """A new secret now; the old one keeps signing beside it for ``expire_previous_in`` seconds."""
-    body = _body(body or {})
     if _is_default(endpoint_id, merchant_id):
         raise InvalidRequest("The default endpoint signs with the merchant's webhook secret: rotate it with POST /api/v1/merchants/me/webhook-secret")
+    row = _own(endpoint_id, merchant_id, lock=True)
+    body = _body(body or {})
     ttl = body.get("expire_previous_in", DEFAULT_PREVIOUS_SECRET_TTL_S)
     if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 <= ttl <= 7 * 86400:
         raise InvalidRequest("expire_previous_in must be a whole number of seconds between 0 and 604800", field="expire_previous_in")
-    row = _own(endpoint_id, merchant_id, lock=True)
     now = utcnow()
     row.previous_secret = row.secret if ttl else None
     row.previous_secret_expires_at = after(ttl, now) if ttl else None
@@ -295,21 +295,21 @@ def replay(endpoint_id, merchant_id: str, body) -> dict:
     Same rows, so the same event ids and bytes; attempts start from 0. One UPDATE; the due loops
     are woken (NOTIFY at commit on PostgreSQL; the caller rings the in-process alarm).
     """
+    if _is_default(endpoint_id, merchant_id):
+        if _merchant_with_url(merchant_id) is None:
+            raise NotFound("Webhook endpoint not found")
+        which = (WebhookDelivery.endpoint_id == endpoint_id) | WebhookDelivery.endpoint_id.is_null()
+    else:
+        row = _own(endpoint_id, merchant_id)  # another merchant's endpoint is 404 before any 400
+        if row.status != events.ENDPOINT_ENABLED:
+            raise InvalidRequest("the endpoint is disabled: enable it before replaying", field="status")
+        which = WebhookDelivery.endpoint_id == endpoint_id
     body = _body(body or {})
     since = _replay_time("since", body.get("since"), True)
     until = _replay_time("until", body.get("until"), False)
     status = body.get("status", "failed")
     if not isinstance(status, str) or status not in REPLAY_STATUSES:
         raise InvalidRequest("status must be failed, success or any", field="status")
-    if _is_default(endpoint_id, merchant_id):
-        if _merchant_with_url(merchant_id) is None:
-            raise NotFound("Webhook endpoint not found")
-        which = (WebhookDelivery.endpoint_id == endpoint_id) | WebhookDelivery.endpoint_id.is_null()
-    else:
-        row = _own(endpoint_id, merchant_id)
-        if row.status != events.ENDPOINT_ENABLED:
-            raise InvalidRequest("the endpoint is disabled: enable it before replaying", field="status")
-        which = WebhookDelivery.endpoint_id == endpoint_id
     where = (WebhookDelivery.merchant == merchant_id) & which & (WebhookDelivery.created_at >= since) & WebhookDelivery.status.in_(REPLAY_STATUSES[status])
     if until is not None:
         where &= WebhookDelivery.created_at < until

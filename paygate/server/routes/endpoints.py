@@ -39,7 +39,7 @@ async def get_endpoint(request, endpoint_id):
 @bp.patch("/<endpoint_id:str>")
 async def update_endpoint(request, endpoint_id):
     merchant = await current_merchant(request)
-    body = json_body(request)
+    body = json_body(request, optional=True)  # validated after the ownership check: another merchant's id is 404
     return json_response(await transact(request, endpoints.update_endpoint, endpoint_id, merchant.id, body, allow_private=_allow_private(request)))
 
 
@@ -59,7 +59,7 @@ async def rotate_secret(request, endpoint_id):
 @bp.post("/<endpoint_id:str>/replay")
 async def replay(request, endpoint_id):
     merchant = await current_merchant(request)
-    body = json_body(request)
+    body = json_body(request, optional=True)  # validated after the ownership check
     result = await transact(request, endpoints.replay, endpoint_id, merchant.id, body)
     if result["queued"]:
         wakeup.alarm.ring()  # the embedded due loop; other processes were NOTIFYed at commit
