@@ -16,10 +16,6 @@ from .stack import AUTH
 PATH = "/api/v1/analytics"
 
 
-def endpoint_exists(base_url: str) -> bool:
-    return requests.get(base_url + PATH, headers=AUTH, timeout=120).status_code != 404
-
-
 def seed_payments(n: int) -> float:
     """Add N payments to the seeded merchant with the analytics issue's bulk seeder; returns seconds."""
     from . import analytics_seed
@@ -31,8 +27,9 @@ def seed_payments(n: int) -> float:
 
     seeded = analytics_seed.seed_payments(MERCHANT_ID, n)
     # The seeder leaves some rows pending with a past due time: history for the read path, not
-    # live work. Keep the sweeper from settling them in the middle of the measurement.
-    db.unit_of_work(lambda: Payment.update(claimed_until=after(86400))
+    # live work. Move their due time a day ahead, so the workers' due loops do not settle them in
+    # the middle of the measurement (and a claim, so no sweeper of an older build does either).
+    db.unit_of_work(lambda: Payment.update(due_at=after(86400), claimed_until=after(86400))
                     .where(Payment.id.startswith(seeded["prefix"]) & (Payment.status == "pending")).execute())
     return seeded["seconds"]
 

@@ -14,7 +14,9 @@ import time
 
 from . import seed
 from .blast import blast
-from .stack import AUTH, wait_until
+from devstack.waiting import wait_until
+
+from .stack import AUTH
 
 
 def _payment_requests(order_ids):
@@ -34,9 +36,9 @@ def create_payments(d, n: int, concurrency: int = 32, rate: float | None = None)
     return result
 
 
-def _wait_all_final(timeout: float):
-    """Poll until no payment is pending; returns the wall time it happened, or None."""
-    return wait_until(lambda: time.time() if seed.pending_count() == 0 else None, timeout, interval=0.05)
+def _wait_all_final(timeout: float, what: str = "drain") -> float:
+    """Poll until no payment is pending; returns the wall time it happened (fails after ``timeout``)."""
+    return wait_until(lambda: time.time() if seed.pending_count() == 0 else None, timeout, f"{what}: every payment final", interval=0.05)
 
 
 def drain_prequeued(d, n: int, workers: int, timeout: float = 120) -> dict:
@@ -44,12 +46,8 @@ def drain_prequeued(d, n: int, workers: int, timeout: float = 120) -> dict:
     create_payments(d, n)
     for _ in range(workers):
         d.start_worker()
-    first = wait_until(lambda: time.time() if seed.pending_count() < n else None, 60, interval=0.02)
-    if first is None:
-        raise RuntimeError("no payment settled within 60 s of starting the workers")
+    first = wait_until(lambda: time.time() if seed.pending_count() < n else None, 60, "a payment settled after the workers started", interval=0.02)
     done = _wait_all_final(timeout)
-    if done is None:
-        raise RuntimeError(f"drain did not finish in {timeout}s ({seed.pending_count()} still pending)")
     # Counted from the first settlement seen, over the whole batch: slightly conservative.
     return {"drain_payments_per_s": n / max(done - first, 1e-3), "drain_n": n}
 
@@ -60,8 +58,6 @@ def drain_end_to_end(d, n: int, timeout: float = 180) -> dict:
     create_payments(d, n)
     created = time.time()
     done = _wait_all_final(timeout)
-    if done is None:
-        raise RuntimeError(f"drain did not finish in {timeout}s ({seed.pending_count()} still pending)")
     return {"drain_payments_per_s": n / (done - t0), "drain_n": n, "drain_create_s": created - t0}
 
 
@@ -70,9 +66,7 @@ def drain_delayed(d, n: int, timeout: float = 180) -> dict:
     last payment fell due the last one was final (``late_s``: small means no backlog built up)."""
     t0 = time.time()
     create_payments(d, n)
-    done = _wait_all_final(timeout)
-    if done is None:
-        raise RuntimeError(f"delayed drain did not finish in {timeout}s ({seed.pending_count()} still pending)")
+    done = _wait_all_final(timeout, "delayed drain")
     last_due = seed.last_due_unix()
     return {"drain_delayed_payments_per_s": n / (done - t0), "drain_delayed_n": n, "drain_delayed_late_s": max(0.0, done - last_due)}
 
@@ -81,8 +75,7 @@ def due_lateness(d, n: int, rate: float = 200.0, timeout: float = 120) -> dict:
     """Payments due 1 s after their create (``TEST_PROCESSING_DELAY=1000``), created at ``rate``/s:
     how late each became final after its due time (the database's own clock on both sides)."""
     create_payments(d, n, concurrency=16, rate=rate)
-    if _wait_all_final(timeout) is None:
-        raise RuntimeError(f"due-lateness run did not finish in {timeout}s ({seed.pending_count()} still pending)")
+    _wait_all_final(timeout, "due-lateness run")
     late = sorted(seed.lateness_ms())
     if not late:
         raise RuntimeError("no payment settled")

@@ -1,6 +1,6 @@
 """What a bench run starts and stops: PostgreSQL (fsync on) and Redis, paygate deployments,
-the hello-world baseline, the webhook receiver. Reuses the test suite's process helpers
-(tests/support: plain modules, no pytest), so the bench and the tests start paygate the same way.
+the hello-world baseline, the webhook receiver. Built on ``devstack`` (shared with the tests), so
+the bench and the tests start paygate the same way.
 """
 
 from __future__ import annotations
@@ -9,12 +9,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.daemon import Deployment, backend_env
-from tests.support.services import Postgres, Redis, free_port, wait_port
+from devstack.daemon import Deployment, backend_env
+from devstack.services import Postgres, Redis, free_port, wait_port
 
 REPO = Path(__file__).resolve().parents[1]
 KEY, SECRET = "key_test_abc123", "secret_test_xyz789"
@@ -65,7 +64,7 @@ def bind_core(d: Deployment):
             db.database.obj.close_all() if hasattr(db.database.obj, "close_all") else db.database.obj.close()
         except Exception:
             pass
-    return db.open_database(core_settings(d), max_connections=4)
+    return db.open_database(core_settings(d))
 
 
 @contextmanager
@@ -193,12 +192,3 @@ def uptime() -> str:
     except OSError:
         return os.getloadavg().__repr__()
 
-
-def wait_until(predicate, timeout: float, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return None

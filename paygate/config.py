@@ -2,14 +2,16 @@
 
 Every knob paygate has lives here, with its environment name and default. A bad value stops
 start-up with a message naming the variable; secrets (database and Redis passwords) print as
-``****``. Nothing else in paygate reads ``os.environ``.
+``****``. The daemon and the worker read their environment only here; the client side
+(``paygate.client`` credentials, ``paygate tui --web`` handing them to its console processes)
+has its own few variables.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -64,7 +66,6 @@ class Settings:
     host: str = "0.0.0.0"
     api_port: int = 8000
     checkout_port: int = 3001
-    public_checkout_url: str | None = None  # what checkout.js points its iframe at
     public_api_url: str | None = None  # the API origin the checkout page calls; None: request host + api_port
     api_workers: int = 1  # Sanic processes
     request_threads: int = 16  # per API process: the pool that runs sync units of work
@@ -87,7 +88,6 @@ class Settings:
     delivery_threads: int = 32  # concurrent webhook sends per worker process
     delivery_per_destination: int = 8  # in-flight sends to one merchant endpoint, per worker process
     log_level: str = "INFO"
-    extra: dict = field(default_factory=dict)
 
     @property
     def embedded(self) -> bool:
@@ -158,7 +158,6 @@ def load(env: dict | None = None, **overrides) -> Settings:
     simple = {
         "PAYGATE_DATA_DIR": ("data_dir", Path),
         "PAYGATE_HOST": ("host", str),
-        "PAYGATE_PUBLIC_CHECKOUT_URL": ("public_checkout_url", str),
         "PAYGATE_PUBLIC_API_URL": ("public_api_url", lambda v: v.rstrip("/")),
         "PAYGATE_LOG_LEVEL": ("log_level", lambda v: v.upper()),
         "PAYGATE_QUEUE_NAME": ("queue_name", str),

@@ -29,7 +29,7 @@ SQLITE_PRAGMAS = {
 }
 
 
-def open_database(settings, max_connections: int | None = None):
+def open_database(settings):
     """Create the concrete database for ``settings`` and bind the proxy to it."""
     if settings.database_url is None or settings.database_url.startswith("sqlite"):
         if settings.database_url:
@@ -69,11 +69,6 @@ def _discard_connection():
     obj = database.obj
     if obj is None:
         return
-    if hasattr(obj, "manual_close"):  # a pool: take the connection out of it
-        try:
-            obj.manual_close()
-        except Exception:  # the connection is already gone; nothing to hand back
-            pass
     state = obj._state
     conn, closed = state.conn, state.closed
     state.reset()
@@ -90,13 +85,14 @@ def _connection_lost() -> bool:
     return conn is None or bool(getattr(conn, "closed", 0))
 
 
-def _run(fn, args, kwargs, *, transaction: bool):
+def _run(fn, args, kwargs, *, transaction: bool, retry: bool = True):
     """Run ``fn`` on this thread's kept-open connection (opened on first use).
 
     Each worker thread keeps one connection for its whole life: no pool check-out, no liveness
     round trip and no shared lock per unit of work (the thread pools bound the count). A kept
     connection the server closed meanwhile (a database restart) fails its first statement; that
-    is retried once on a fresh connection, which is safe because nothing was committed.
+    is retried once on a fresh connection (safe for a transaction, whose body had not finished, and
+    for a read; ``retry=False`` for an autocommit write, which may have committed before the drop).
     """
     for attempt in (1, 2):
         reused = not database.is_closed()
@@ -114,7 +110,7 @@ def _run(fn, args, kwargs, *, transaction: bool):
                 raise ServiceUnavailable("Database is busy; retry shortly") from exc
             lost = _connection_lost()
             _discard_connection()
-            if attempt == 1 and reused and lost and not body_done:
+            if retry and attempt == 1 and reused and lost and not body_done:
                 log.info("database connection was closed by the server; retrying on a fresh one")
                 continue
             log.warning("database unavailable: %s", type(exc).__name__)
@@ -122,7 +118,7 @@ def _run(fn, args, kwargs, *, transaction: bool):
 
 
 def unit_of_work(fn, *args, **kwargs):
-    """Run ``fn`` in one transaction on this thread's connection; commit callbacks run after the commit.
+    """Run ``fn`` in one transaction on this thread's connection.
 
     A database that cannot be reached becomes :class:`ServiceUnavailable`, with nothing written.
     """
@@ -134,8 +130,21 @@ def _is_lock_timeout(exc) -> bool:
 
 
 def read(fn, *args, **kwargs):
-    """Run a read-only ``fn`` outside a transaction (autocommit; no write lock taken on SQLite)."""
+    """Run a read-only ``fn`` outside a transaction (autocommit; no write lock taken on SQLite).
+
+    Reads only: a kept connection the server closed meanwhile is retried once on a fresh one,
+    which would repeat a write. Use :func:`write` for a statement that changes rows.
+    """
     return _run(fn, args, kwargs, transaction=False)
+
+
+def write(fn, *args, **kwargs):
+    """Run ``fn``, one self-contained writing statement (atomic by itself), in autocommit.
+
+    Saves the BEGIN/COMMIT round trips of :func:`unit_of_work`. Never retried: when the
+    connection drops, the statement may have committed, and a second run would write it twice.
+    """
+    return _run(fn, args, kwargs, transaction=False, retry=False)
 
 
 def ping() -> bool:

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from peewee import fn
 
+from .backlog import pending_counts
 from .clock import utcnow
 from .heartbeat import worker_status
 from .models import Payment, Refund, WebhookDelivery
+from .states import DeliveryStatus, PaymentStatus, RefundStatus
 
+# kind of row → (statuses meaning its work completed, statuses meaning it failed)
 _FINAL = {
-    Payment: ({"success", "partially_refunded", "refunded"}, {"failed"}),
-    Refund: ({"processed"}, {"failed"}),
-    WebhookDelivery: ({"success"}, {"failed"}),
+    Payment: ({PaymentStatus.SUCCESS, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}, {PaymentStatus.FAILED}),
+    Refund: ({RefundStatus.PROCESSED}, {RefundStatus.FAILED}),
+    WebhookDelivery: ({DeliveryStatus.SUCCESS}, {DeliveryStatus.FAILED}),
 }
 
 
@@ -26,15 +29,13 @@ def job_counts(merchant_id: str | None = None) -> dict:
     now = utcnow()
     counts = {"pending": 0, "processing": 0, "completed": 0, "failed": 0}
     for model, (done, failed) in _FINAL.items():
-        due = model.next_retry_at if model is WebhookDelivery else model.due_at
         mine = (model.merchant == merchant_id) if merchant_id is not None else True
         for status, n in model.select(model.status, fn.COUNT(model.id)).where(mine).group_by(model.status).tuples():
             if status in done:
                 counts["completed"] += n
             elif status in failed:
                 counts["failed"] += n
-        waiting = model.select().where(mine, (model.status == "pending") & (due > now)).count()
-        due_now = model.select().where(mine, (model.status == "pending") & (due <= now)).count()
+        waiting, due_now = pending_counts(model, now, merchant_id)
         counts["pending"] += waiting
         counts["processing"] += due_now
     counts["worker_status"] = worker_status()

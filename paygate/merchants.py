@@ -12,10 +12,10 @@ import hmac
 import threading
 import time
 from dataclasses import dataclass
-from ipaddress import ip_address
 from urllib.parse import urlsplit
 
 from . import ids
+from .addresses import is_private_host
 from .clock import utcnow
 from .errors import AuthenticationFailed, InvalidRequest, NotFound
 from .models import Merchant
@@ -151,23 +151,9 @@ def validate_webhook_url(url, *, allow_private: bool) -> str | None:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidRequest("webhook_url must be an http or https URL, or null", field="webhook_url")
-    if not allow_private and _is_private_host(parts.hostname):
+    if not allow_private and is_private_host(parts.hostname):
         raise InvalidRequest("webhook_url must not point to a private, loopback or link-local address", field="webhook_url")
     return url.strip()
-
-
-def _is_private_host(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
-        return True
-    try:
-        addr = ip_address(host.strip("[]"))
-    except ValueError:
-        return False  # a name: resolved and checked again at delivery time
-    return addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved or addr.is_unspecified or addr.is_multicast
-
-
-def is_private_address(host: str) -> bool:
-    return _is_private_host(host)
 
 
 def set_webhook_url(merchant_id: str, url, *, allow_private: bool) -> Merchant:

@@ -54,11 +54,6 @@ MIGRATIONS = [
 ]
 
 
-def pending_versions() -> list[int]:
-    applied = {m.version for m in models.SchemaMigration.select()} if models.SchemaMigration.table_exists() else set()
-    return [v for v, _, _ in MIGRATIONS if v not in applied]
-
-
 def migrate() -> list[int]:
     """Apply every pending migration; return the versions applied now."""
     done = []

@@ -21,6 +21,7 @@ from peewee import (
 
 from .clock import utcnow
 from .db import database
+from .states import DeliveryStatus, OrderStatus, PaymentStatus, RefundStatus
 
 
 class BaseModel(Model):
@@ -49,7 +50,7 @@ class Order(BaseModel):
     currency = CharField(max_length=3)
     receipt = CharField(max_length=255, null=True)
     notes = TextField(null=True)  # JSON object, as given
-    status = CharField(max_length=16, default="created")
+    status = CharField(max_length=16, default=OrderStatus.CREATED)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
@@ -67,7 +68,7 @@ class Payment(BaseModel):
     vpa = CharField(max_length=255, null=True)
     card_network = CharField(max_length=16, null=True)
     card_last4 = CharField(max_length=4, null=True)
-    status = CharField(max_length=24, default="pending")
+    status = CharField(max_length=24, default=PaymentStatus.PENDING)
     captured = BooleanField(default=False)
     captured_amount = BigIntegerField(null=True)
     error_code = CharField(max_length=64, null=True)
@@ -95,7 +96,7 @@ class Refund(BaseModel):
     merchant = ForeignKeyField(Merchant, backref="refunds")
     amount = BigIntegerField()
     reason = TextField(null=True)
-    status = CharField(max_length=16, default="pending")
+    status = CharField(max_length=16, default=RefundStatus.PENDING)
     due_at = DateTimeField()
     claimed_until = DateTimeField(null=True)
     processed_at = DateTimeField(null=True)
@@ -136,7 +137,7 @@ class WebhookDelivery(BaseModel):
     event = ForeignKeyField(Event, field="id", backref="deliveries")
     event_type = CharField(max_length=40)
     url = TextField()
-    status = CharField(max_length=16, default="pending")
+    status = CharField(max_length=16, default=DeliveryStatus.PENDING)
     attempts = IntegerField(default=0)
     next_retry_at = DateTimeField(null=True)
     claimed_until = DateTimeField(null=True)

@@ -239,7 +239,8 @@ def settle_due_payments(limit: int, payment_ids: list[str] | None = None) -> lis
     if not due:
         return []
     order_ids = sorted({p.order_id for p in due})
-    paid = {o.id for o in for_update(Order.select(Order.id, Order.status).where(Order.id.in_(order_ids)).order_by(Order.id)) if o.status == OrderStatus.PAID}
+    order_status = {o.id: o.status for o in for_update(Order.select(Order.id, Order.status).where(Order.id.in_(order_ids)).order_by(Order.id))}
+    paid = {order_id for order_id, status in order_status.items() if status == OrderStatus.PAID}
     moves: dict[tuple, list[str]] = {}
     newly_paid: list[str] = []
     outbox = Outbox(now)
@@ -268,7 +269,9 @@ def settle_due_payments(limit: int, payment_ids: list[str] | None = None) -> lis
     for (status, code, description), moved in moves.items():
         Payment.update(status=status, error_code=code, error_description=description, updated_at=now, claimed_until=None).where(Payment.id.in_(moved)).execute()
     if newly_paid:
-        Order.update(status=guard("order", OrderStatus.CREATED, OrderStatus.PAID), updated_at=now).where(Order.id.in_(newly_paid)).execute()
+        for order_id in newly_paid:  # each order's own status through the guard, not an assumed one
+            guard("order", order_status[order_id], OrderStatus.PAID)
+        Order.update(status=OrderStatus.PAID, updated_at=now).where(Order.id.in_(newly_paid)).execute()
     outbox.write()
     return outcomes
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from .clock import iso
+from .states import DeliveryStatus
 
 
 def dumps_compact(value) -> str:
@@ -96,7 +97,7 @@ def delivery(d) -> dict:
         "attempts": d.attempts,
         "created_at": iso(d.created_at),
         "last_attempt_at": iso(d.last_attempt_at),
-        "next_retry_at": iso(d.next_retry_at) if d.status == "pending" else None,
+        "next_retry_at": iso(d.next_retry_at) if d.status == DeliveryStatus.PENDING else None,
         "response_code": d.response_code,
         "endpoint_id": d.endpoint_id,
     }

@@ -8,23 +8,17 @@ double enqueue is harmless because every handler is idempotent.
 
 from __future__ import annotations
 
+from .backlog import SOURCES, pending_and_due
 from .clock import after, utcnow
-from .models import Payment, Refund, WebhookDelivery
-from .work import CLAIM_GRACE_S, DELIVER_WEBHOOK, SETTLE_PAYMENT, SETTLE_REFUND, DueWork
-
-_SOURCES = (
-    (SETTLE_PAYMENT, Payment, Payment.due_at),
-    (SETTLE_REFUND, Refund, Refund.due_at),
-    (DELIVER_WEBHOOK, WebhookDelivery, WebhookDelivery.next_retry_at),
-)
+from .work import CLAIM_GRACE_S, DueWork
 
 
 def claim_orphaned_work(limit: int = 500) -> list[DueWork]:
     """Claim up to ``limit`` orphaned rows of each kind; call inside a transaction."""
     now = utcnow()
     found: list[DueWork] = []
-    for task, model, due in _SOURCES:
-        orphaned = (model.status == "pending") & (due <= now) & (model.claimed_until.is_null() | (model.claimed_until < now))
+    for model, (task, _, due) in SOURCES.items():
+        orphaned = pending_and_due(model, now) & (model.claimed_until.is_null() | (model.claimed_until < now))
         rows = list(model.select(model.id, due.alias("due")).where(orphaned).order_by(due).limit(limit).tuples())
         if not rows:
             continue

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 
 from tests.support.api import Api, new_merchant
-from tests.support.daemon import Deployment, backend_env
-from tests.support.services import Postgres, Redis
+from devstack.daemon import Deployment, backend_env
+from devstack.services import Postgres, Redis
 
 BACKENDS = ["sqlite", "postgres"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from . import admin, console, daemon, simulate, webhooks
+from . import admin, console, daemon, events, listen, simulate, trigger, webhooks
 from . import endpoints as endpoint_commands
 from . import payments as payment_commands
 from . import refunds as refund_commands
@@ -23,6 +23,9 @@ app = typer.Typer(
 daemon.register(app)
 admin.register(app)
 webhooks.register(app)
+events.register(app)
+listen.register(app)
+trigger.register(app)
 endpoint_commands.register(app)
 payment_commands.register(app)
 refund_commands.register(app)

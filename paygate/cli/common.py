@@ -1,19 +1,26 @@
-"""Shared CLI plumbing: settings from flags + environment, logging, errors → exit codes."""
+"""Shared CLI plumbing: settings from flags + environment, logging, errors → exit codes.
+
+One exit-code table for every command: a domain error (admin commands, on the database) and an
+API error (ops commands, over HTTP) carry the same stable ``code`` and print the same way.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from typing import NoReturn
 
 import typer
 
 from .. import config
+from ..client import ApiError
 from ..errors import PaygateError
 
 EXIT_CODES = {
     "AUTHENTICATION_ERROR": 3,
     "NOT_FOUND_ERROR": 4,
     "SERVICE_UNAVAILABLE": 5,
+    "CONNECTION_ERROR": 6,
 }
 
 
@@ -32,7 +39,8 @@ def setup_logging(level: str = "INFO") -> None:
     setup(level, sys.stderr)
 
 
-def fail(exc: PaygateError) -> None:
+def fail(exc: PaygateError | ApiError) -> NoReturn:
+    """Print the error's description and code on stderr; exit with the code's number."""
     typer.echo(f"Error: {exc.description} ({exc.code})", err=True)
     raise typer.Exit(EXIT_CODES.get(exc.code, 1))
 

@@ -15,7 +15,7 @@ import sys
 
 import typer
 
-from .client import ApiKeyOption, ApiSecretOption, ApiUrlOption, resolve_credentials
+from .remote import ApiKeyOption, ApiSecretOption, ApiUrlOption, credentials
 
 
 def register(app: typer.Typer) -> None:
@@ -36,12 +36,11 @@ def register(app: typer.Typer) -> None:
         Example: paygate tui --api-url http://localhost:8000
         Example: paygate tui --web --host 0.0.0.0 --port 3000
         """
-        creds = resolve_credentials(api_url, api_key, api_secret)
+        creds = credentials(api_url, api_key, api_secret)
         if not web:
-            from ..tui.app import PaygateConsole
-            from ..tui.api import ConsoleApi
+            from ..tui.app import run
 
-            PaygateConsole(ConsoleApi(creds)).run()
+            run(creds)
             return
         from textual_serve.server import Server
 

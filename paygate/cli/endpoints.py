@@ -5,33 +5,20 @@ and diagnostics go to stderr.
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import List, Optional
 
 import typer
 
-from .client import ApiError, ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, client, die, table
+from ..client import since_iso
+from .output import emit, table
+from .remote import ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, call, connect
 
 endpoints_app = typer.Typer(help="Webhook endpoints: several destinations, each with an event filter and its own secret.", no_args_is_help=True)
 
 ENDPOINT_COLUMNS = [("id", "ID"), ("status", "STATUS"), ("url", "URL"), ("enabled_events", "EVENTS"), ("success", "24H OK"), ("last_error", "LAST ERROR")]
-_RELATIVE = re.compile(r"(\d+)\s*([smhd])\Z")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _out(value, as_json: bool, text: str) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False) if as_json else text)
-
-
-def _call(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except ApiError as exc:
-        die(exc)
 
 
 def _row(e: dict) -> dict:
@@ -55,18 +42,10 @@ def _details(e: dict) -> str:
 
 def parse_since(value: str, now: datetime | None = None) -> str:
     """``2h``/``30m``/``7d``/``90s`` ago, or an ISO-8601 time, as ISO-8601 UTC."""
-    now = now or datetime.now(timezone.utc)
-    m = _RELATIVE.match(value.strip())
-    if m:
-        moment = now - timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
-    else:
-        try:
-            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise typer.BadParameter("use a duration such as 2h, 30m, 7d, or an ISO-8601 time") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return since_iso(value, now)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 @endpoints_app.command("create")
@@ -86,8 +65,8 @@ def create(
     body = {"url": url, "enabled_events": list(events)}
     if description is not None:
         body["description"] = description
-    made = _call(client(api_url, api_key, api_secret).post, "/api/v1/webhook_endpoints", json=body)
-    _out(made, json_out, _details(made))
+    made = call(connect(api_url, api_key, api_secret).create_webhook_endpoint, **body)
+    emit(made, json_out, _details(made))
 
 
 @endpoints_app.command("list")
@@ -101,8 +80,8 @@ def list_endpoints(
 
     Example: paygate endpoints list
     """
-    page = _call(client(api_url, api_key, api_secret).get, "/api/v1/webhook_endpoints", limit=100)
-    _out(page, json_out, table([_row(e) for e in page["data"]], ENDPOINT_COLUMNS) + f"\n{len(page['data'])} of {page['total']}")
+    page = call(connect(api_url, api_key, api_secret).webhook_endpoints, limit=100)
+    emit(page, json_out, table([_row(e) for e in page["data"]], ENDPOINT_COLUMNS) + f"\n{len(page['data'])} of {page['total']}")
 
 
 @endpoints_app.command("get")
@@ -117,8 +96,8 @@ def get(
 
     Example: paygate endpoints get we_…
     """
-    e = _call(client(api_url, api_key, api_secret).get, f"/api/v1/webhook_endpoints/{endpoint_id}")
-    _out(e, json_out, _details(e))
+    e = call(connect(api_url, api_key, api_secret).webhook_endpoint, endpoint_id)
+    emit(e, json_out, _details(e))
 
 
 @endpoints_app.command("update")
@@ -151,8 +130,8 @@ def update(
         body["status"] = "enabled" if enable else "disabled"
     if not body:
         raise typer.BadParameter("nothing to change: pass --url, --event, --description, --enable or --disable")
-    e = _call(client(api_url, api_key, api_secret).request, "PATCH", f"/api/v1/webhook_endpoints/{endpoint_id}", json=body)
-    _out(e, json_out, _details(e))
+    e = call(connect(api_url, api_key, api_secret).update_webhook_endpoint, endpoint_id, **body)
+    emit(e, json_out, _details(e))
 
 
 @endpoints_app.command("delete")
@@ -167,8 +146,8 @@ def delete(
 
     Example: paygate endpoints delete we_…
     """
-    gone = _call(client(api_url, api_key, api_secret).request, "DELETE", f"/api/v1/webhook_endpoints/{endpoint_id}")
-    _out(gone, json_out, f"deleted {gone['id']}")
+    gone = call(connect(api_url, api_key, api_secret).delete_webhook_endpoint, endpoint_id)
+    emit(gone, json_out, f"deleted {gone['id']}")
 
 
 @endpoints_app.command("rotate-secret")
@@ -184,13 +163,12 @@ def rotate_secret(
 
     Example: paygate endpoints rotate-secret we_… --expire-previous-in 3600
     """
-    path = f"/api/v1/webhook_endpoints/{endpoint_id}/rotate_secret"
-    e = _call(client(api_url, api_key, api_secret).post, path, json={"expire_previous_in": expire_previous_in})
-    _out(e, json_out, _details(e))
+    e = call(connect(api_url, api_key, api_secret).rotate_webhook_endpoint_secret, endpoint_id, expire_previous_in)
+    emit(e, json_out, _details(e))
 
 
 def _pending(api, endpoint_id: str) -> int:
-    return api.get("/api/v1/webhooks", endpoint_id=endpoint_id, status="pending", limit=1)["total"]
+    return api.deliveries(endpoint_id=endpoint_id, status="pending", limit=1)["total"]
 
 
 @endpoints_app.command("replay")
@@ -210,11 +188,9 @@ def replay(
 
     Example: paygate endpoints replay we_… --since 2h --status failed
     """
-    api = client(api_url, api_key, api_secret)
-    body = {"since": parse_since(since), "status": status}
-    if until is not None:
-        body["until"] = parse_since(until)
-    result = _call(api.post, f"/api/v1/webhook_endpoints/{endpoint_id}/replay", json=body)
+    api = connect(api_url, api_key, api_secret)
+    until_iso = parse_since(until) if until is not None else None
+    result = call(api.replay_webhook_endpoint, endpoint_id, parse_since(since), until=until_iso, status=status)
     queued = result["queued"]
     left = 0
     if wait and queued:
@@ -222,7 +198,7 @@ def replay(
         with typer.progressbar(length=queued, label="replaying", file=sys.stderr) as bar:
             done = 0
             while True:
-                left = min(queued, _call(_pending, api, endpoint_id))
+                left = min(queued, call(_pending, api, endpoint_id))
                 step = max(0, queued - left - done)
                 bar.update(step)
                 done += step
@@ -231,7 +207,7 @@ def replay(
                 time.sleep(0.5)
     result = {**result, "still_pending": left}
     text = f"queued {queued} deliveries again" + (f"; {left} still pending" if left else ("; all sent" if wait and queued else ""))
-    _out(result, json_out, text)
+    emit(result, json_out, text)
 
 
 def register(app: typer.Typer) -> None:

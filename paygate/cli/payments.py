@@ -1,6 +1,6 @@
 """``paygate payments list|get|capture``: the merchant's payments, through the REST API.
 
-Talks HTTP exactly as a merchant's script would (see ``client.py`` for credentials); tables
+Talks HTTP exactly as a merchant's script would (through ``paygate.client``); tables
 for people, ``--json`` for machines, the contract's error description and a non-zero exit on
 any error.
 """
@@ -8,30 +8,19 @@ any error.
 from __future__ import annotations
 
 from typing import Optional
-from urllib.parse import quote
 
 import typer
 
-from .client import ApiError, ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, client, die, money, table
+from ..display import instrument, money
 from .common import print_json
+from .output import page_footer, print_fields, table
+from .remote import ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, call, connect
 
 payments_app = typer.Typer(help="Inspect and capture payments (through the REST API).", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(payments_app, name="payments")
-
-
-def seg(value: str) -> str:
-    """An id as one URL path segment, so no argument can point the request at another endpoint."""
-    return quote(value, safe="")
-
-
-def instrument(p: dict) -> str:
-    """How the shopper paid, safe to show: the VPA, or the network and last four digits."""
-    if p.get("method") == "upi":
-        return p.get("vpa") or "upi"
-    return f"{p.get('card_network') or 'card'} •••• {p.get('card_last4') or '????'}"
 
 
 def payment_row(p: dict) -> dict:
@@ -54,20 +43,6 @@ PAYMENT_COLUMNS = [
 ]
 
 
-def page_footer(page: dict, noun: str) -> str:
-    shown = len(page["data"])
-    if not shown:
-        return f"No {noun} found (total {page['total']})."
-    start = page["offset"] + 1
-    return f"Showing {start}–{page['offset'] + shown} of {page['total']} {noun}."
-
-
-def print_fields(pairs: list[tuple[str, object]]) -> None:
-    width = max(len(label) for label, _ in pairs)
-    for label, value in pairs:
-        typer.echo(f"{label.ljust(width)}  {'-' if value is None or value == '' else value}")
-
-
 @payments_app.command("list")
 def list_(
     status: Optional[str] = typer.Option(None, help="pending, success, failed, partially_refunded or refunded."),
@@ -85,12 +60,8 @@ def list_(
 
     Example: paygate payments list --status success --limit 20
     """
-    try:
-        page = client(api_url, api_key, api_secret).get(
-            "/api/v1/payments", status=status, method=method, limit=limit, offset=offset, **{"from": since, "to": until}
-        )
-    except ApiError as exc:
-        die(exc)
+    api = connect(api_url, api_key, api_secret)
+    page = call(api.payments, status=status, method=method, start=since, end=until, limit=limit, offset=offset)
     if json_out:
         print_json(page)
         return
@@ -111,15 +82,12 @@ def get(
 
     Example: paygate payments get pay_H8sK2LmN4pQr6TuV
     """
-    api = client(api_url, api_key, api_secret)
-    try:
-        payment = api.get(f"/api/v1/payments/{seg(payment_id)}")
-        if json_out:
-            print_json(payment)
-            return
-        refunds = api.get(f"/api/v1/payments/{seg(payment_id)}/refunds", limit=100)
-    except ApiError as exc:
-        die(exc)
+    api = connect(api_url, api_key, api_secret)
+    payment = call(api.payment, payment_id)
+    if json_out:
+        print_json(payment)
+        return
+    refunds = call(api.refunds, payment_id=payment_id, limit=100)
     show_payment(payment)
     currency = payment.get("currency", "INR")
     if refunds["data"]:
@@ -158,11 +126,7 @@ def capture(
 
     Example: paygate payments capture pay_H8sK2LmN4pQr6TuV
     """
-    body = {} if amount is None else {"amount": amount}
-    try:
-        payment = client(api_url, api_key, api_secret).post(f"/api/v1/payments/{seg(payment_id)}/capture", json=body)
-    except ApiError as exc:
-        die(exc)
+    payment = call(connect(api_url, api_key, api_secret).capture_payment, payment_id, amount)
     if json_out:
         print_json(payment)
         return

@@ -10,9 +10,11 @@ from typing import Optional
 
 import typer
 
-from .client import ApiClient, ApiError, ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, client, die, money, table
+from ..client import ApiError, Client
+from ..display import money
 from .common import print_json
-from .payments import page_footer, print_fields, seg
+from .output import page_footer, print_fields, table
+from .remote import ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, call, connect
 
 refunds_app = typer.Typer(help="Create and inspect refunds (through the REST API).", no_args_is_help=True)
 
@@ -31,12 +33,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(refunds_app, name="refunds")
 
 
-def currencies(api: ApiClient, payment_ids) -> dict[str, str]:
+def currencies(api: Client, payment_ids) -> dict[str, str]:
     """Currency of each payment (a refund is in its payment's currency); one lookup per payment."""
     found = {}
     for pid in dict.fromkeys(payment_ids):
         try:
-            found[pid] = api.get(f"/api/v1/payments/{seg(pid)}").get("currency", "INR")
+            found[pid] = api.payment(pid).get("currency", "INR")
         except ApiError:
             found[pid] = "INR"
     return found
@@ -71,15 +73,8 @@ def create(
 
     Example: paygate refunds create pay_H8sK2LmN4pQr6TuV --amount 25000 --reason "damaged in transit"
     """
-    api = client(api_url, api_key, api_secret)
-    body = {"amount": amount}
-    if reason is not None:
-        body["reason"] = reason
-    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-    try:
-        refund = api.post(f"/api/v1/payments/{seg(payment_id)}/refunds", json=body, headers=headers)
-    except ApiError as exc:
-        die(exc)
+    api = connect(api_url, api_key, api_secret)
+    refund = call(api.create_refund, payment_id, amount, reason, idempotency_key=idempotency_key)
     if json_out:
         print_json(refund)
         return
@@ -100,11 +95,8 @@ def get(
 
     Example: paygate refunds get rfnd_Q2w3E4r5T6y7U8i9
     """
-    api = client(api_url, api_key, api_secret)
-    try:
-        refund = api.get(f"/api/v1/refunds/{seg(refund_id)}")
-    except ApiError as exc:
-        die(exc)
+    api = connect(api_url, api_key, api_secret)
+    refund = call(api.refund, refund_id)
     if json_out:
         print_json(refund)
         return
@@ -128,12 +120,8 @@ def list_(
 
     Example: paygate refunds list --payment pay_H8sK2LmN4pQr6TuV --status processed
     """
-    api = client(api_url, api_key, api_secret)
-    try:
-        path = f"/api/v1/payments/{seg(payment)}/refunds" if payment else "/api/v1/refunds"
-        page = api.get(path, status=status, limit=limit, offset=offset, **{"from": since, "to": until})
-    except ApiError as exc:
-        die(exc)
+    api = connect(api_url, api_key, api_secret)
+    page = call(api.refunds, payment_id=payment, status=status, start=since, end=until, limit=limit, offset=offset)
     if json_out:
         print_json(page)
         return

@@ -14,11 +14,14 @@ from collections import deque
 
 import typer
 
-from .client import ApiError, ApiKeyOption, ApiSecretOption, ApiUrlOption, client, die
+from ..client import CONNECTION_ERROR, ApiError
+from ..instruments import DECLINED_CARD, FAILURE_VPA, SUCCESS_CARD
+from .common import fail
+from .remote import ApiKeyOption, ApiSecretOption, ApiUrlOption, connect
 
 CARDS = {
-    "success": {"number": "4242 4242 4242 4242", "expiry_month": 12, "expiry_year": 2034, "cvv": "123", "holder_name": "Asha Rao"},
-    "decline": {"number": "4000 0000 0000 0002", "expiry_month": 11, "expiry_year": 2033, "cvv": "456", "holder_name": "Ravi Iyer"},
+    "success": {"number": SUCCESS_CARD, "expiry_month": 12, "expiry_year": 2034, "cvv": "123", "holder_name": "Asha Rao"},
+    "decline": {"number": DECLINED_CARD, "expiry_month": 11, "expiry_year": 2033, "cvv": "456", "holder_name": "Ravi Iyer"},
     "random": {"number": "5555 5555 5555 4444", "expiry_month": 8, "expiry_year": 2031, "cvv": "789", "holder_name": "Meera Das"},
 }
 VPAS = ("asha@okicici", "ravi@oksbi", "meera@paytm", "kiran@ybl")
@@ -26,14 +29,12 @@ PRICES = (9900, 14900, 24900, 49900, 99900, 129900, 249900)
 SETTLE_AFTER_S = 2.0
 
 
-def payment_body(rng: random.Random, order_id: str) -> dict:
+def instrument_for(rng: random.Random) -> dict:
     """One shopper's attempt: 60 % UPI, 40 % card; about one in twelve forced to decline."""
     declined = rng.random() < 0.08
     if rng.random() < 0.6:
-        vpa = "failure@paygate" if declined else rng.choice(VPAS)
-        return {"order_id": order_id, "method": "upi", "vpa": vpa}
-    card = CARDS["decline"] if declined else CARDS[rng.choice(("success", "random"))]
-    return {"order_id": order_id, "method": "card", "card": card}
+        return {"vpa": FAILURE_VPA if declined else rng.choice(VPAS)}
+    return {"card": CARDS["decline"] if declined else CARDS[rng.choice(("success", "random"))]}
 
 
 def register(app: typer.Typer) -> None:
@@ -51,7 +52,7 @@ def register(app: typer.Typer) -> None:
 
         Example: paygate simulate --duration 60 --rate 3
         """
-        api = client(api_url, api_key, api_secret)
+        api = connect(api_url, api_key, api_secret)
         rng = random.Random(seed)
         settling: deque[tuple[float, str]] = deque()
         counts = {"payments": 0, "refunds": 0, "errors": 0}
@@ -61,14 +62,14 @@ def register(app: typer.Typer) -> None:
             for n in range(total):
                 _sleep_until(started + n / rate)
                 try:
-                    order = api.post("/api/v1/orders", json={"amount": rng.choice(PRICES), "receipt": f"sim-{n}"})
-                    payment = api.post("/api/v1/payments", json=payment_body(rng, order["id"]))
+                    order = api.create_order(rng.choice(PRICES), receipt=f"sim-{n}")
+                    payment = api.create_payment(order["id"], **instrument_for(rng))
                     counts["payments"] += 1
                     settling.append((time.monotonic() + SETTLE_AFTER_S, payment["id"]))
                     _refund_settled(api, rng, settling, refund_share, counts)
                 except ApiError as exc:
-                    if exc.code == "CONNECTION_ERROR":
-                        die(exc)
+                    if exc.code == CONNECTION_ERROR:
+                        fail(exc)
                     counts["errors"] += 1
                 bar.update(1)
         typer.echo(f"Sent {counts['payments']} payments and {counts['refunds']} refunds ({counts['errors']} errors) in {time.monotonic() - started:.0f}s")
@@ -86,9 +87,9 @@ def _refund_settled(api, rng, settling: deque, share: float, counts: dict) -> No
         _, payment_id = settling.popleft()
         if rng.random() >= share:
             continue
-        payment = api.get(f"/api/v1/payments/{payment_id}")
+        payment = api.payment(payment_id)
         if payment["status"] != "success":
             continue
         amount = payment["amount"] if rng.random() < 0.5 else max(100, payment["amount"] // 4)
-        api.post(f"/api/v1/payments/{payment_id}/refunds", json={"amount": amount, "reason": "simulated return"})
+        api.create_refund(payment_id, amount, "simulated return")
         counts["refunds"] += 1

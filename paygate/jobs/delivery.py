@@ -11,7 +11,8 @@ keyed by (scheme, host, pinned address, port), so kept-alive connections are reu
 
 ``deliver(delivery_id)`` is idempotent: one conditional UPDATE leases the row (nothing happens
 when it is not pending or not due), the POST runs outside any transaction, a second atomic
-write records the attempt, and the next retry is enqueued after that commit.
+write records the attempt, and the next retry is returned for the task layer to enqueue after
+that commit (this module imports nothing else of ``paygate.jobs``).
 
 Refuses: redirects (a 3xx is a failed attempt), bodies other than the event's stored bytes, and
 — unless ``private_webhooks_allowed`` — destinations that resolve to private, loopback,
@@ -25,7 +26,6 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from ipaddress import ip_address
 from urllib.parse import urlsplit
 
 import urllib3
@@ -34,8 +34,8 @@ from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError as Ur
 from urllib3.util import parse_url
 
 from .. import config, db, deliveries, signing
+from ..addresses import is_public_address
 from ..clock import unix, utcnow
-from .dispatch import dispatch
 
 log = logging.getLogger("paygate.webhooks")
 
@@ -66,11 +66,7 @@ class Destination:
     addresses: tuple[str, ...]
 
 
-def _is_public(addr: str) -> bool:
-    ip = ip_address(addr.split("%", 1)[0])
-    if getattr(ip, "ipv4_mapped", None):
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved)
+_is_public = is_public_address  # the same rule as when the URL was set (paygate/addresses.py)
 
 
 def _resolve(host: str) -> tuple[str, ...]:
@@ -203,17 +199,17 @@ def send(claim: deliveries.Claim, settings) -> deliveries.AttemptResult:
     return deliveries.AttemptResult(code, excerpt, error, duration_ms, attempted_at)
 
 
-def deliver(delivery_id: str) -> None:
+def deliver(delivery_id: str) -> list:
+    """Send one due delivery; return its follow-up work (the next retry, if any)."""
     settings = config.current()
     # The claim is one conditional UPDATE (atomic by itself) and a read: it needs no enclosing
     # transaction, so it runs in autocommit and saves the BEGIN/COMMIT round trips.
-    claim = db.read(deliveries.claim_delivery, delivery_id, deliveries.lease_seconds(settings))
+    claim = db.write(deliveries.claim_delivery, delivery_id, deliveries.lease_seconds(settings))
     if claim is None:
-        return
+        return []
     result = send(claim, settings)
-    record = db.unit_of_work if deliveries.record_needs_transaction(claim) else db.read  # one statement on PostgreSQL
+    record = db.unit_of_work if deliveries.record_needs_transaction(claim) else db.write  # one statement on PostgreSQL
     outcome = record(deliveries.record_attempt, claim, result, deliveries.retry_delays(settings), settings.webhook_disable_after_s)
     if result.error:
         log.info("webhook %s attempt %d to %s failed: %s", claim.delivery_id, claim.number, urlsplit(claim.url).hostname, result.error)
-    if outcome.work:
-        dispatch(outcome.work)
+    return outcome.work

@@ -1,27 +1,14 @@
-"""Enqueue the core's returned work. The row is already committed: if the queue is down this
-only logs, and the sweeper enqueues the work again from the row.
+"""Enqueue the core's returned work, for callers outside the task layer (the API, the sweeper).
+
+Imports go one way: dispatch → tasks → delivery, and all of them → enqueue; nothing below imports
+back up.
 """
 
 from __future__ import annotations
 
-import logging
-
-from ..clock import utcnow
-
-log = logging.getLogger("paygate.jobs")
+from .enqueue import enqueue
+from .tasks import TASKS
 
 
 def dispatch(work) -> None:
-    from .tasks import TASKS
-
-    now = utcnow()
-    for item in work:
-        task = TASKS[item.task]
-        delay = (item.due_at - now).total_seconds()
-        try:
-            if delay > 0.01:
-                task.schedule(args=(item.id,), delay=delay)
-            else:
-                task(item.id)
-        except Exception as exc:  # the queue is the fast path only; the row is the record
-            log.warning("enqueue of %s %s failed (%s); the sweeper will retry it", item.task, item.id, type(exc).__name__)
+    enqueue(work, TASKS)

@@ -6,36 +6,31 @@ from the sweeper or a retry changes nothing.
 
 from __future__ import annotations
 
-from .. import db, payments
+from .. import db, payments, refunds
 from ..work import DELIVER_WEBHOOK, SETTLE_PAYMENT, SETTLE_REFUND
-from .dispatch import dispatch
+from .delivery import deliver
+from .enqueue import enqueue
 from .queue import huey
 
 
-def _run(fn, *args):
-    outcome = db.unit_of_work(fn, *args)
-    if outcome.work:
-        dispatch(outcome.work)
-    return outcome
+def _follow_up(work) -> None:
+    if work:
+        enqueue(work, TASKS)
 
 
 @huey.task()
 def settle_payment(payment_id: str):
-    _run(payments.settle_payment, payment_id)
+    _follow_up(db.unit_of_work(payments.settle_payment, payment_id).work)
 
 
 @huey.task()
 def settle_refund(refund_id: str):
-    from .. import refunds
-
-    _run(refunds.settle_refund, refund_id)
+    _follow_up(db.unit_of_work(refunds.settle_refund, refund_id).work)
 
 
 @huey.task()
 def deliver_webhook(delivery_id: str):
-    from .delivery import deliver
-
-    deliver(delivery_id)
+    _follow_up(deliver(delivery_id))
 
 
 TASKS = {SETTLE_PAYMENT: settle_payment, SETTLE_REFUND: settle_refund, DELIVER_WEBHOOK: deliver_webhook}

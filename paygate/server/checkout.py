@@ -21,7 +21,7 @@ from sanic.response import file, html as html_response
 from . import errors
 from .app import _configure, _install_request_id
 
-SDK_DIR = Path(__file__).resolve().parents[2] / "sdk"
+# Inside the package (the SDK included: its one copy), so an installed wheel serves them too.
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # What /static/ may serve: the page's own assets, nothing else from the folder.
@@ -77,7 +77,7 @@ def page_headers(api: str) -> dict:
 @bp.get("/checkout.js")
 async def checkout_js(request):
     return await file(
-        SDK_DIR / "checkout.js",
+        STATIC_DIR / "checkout.js",
         mime_type="application/javascript; charset=utf-8",
         headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=300"},
     )

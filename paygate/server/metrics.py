@@ -99,6 +99,7 @@ def work_metrics() -> list[str]:
     from peewee import fn
 
     from ..clock import utcnow
+    from ..backlog import pending_counts
     from ..heartbeat import live_workers
     from ..models import Payment, Refund, WebhookDelivery
 
@@ -106,9 +107,7 @@ def work_metrics() -> list[str]:
     depth = []
     by_status = []
     for kind, model in (("payment", Payment), ("refund", Refund), ("webhook_delivery", WebhookDelivery)):
-        due = model.next_retry_at if model is WebhookDelivery else model.due_at
-        waiting = model.select().where((model.status == "pending") & (due > now)).count()
-        due_now = model.select().where((model.status == "pending") & (due <= now)).count()
+        waiting, due_now = pending_counts(model, now)
         depth += [({"kind": kind, "state": "scheduled"}, waiting), ({"kind": kind, "state": "due"}, due_now)]
         for status, n in model.select(model.status, fn.COUNT(model.id)).group_by(model.status).tuples():
             by_status.append(({"kind": kind, "status": status}, n))

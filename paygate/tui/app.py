@@ -12,7 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 
-from .api import ApiError, ConsoleApi
+from ..client import ApiError, Client, Credentials
 from .screens.events import EventsScreen
 from .screens.help import HelpScreen
 from .screens.overview import OverviewScreen
@@ -20,6 +20,12 @@ from .screens.transactions import TransactionsScreen
 from .screens.webhooks import WebhooksScreen
 
 WATCHDOG_S = 1.0
+CALL_TIMEOUT_S = 4.0  # short, so a daemon that is down shows as a banner instead of a frozen console
+
+
+def console_client(creds: Credentials) -> Client:
+    """The console's client: every call blocking, so screens run them in thread workers only."""
+    return Client(creds, timeout=CALL_TIMEOUT_S)
 
 
 class PaygateConsole(App):
@@ -44,7 +50,7 @@ class PaygateConsole(App):
     connected: reactive[bool] = reactive(True)
     down_reason: reactive[str] = reactive("")
 
-    def __init__(self, api: ConsoleApi) -> None:
+    def __init__(self, api: Client) -> None:
         super().__init__()
         self.api = api
         self.identified = False
@@ -108,5 +114,5 @@ class PaygateConsole(App):
         self.screen.action_send_test()
 
 
-def run(api_url=None, api_key=None, api_secret=None) -> None:
-    PaygateConsole(ConsoleApi.from_options(api_url, api_key, api_secret)).run()
+def run(creds: Credentials) -> None:
+    PaygateConsole(console_client(creds)).run()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..money import format_amount
+from ..display import instrument, money
+
+__all__ = ["instrument", "money", "rate", "status", "when"]
 
 STATUS_STYLE = {
     "success": "green",
@@ -12,10 +14,6 @@ STATUS_STYLE = {
     "partially_refunded": "cyan",
     "refunded": "blue",
 }
-
-
-def money(amount: int | None, currency: str = "INR") -> str:
-    return "-" if amount is None else format_amount(int(amount), currency)
 
 
 def rate(bps: int | None) -> str:
@@ -37,8 +35,3 @@ def status(value: str | None) -> str:
         return "-"
     return f"[{STATUS_STYLE.get(value, 'white')}]{value}[/]"
 
-
-def instrument(p: dict) -> str:
-    if p.get("method") == "upi":
-        return p.get("vpa") or "upi"
-    return f"{p.get('card_network') or 'card'} ••{p.get('card_last4') or ''}"

@@ -14,7 +14,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from .api import ConsoleApi
+from ..client import Client, resolve_credentials
 from .app import PaygateConsole
 
 SCREENS = (("1", "overview"), ("2", "transactions"), ("3", "webhooks"), ("4", "events"))
@@ -26,7 +26,7 @@ async def _settle(pilot, seconds: float = 2.5) -> None:
     await pilot.pause()
 
 
-async def capture(api: ConsoleApi, out: Path, size=(120, 40), suffix: str = "") -> list[Path]:
+async def capture(api: Client, out: Path, size=(120, 40), suffix: str = "") -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     saved = []
     app = PaygateConsole(api)
@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--suffix", default="", help="added to each file name, e.g. -80x24")
     args = parser.parse_args()
     cols, rows = (int(x) for x in args.size.split("x"))
-    api = ConsoleApi.from_options(args.api_url, args.api_key, args.api_secret)
+    api = Client(resolve_credentials(args.api_url, args.api_key, args.api_secret))
     for path in asyncio.run(capture(api, Path(args.out), (cols, rows), args.suffix)):
         print(path)
 

@@ -1,8 +1,8 @@
 """CI proof that the benchmark harness works: ``python -m bench --quick --json`` writes every figure.
 
 No thresholds (speed is not a test assertion here: bench/RESULTS.md holds the figures). A figure
-may be null only when the JSON says why under ``unavailable`` — and never because wrk, PostgreSQL
-or Redis is missing, nor for a feature that is built.
+may be null only when ``--quick`` skips it on purpose (the JSON says so under ``unavailable``): a
+missing endpoint, a failed measurement or a missing wrk, PostgreSQL or Redis fails the test.
 """
 
 from __future__ import annotations
@@ -33,9 +33,7 @@ def test_quick_run_writes_every_figure(tmp_path):
     missing = result["unavailable"]
     for key, reason in missing.items():
         assert result.get(key) is None, key
-        assert "not built yet" in reason, f"{key} failed instead of being measured: {reason}"
-    if (REPO / "paygate" / "jobs" / "delivery.py").exists():
-        assert "webhooks_per_s" not in missing and "create_to_webhook_p50_ms" not in missing
+        assert reason.startswith("skipped in --quick"), f"{key} failed instead of being measured: {reason}"
     assert all(isinstance(result[k], numbers.Real) for k in KEYS if k not in missing)
     embedded = result["embedded"]
     for key in ("hello_rps", "create_rps", "get_rps", "drain_payments_per_s", "daemon_rss_mb"):

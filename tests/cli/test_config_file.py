@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from paygate.cli import app
-from tests.support.services import free_port
+from devstack.services import free_port
 
 runner = CliRunner()
 
@@ -17,7 +17,7 @@ def config_file(monkeypatch, tmp_path):
     for name in ("PAYGATE_API_URL", "PAYGATE_API_KEY", "PAYGATE_API_SECRET"):
         monkeypatch.delenv(name, raising=False)
     path = tmp_path / "config.toml"
-    monkeypatch.setattr("paygate.cli.client.CONFIG_PATH", path)
+    monkeypatch.setattr("paygate.client.credentials.CONFIG_PATH", path)
     return path
 
 

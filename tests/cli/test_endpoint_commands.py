@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from paygate.cli import app
 from paygate.cli.endpoints import parse_since
 from tests.support.receiver import Receiver
-from tests.support.waiting import wait_until
+from devstack.waiting import wait_until
 
 runner = CliRunner()
 VERBS = ("create", "list", "get", "update", "delete", "rotate-secret", "replay")
@@ -72,6 +72,6 @@ def test_create_list_update_rotate_replay_delete(merchant_api):
 
 
 def cli_not_found_code() -> int:
-    from paygate.cli.client import EXIT_CODES
+    from paygate.cli.common import EXIT_CODES
 
     return EXIT_CODES.get("NOT_FOUND_ERROR", 1)

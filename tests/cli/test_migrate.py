@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from tests.security.probe import _connect
-from tests.support.daemon import Deployment, backend_env
+from devstack.daemon import Deployment, backend_env
 
 
 def _migrate(d: Deployment) -> None:

@@ -18,7 +18,7 @@ def cli(deployment, monkeypatch, tmp_path):
     """Run a command against the test deployment as the seeded merchant (no ambient config)."""
     for name in ("PAYGATE_API_URL", "PAYGATE_API_KEY", "PAYGATE_API_SECRET"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("paygate.cli.client.CONFIG_PATH", tmp_path / "absent.toml")
+    monkeypatch.setattr("paygate.client.credentials.CONFIG_PATH", tmp_path / "absent.toml")
 
     def run(*args, expect: int = 0, creds: tuple[str, str] | None = None):
         extra = ["--api-url", deployment.base_url]
@@ -95,9 +95,9 @@ def test_errors_are_the_contract_description_and_a_nonzero_exit(cli, api):
 
 
 def test_unreachable_daemon_is_a_clear_error(monkeypatch, tmp_path):
-    from tests.support.services import free_port
+    from devstack.services import free_port
 
-    monkeypatch.setattr("paygate.cli.client.CONFIG_PATH", tmp_path / "absent.toml")
+    monkeypatch.setattr("paygate.client.credentials.CONFIG_PATH", tmp_path / "absent.toml")
     result = runner.invoke(app, ["refunds", "list", "--api-url", f"http://127.0.0.1:{free_port()}"])
     assert result.exit_code == 6 and "cannot reach the paygate daemon" in result.stderr
 

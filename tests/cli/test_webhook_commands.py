@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from paygate import signing
 from paygate.cli import app
-from tests.support.daemon import clean_env
+from devstack.daemon import clean_env
 from tests.support.receiver import Receiver
-from tests.support.waiting import wait_until
+from devstack.waiting import wait_until
 
 runner = CliRunner()
 
@@ -105,7 +105,12 @@ def test_listen_forwards_new_events_signed(shop, deployment):
             line = proc.stdout.readline()
         finally:
             proc.send_signal(signal.SIGINT)
-            proc.wait(15)
+            try:  # drain both pipes while it stops: a full pipe must not hold it up
+                _, err = proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                _, err = proc.communicate()
+                raise AssertionError(f"paygate listen did not stop on ^C within 30 s; stderr: {err[-2000:]}") from None
     assert "payment.created" in line and "[200]" in line
     assert [r.json()["event"] for r in got] == ["payment.created", "payment.pending", "payment.success"]
     for req in got:

@@ -18,7 +18,7 @@ import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
-from tests.support.services import free_port
+from devstack.services import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SHOP_HTML = REPO / "sdk" / "examples" / "shop.html"

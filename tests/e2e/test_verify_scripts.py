@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.support.daemon import REPO
+from devstack.daemon import REPO
 
 SCRIPTS = ["verify_async.js", "verify_refund_status.js"]
 

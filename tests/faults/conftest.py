@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from tests.support.daemon import Deployment
-from tests.support.services import Postgres, Redis
+from devstack.daemon import Deployment
+from devstack.services import Postgres, Redis
 
 
 @pytest.fixture(scope="session")

@@ -17,10 +17,10 @@ import uuid
 import psycopg2
 import requests
 
-from tests.support.api import TEST_KEY, TEST_SECRET
+from tests.support.api import DECLINED_CARD, TEST_KEY, TEST_SECRET
 
 HEADERS = {"X-Api-Key": TEST_KEY, "X-Api-Secret": TEST_SECRET}
-DECLINE = {"number": "4000 0000 0000 0002", "expiry_month": 12, "expiry_year": 2034, "cvv": "123", "holder_name": "D"}
+DECLINE = DECLINED_CARD
 RETRYABLE = {409, 429, 503}
 
 

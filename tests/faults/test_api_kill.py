@@ -15,7 +15,7 @@ import time
 import pytest
 
 from tests.faults.support import Ledger, Load, assert_exactly_once
-from tests.support.daemon import Deployment
+from devstack.daemon import Deployment
 
 pytestmark = pytest.mark.slow
 

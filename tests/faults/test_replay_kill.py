@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.api import Api
 from tests.support.receiver import Receiver
-from tests.support.waiting import wait_until
+from devstack.waiting import wait_until
 
 pytestmark = pytest.mark.slow  # bounded in time, but a minute: `-m 'not slow'` skips them while iterating
 

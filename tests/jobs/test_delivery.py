@@ -14,7 +14,7 @@ from paygate import config, deliveries, signing
 from paygate.jobs import delivery
 from tests.support.api import Api, new_merchant
 from tests.support.receiver import Receiver
-from tests.support.waiting import wait_until
+from devstack.waiting import wait_until
 
 
 def _claim(url: str) -> deliveries.Claim:

@@ -8,7 +8,7 @@ import re
 import requests
 
 from tests.security.probe import _connect
-from tests.support.waiting import wait_until
+from devstack.waiting import wait_until
 
 
 def _rename(deployment, old: str, new: str) -> None:

@@ -123,7 +123,7 @@ def test_rate_limit_counter_fails_open_when_redis_is_unreachable():
     import asyncio
 
     from paygate.server.ratelimit import RedisWindow
-    from tests.support.services import free_port
+    from devstack.services import free_port
 
     window = RedisWindow(f"redis://127.0.0.1:{free_port()}/0", "q")
 

@@ -130,7 +130,7 @@ def test_production_mode_accepts_public_webhook_destinations(production):
 def production(backend, services):
     """A deployment with private webhook destinations refused (the production default)."""
     from tests.support.api import Api
-    from tests.support.daemon import Deployment, backend_env
+    from devstack.daemon import Deployment, backend_env
 
     d = Deployment(backend, {**backend_env(backend, *services), "PAYGATE_ALLOW_PRIVATE_WEBHOOK_URLS": "false"}, worker_processes=0).start()
     yield Api(d.base_url)

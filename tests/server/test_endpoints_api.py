@@ -14,7 +14,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from tests.support.api import Api
 from tests.support.receiver import Receiver
-from tests.support.waiting import wait_until
+from devstack.waiting import wait_until
 
 CARD_OK = {"number": "4242424242424242", "expiry_month": 12, "expiry_year": 2099, "cvv": "123", "holder_name": "A Rao"}
 PAYMENT_EVENTS = {"payment.created", "payment.pending", "payment.success"}

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.support.daemon import Deployment, backend_env
+from devstack.daemon import Deployment, backend_env
 
 
 def _accepts(port: int) -> bool:

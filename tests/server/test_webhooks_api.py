@@ -13,7 +13,7 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.support.api import Api
 from tests.support.receiver import Receiver
-from tests.support.waiting import wait_until
+from devstack.waiting import wait_until
 
 NODE_RECEIVER = Path(__file__).resolve().parents[1] / "support" / "node_receiver.js"
 REFUND_REASON = "Größe falsch 👟 — रिफ़ंड चाहिए ✅"

@@ -7,10 +7,12 @@ import uuid
 
 import requests
 
+from paygate import instruments
+
 TEST_KEY = "key_test_abc123"
 TEST_SECRET = "secret_test_xyz789"
-SUCCESS_CARD = {"number": "4242 4242 4242 4242", "expiry_month": 12, "expiry_year": 2034, "cvv": "123", "holder_name": "Asha Rao"}
-DECLINED_CARD = {**SUCCESS_CARD, "number": "4000 0000 0000 0002"}
+SUCCESS_CARD = {"number": instruments.SUCCESS_CARD, "expiry_month": 12, "expiry_year": 2034, "cvv": "123", "holder_name": "Asha Rao"}
+DECLINED_CARD = {**SUCCESS_CARD, "number": instruments.DECLINED_CARD}
 
 
 class Api:

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from paygate.tui.api import ConsoleApi, Credentials
-from paygate.tui.app import PaygateConsole
+from paygate.client import Credentials
+from paygate.tui.app import PaygateConsole, console_client
 from tests.support.api import new_merchant
 
 
@@ -44,7 +44,7 @@ def shop(deployment):
 
 
 def console(creds: Credentials) -> PaygateConsole:
-    return PaygateConsole(ConsoleApi(creds))
+    return PaygateConsole(console_client(creds))
 
 
 async def wait_until(pilot, predicate, timeout: float = 10.0, what: str = "condition"):

@@ -8,7 +8,7 @@ import time
 
 import requests
 
-from tests.support.services import free_port
+from devstack.services import free_port
 
 
 def _creds_args(api, deployment):

@@ -176,7 +176,7 @@ def test_webhook_url_save_test_event_and_retry(shop, receiver):
 
 def test_daemon_down_shows_banner_then_reconnects(deploy):
     d = deploy()
-    from paygate.tui.api import Credentials
+    from paygate.client import Credentials
 
     creds = Credentials(d.base_url, "key_test_abc123", "secret_test_xyz789")
 
@@ -223,12 +223,12 @@ def test_command_palette_switches_screens(shop):
 
 
 def test_screenshot_script_exports_every_screen(shop, tmp_path):
-    from paygate.tui.api import ConsoleApi
+    from paygate.tui.app import console_client
     from paygate.tui.screenshots import capture
 
     api, creds = shop
     api.paid_payment(19900, "upi")
-    saved = run(capture(ConsoleApi(creds), tmp_path, (100, 30)))
+    saved = run(capture(console_client(creds), tmp_path, (100, 30)))
     assert sorted(p.name for p in saved) == sorted(
         f"console-{n}.svg" for n in ("overview", "transactions", "webhooks", "events", "payment")
     )

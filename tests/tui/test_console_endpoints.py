@@ -10,7 +10,7 @@ from paygate.tui.screens.endpoint_dialogs import EndpointFormDialog, ReplayDialo
 from paygate.tui.widgets.delivery_table import DeliveryTable
 from paygate.tui.widgets.endpoint_table import EndpointTable
 from tests.support.receiver import Receiver
-from tests.support.waiting import wait_until as wait_sync
+from devstack.waiting import wait_until as wait_sync
 from tests.tui.conftest import console, notifications, run, wait_until
 
 

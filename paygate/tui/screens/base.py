@@ -11,7 +11,7 @@ from textual import work
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
-from ..api import ApiError
+from ...client import ApiError
 from ..messages import FetchFailed, Fetched
 
 

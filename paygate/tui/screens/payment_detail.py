@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Static
 
+from ...states import PaymentStatus
 from ..format import instrument, money, status, when
 from ..messages import Fetched
 from .base import ConsoleModal
@@ -56,7 +57,7 @@ class PaymentDetailScreen(ConsoleModal):
 
     def refresh_data(self) -> None:
         self.fetch("payment", self.api.payment, self.payment_id)
-        self.fetch("refunds", self.api.payment_refunds, self.payment_id)
+        self.fetch("refunds", self.api.refunds, payment_id=self.payment_id, limit=100)
         # Every event of this payment (by object id, however old), and the recent feed for the
         # events of its refunds (their object is the refund).
         self.fetch("own-events", self.api.events, object_id=self.payment_id, limit=100)
@@ -81,8 +82,8 @@ class PaymentDetailScreen(ConsoleModal):
         if p.get("error_code"):
             lines.append(f"[red]{p['error_code']}: {p.get('error_description') or ''}[/]")
         self.query_one("#payment-fields", Static).update("\n".join(lines))
-        self.query_one("#capture", Button).disabled = p["status"] != "success" or p["captured"]
-        refundable = p["status"] in ("success", "partially_refunded")
+        self.query_one("#capture", Button).disabled = p["status"] != PaymentStatus.SUCCESS or p["captured"]
+        refundable = p["status"] in PaymentStatus.REFUNDABLE
         self.query_one("#refund", Button).disabled = not refundable
 
     def _show_refunds(self, page: dict) -> None:
@@ -129,7 +130,7 @@ class PaymentDetailScreen(ConsoleModal):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.fetch("captured", self.api.capture, self.payment_id)
+                self.fetch("captured", self.api.capture_payment, self.payment_id)
 
         self.app.push_screen(ConfirmDialog(f"Capture {money(p['amount'], p['currency'])} of {self.payment_id}?", "Capture"), confirmed)
 
@@ -145,6 +146,6 @@ class PaymentDetailScreen(ConsoleModal):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.fetch("refunded", self.api.refund, self.payment_id, amount, "requested in console")
+                self.fetch("refunded", self.api.create_refund, self.payment_id, amount, "requested in console")
 
         self.app.push_screen(ConfirmDialog(f"Refund {money(amount, p['currency'])} of {self.payment_id}?", "Refund"), confirmed)

@@ -7,7 +7,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Label
 
-from ..api import PAYMENT_PAGE
 from ..messages import Fetched
 from ..widgets.connection_banner import ConnectionBanner
 from ..widgets.payment_filters import PaymentFilter, PaymentFilters
@@ -16,6 +15,7 @@ from .base import ConsoleScreen
 from .payment_detail import PaymentDetailScreen
 
 REFRESH_S = 1.0
+PAYMENT_PAGE = 20
 
 
 class TransactionsScreen(ConsoleScreen):
@@ -57,7 +57,7 @@ class TransactionsScreen(ConsoleScreen):
         f = self.payment_filter
         key = (f, self.page_offset)
         call = self.fetch if now else self.poll  # a new filter or page is asked for at once
-        call("payments", self.api.payments, offset=self.page_offset, status=f.status, method=f.method, start=f.start, q=f.q, context=key)
+        call("payments", self.api.payments, offset=self.page_offset, status=f.status, method=f.method, start=f.start, q=f.q, limit=PAYMENT_PAGE, context=key)
 
     def on_payment_filters_changed(self, message: PaymentFilters.Changed) -> None:
         self.payment_filter = message.value

@@ -9,6 +9,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Footer, Header, Label, Select
 
+from ...client import since_iso
+from ...states import DeliveryStatus
 from ..messages import Fetched
 from ..widgets.connection_banner import ConnectionBanner
 from ..widgets.delivery_table import DeliveryTable
@@ -53,7 +55,7 @@ class WebhooksScreen(ConsoleScreen):
             with Horizontal(id="delivery-header"):
                 yield Label("Delivery log", classes="section-title")
                 yield Select([], prompt="any endpoint", id="delivery-endpoint")
-                yield Select([(s, s) for s in ("pending", "success", "failed")], prompt="any status", id="delivery-status")
+                yield Select([(s, s) for s in DeliveryStatus.ALL], prompt="any status", id="delivery-status")
             yield DeliveryTable(id="delivery-table")
         yield Footer()
 
@@ -72,8 +74,8 @@ class WebhooksScreen(ConsoleScreen):
     def refresh_log(self) -> None:
         if self.should_poll:
             context = (self.status_filter, self.endpoint_filter)
-            self.poll("deliveries", self.api.deliveries, status=self.status_filter, endpoint_id=self.endpoint_filter, context=context)
-            self.poll("endpoints", self.api.endpoints)
+            self.poll("deliveries", self.api.deliveries, status=self.status_filter, endpoint_id=self.endpoint_filter, limit=20, context=context)
+            self.poll("endpoints", self.api.webhook_endpoints)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         value = event.value if isinstance(event.value, str) else None
@@ -100,7 +102,7 @@ class WebhooksScreen(ConsoleScreen):
     def action_add_endpoint(self) -> None:
         def submitted(body: dict | None) -> None:
             if body:
-                self._confirm(f"Add an endpoint for {body['url']} ({','.join(body['enabled_events'])})?", "Add", lambda: self.fetch("endpoint-added", self.api.create_endpoint, body))
+                self._confirm(f"Add an endpoint for {body['url']} ({','.join(body['enabled_events'])})?", "Add", lambda: self.fetch("endpoint-added", self.api.create_webhook_endpoint, **body))
 
         self.app.push_screen(EndpointFormDialog(), submitted)
 
@@ -111,7 +113,7 @@ class WebhooksScreen(ConsoleScreen):
 
         def submitted(body: dict | None) -> None:
             if body:
-                self._confirm(f"Save changes to {endpoint['id']}?", "Save", lambda: self.fetch("endpoint-saved", self.api.update_endpoint, endpoint["id"], body))
+                self._confirm(f"Save changes to {endpoint['id']}?", "Save", lambda: self.fetch("endpoint-saved", self.api.update_webhook_endpoint, endpoint["id"], **body))
 
         self.app.push_screen(EndpointFormDialog(endpoint), submitted)
 
@@ -122,13 +124,13 @@ class WebhooksScreen(ConsoleScreen):
         target = "enabled" if endpoint["status"] == "disabled" else "disabled"
         verb = "Enable" if target == "enabled" else "Disable"
         question = f"{verb} {endpoint['id']}?" + (" Its pending deliveries stop." if target == "disabled" else " Skipped deliveries are not resent (replay them).")
-        self._confirm(question, verb, lambda: self.fetch("endpoint-saved", self.api.update_endpoint, endpoint["id"], {"status": target}))
+        self._confirm(question, verb, lambda: self.fetch("endpoint-saved", self.api.update_webhook_endpoint, endpoint["id"], status=target))
 
     def action_rotate_endpoint(self) -> None:
         endpoint = self._selected_endpoint()
         if endpoint is not None:
             question = f"Rotate the secret of {endpoint['id']}? The old one keeps signing for 24 h."
-            self._confirm(question, "Rotate", lambda: self.fetch("endpoint-rotated", self.api.rotate_endpoint_secret, endpoint["id"]))
+            self._confirm(question, "Rotate", lambda: self.fetch("endpoint-rotated", self.api.rotate_webhook_endpoint_secret, endpoint["id"]))
 
     def action_replay_endpoint(self) -> None:
         endpoint = self._selected_endpoint()
@@ -136,9 +138,15 @@ class WebhooksScreen(ConsoleScreen):
             return
 
         def submitted(body: dict | None) -> None:
-            if body:
-                question = f"Send {body['status']} deliveries of {endpoint['id']} since {body['since']} again?"
-                self._confirm(question, "Replay", lambda: self.fetch("endpoint-replayed", self.api.replay_endpoint, endpoint["id"], body["since"], body["status"]))
+            if not body:
+                return
+            try:
+                since = since_iso(body["since"])
+            except ValueError as exc:
+                self.notify(f"since: {exc}", title="paygate", severity="error")
+                return
+            question = f"Send {body['status']} deliveries of {endpoint['id']} since {since} again?"
+            self._confirm(question, "Replay", lambda: self.fetch("endpoint-replayed", self.api.replay_webhook_endpoint, endpoint["id"], since, status=body["status"]))
 
         self.app.push_screen(ReplayDialog(endpoint["id"]), submitted)
 

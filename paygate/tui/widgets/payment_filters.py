@@ -9,7 +9,9 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Select
 
-STATUSES = ("pending", "success", "failed", "partially_refunded", "refunded")
+from ...states import PaymentStatus
+
+STATUSES = PaymentStatus.ALL
 METHODS = ("upi", "card")
 
 

@@ -1,4 +1,4 @@
-"""Bounded polling for tests: every wait has a deadline and says what it waited for."""
+"""Bounded polling for tests and benchmarks: every wait has a deadline and says what it waited for."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ import requests
 
 from .services import ServiceError, free_port
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 TEST_ENV = {
     "TEST_MODE": "true",

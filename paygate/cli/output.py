@@ -1,0 +1,38 @@
+"""How the ops commands print: aligned tables and fields for people, ``--json`` for scripts."""
+
+from __future__ import annotations
+
+import typer
+
+from .common import print_json
+
+
+def table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
+    """Plain aligned text table: ``columns`` are (key, heading)."""
+    cells = [[h for _, h in columns]] + [["" if r.get(k) is None else str(r.get(k)) for k, _ in columns] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def print_fields(pairs: list[tuple[str, object]]) -> None:
+    width = max(len(label) for label, _ in pairs)
+    for label, value in pairs:
+        typer.echo(f"{label.ljust(width)}  {'-' if value is None or value == '' else value}")
+
+
+def page_footer(page: dict, noun: str) -> str:
+    shown = len(page["data"])
+    if not shown:
+        return f"No {noun} found (total {page['total']})."
+    start = page["offset"] + 1
+    return f"Showing {start}–{page['offset'] + shown} of {page['total']} {noun}."
+
+
+def emit(value, as_json: bool, text: str) -> None:
+    """``value`` as JSON for ``--json``, else ``text``."""
+    if as_json:
+        print_json(value)
+    else:
+        typer.echo(text)
