@@ -36,7 +36,7 @@ TEST_ENV = {
 
 def clean_env() -> dict:
     """The parent environment without any paygate or service settings a developer may have set."""
-    drop = ("PAYGATE_", "DATABASE_URL", "REDIS_URL", "TEST_", "WEBHOOK_RETRY", "PORT")
+    drop = ("PAYGATE_", "DATABASE_URL", "REDIS_URL", "TEST_", "WEBHOOK_RETRY", "PORT", "PROMETHEUS_")
     return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
 
 

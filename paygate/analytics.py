@@ -71,7 +71,7 @@ class Report:
 
 
 def parse_window(raw) -> Window:
-    if raw is None or raw == "":
+    if raw is None:
         return WINDOWS[DEFAULT_WINDOW]
     if raw not in WINDOWS:
         raise InvalidRequest(f"window must be one of {', '.join(WINDOWS)}", field="window")
@@ -219,7 +219,7 @@ def _finish(acc: dict) -> dict:
 def compute(merchant_id: str, params: dict, now: datetime | None = None, *, use_rollup: bool = True) -> Report:
     """The analytics document, plus the newly closed hours to roll up (a read: run with ``db.read``)."""
     window = parse_window(params.get("window"))
-    currency = parse_currency(params.get("currency") or None)
+    currency = parse_currency(params.get("currency"))
     now = now or utcnow()
     start, end = window_bounds(window, now)
     folder = _Folder(window, start)

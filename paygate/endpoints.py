@@ -24,17 +24,18 @@ from datetime import datetime, timedelta
 from peewee import fn
 
 from . import events, ids, serialize, wakeup
-from .clock import after, iso, parse_iso, utcnow
+from .clock import after, iso, utcnow
 from .db import for_update
 from .errors import InvalidRequest, NotFound
 from .merchants import validate_webhook_url
 from .models import Merchant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from .paging import parse_page
+from .paging import parse_page, parse_time
 from .states import DeliveryStatus, guard
 from .work import CLAIM_GRACE_S
 
 MAX_ENDPOINTS = 20
 DEFAULT_PREVIOUS_SECRET_TTL_S = 86400
+MAX_PREVIOUS_SECRET_TTL_S = 7 * 86400
 DEFAULT_DISABLE_AFTER_S = 3 * 86400
 MAX_DESCRIPTION = 500
 REPLAY_STATUSES = {"failed": (DeliveryStatus.FAILED,), "success": (DeliveryStatus.SUCCESS,), "any": (DeliveryStatus.FAILED, DeliveryStatus.SUCCESS)}
@@ -45,7 +46,7 @@ NOT_MANAGED_HERE = "The default endpoint is the merchant's webhook_url: change i
 # --- validation ----------------------------------------------------------------------------------
 
 
-def _valid_filters() -> list[str]:
+def valid_filters() -> list[str]:
     prefixes = sorted({t.split(".", 1)[0] + ".*" for t in events.EVENT_TYPES})
     return ["*", *prefixes, *events.EVENT_TYPES]
 
@@ -53,7 +54,7 @@ def _valid_filters() -> list[str]:
 def parse_enabled_events(value) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise InvalidRequest("enabled_events must be a non-empty list of event types, such as [\"payment.*\"] or [\"*\"]", field="enabled_events")
-    valid = _valid_filters()
+    valid = valid_filters()
     unknown = [v for v in value if v not in valid]
     if unknown:
         raise InvalidRequest(f"unknown event types {', '.join(unknown)}; valid: {', '.join(valid)}", field="enabled_events", valid=valid)
@@ -260,8 +261,8 @@ def rotate_secret(endpoint_id, merchant_id: str, body) -> dict:
     row = _own(endpoint_id, merchant_id, lock=True)
     body = _body(body or {})
     ttl = body.get("expire_previous_in", DEFAULT_PREVIOUS_SECRET_TTL_S)
-    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 <= ttl <= 7 * 86400:
-        raise InvalidRequest("expire_previous_in must be a whole number of seconds between 0 and 604800", field="expire_previous_in")
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 <= ttl <= MAX_PREVIOUS_SECRET_TTL_S:
+        raise InvalidRequest(f"expire_previous_in must be a whole number of seconds between 0 and {MAX_PREVIOUS_SECRET_TTL_S}", field="expire_previous_in")
     now = utcnow()
     row.previous_secret = row.secret if ttl else None
     row.previous_secret_expires_at = after(ttl, now) if ttl else None
@@ -272,21 +273,16 @@ def rotate_secret(endpoint_id, merchant_id: str, body) -> dict:
 
 
 def _replay_time(name: str, raw, required: bool):
-    if raw is None or raw == "":
-        if required:
-            raise InvalidRequest(f"{name} is required (ISO-8601 UTC or Unix seconds)", field=name)
-        return None
-    value = None
-    try:
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            value = datetime(1970, 1, 1) + timedelta(seconds=raw)
-        elif isinstance(raw, str):
-            value = parse_iso(raw)
-    except (ValueError, OverflowError):
-        pass
-    if value is None or value.year < 1970:
-        raise InvalidRequest(f"{name} must be an ISO-8601 timestamp or Unix seconds, from 1970 on", field=name)
-    return value
+    if raw is None and required:
+        raise InvalidRequest(f"{name} is required (an RFC 3339 date-time or a date)", field=name)
+    if raw is not None and not isinstance(raw, str):
+        raise InvalidRequest(f"{name} must be an RFC 3339 date-time or a date", field=name)
+    return parse_time(name, raw)
+
+
+def _echo_time(value: datetime | None) -> str | None:
+    """A time as answered: RFC 3339 UTC with a four-digit year (years before 1000 included)."""
+    return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
 
 
 def replay(endpoint_id, merchant_id: str, body) -> dict:
@@ -323,7 +319,7 @@ def replay(endpoint_id, merchant_id: str, body) -> dict:
     )
     if queued:
         wakeup.announce(now)
-    return {"endpoint_id": endpoint_id, "queued": queued, "since": iso(since), "until": iso(until), "status": status}
+    return {"endpoint_id": endpoint_id, "queued": queued, "since": _echo_time(since), "until": _echo_time(until), "status": status}
 
 
 # --- auto-disable (called when attempts are recorded) ------------------------------------------

@@ -70,7 +70,7 @@ def _month_year(month, year) -> tuple[int, int]:
             raise ExpiredCard("Invalid card expiry", field=field)
         if isinstance(value, int):
             return value
-        if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 4:
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 4:
             return int(value.strip())
         raise ExpiredCard("Invalid card expiry", field=field)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -142,18 +143,32 @@ def get_merchant(merchant_id: str) -> Merchant:
     return m
 
 
+MAX_URL_CHARS = 2048
+_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+# http(s)://[user[:password]@]host[:port][/path?query#fragment], with a host name (any script)
+# or an IPv4 address (no IPv6 literals); no spaces or control characters anywhere. The OpenAPI
+# document states this same pattern.
+WEBHOOK_URL = re.compile(
+    r"[hH][tT][tT][pP][sS]?://([^\x00-\x20\x7f/?#@\[\]\\]+@)?"
+    r"([^\x00-\x20\x7f/?#@\[\]:\\]+)(:" + _PORT + r")?([/?#][^\x00-\x20\x7f]*)?\Z"
+)
+
+
 def validate_webhook_url(url, *, allow_private: bool) -> str | None:
     """An http(s) URL or None. Private, loopback and link-local hosts only when allowed."""
     if url is None:
         return None
-    if not isinstance(url, str) or len(url) > 2048:
+    if not isinstance(url, str) or len(url) > MAX_URL_CHARS or not WEBHOOK_URL.match(url):
         raise InvalidRequest("webhook_url must be an http or https URL, or null", field="webhook_url")
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # e.g. a host that Unicode normalisation turns into a separator
+        host = None
+    if not host:
         raise InvalidRequest("webhook_url must be an http or https URL, or null", field="webhook_url")
-    if not allow_private and is_private_host(parts.hostname):
+    if not allow_private and is_private_host(host):
         raise InvalidRequest("webhook_url must not point to a private, loopback or link-local address", field="webhook_url")
-    return url.strip()
+    return url
 
 
 def set_webhook_url(merchant_id: str, url, *, allow_private: bool) -> Merchant:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .clock import parse_iso
 from .errors import InvalidRequest
 
+_INTEGER = re.compile(r"-?[0-9]{1,20}")
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000_000
@@ -20,9 +21,11 @@ class Page:
 
 
 def _int_param(name, raw, default, lo, hi) -> int:
-    if raw is None or raw == "":
+    if raw is None:  # absent; an empty value is checked like any other (the document says so)
         return default
     try:
+        if isinstance(raw, str) and not _INTEGER.fullmatch(raw):  # no " 5", "1_0", "٥": what the document calls an integer
+            raise ValueError(raw)
         value = int(raw)
     except (TypeError, ValueError):
         raise InvalidRequest(f"{name} must be an integer", field=name) from None
@@ -36,7 +39,7 @@ def parse_page(limit=None, offset=None) -> Page:
 
 
 def parse_time(name: str, raw):
-    if raw is None or raw == "":
+    if raw is None:
         return None
     try:
         return parse_iso(str(raw))
@@ -58,7 +61,7 @@ def parse_id_prefix(name: str, raw):
 
 
 def parse_choice(name: str, raw, choices):
-    if raw is None or raw == "":
+    if raw is None:
         return None
     if raw not in choices:
         raise InvalidRequest(f"{name} must be one of {', '.join(choices)}", field=name)

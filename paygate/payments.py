@@ -20,11 +20,11 @@ from .errors import IdempotencyKeyReused, InvalidRequest, NotCapturable, NotFoun
 from .events import Outbox
 from .idempotency import Answer
 from .instruments import parse_instrument
-from .models import Merchant, Order, Payment
+from .models import Merchant, Order, Payment, Refund
 from .paging import parse_choice, parse_id_prefix, parse_page, parse_time
 from .processor import Processor
 from .serialize import dumps_compact
-from .states import OrderStatus, PaymentStatus, guard
+from .states import OrderStatus, PaymentStatus, RefundStatus, guard
 from .work import CLAIM_GRACE_S, SETTLE_PAYMENT, DueWork
 
 METHODS = ("upi", "card")
@@ -343,8 +343,28 @@ def lock_payment(payment_id, merchant_id: str) -> Payment:
     return _get(payment_id, merchant_id, lock=True)
 
 
+def refundable_amount(p) -> int:
+    """The most all refunds of a payment may add up to: what was captured once a capture was
+    made (a partial capture releases the rest, as Stripe's ``amount_captured`` does), else the
+    whole authorised amount."""
+    return serialize.captured_amount(p) if p.captured else p.amount
+
+
+def counted_total(payment_id: str, statuses=RefundStatus.COUNTED) -> int:
+    """Σ refund amounts of ``payment_id`` in ``statuses``, computed by the database."""
+    total = (
+        Refund.select(fn.COALESCE(fn.SUM(Refund.amount), 0))
+        .where((Refund.payment == payment_id) & (Refund.status.in_(list(statuses))))
+        .scalar()
+    )
+    return int(total or 0)
+
+
 def capture_payment(payment_id, merchant_id: str, body) -> Outcome:
-    """Capture a successful, not yet captured payment (optionally a smaller ``amount``)."""
+    """Capture a successful, not yet captured payment (optionally a smaller ``amount``).
+
+    A partial capture may not go below the refunds already counted against the payment: they
+    must stay within what was captured."""
     body = body if isinstance(body, dict) else {}
     row = _get(payment_id, merchant_id, lock=True)
     if row.status != PaymentStatus.SUCCESS or row.captured:
@@ -352,8 +372,10 @@ def capture_payment(payment_id, merchant_id: str, body) -> Outcome:
     amount = body.get("amount")
     if amount is None:
         amount = row.amount
-    elif isinstance(amount, bool) or not isinstance(amount, int) or not 1 <= amount <= row.amount:
-        raise InvalidRequest(f"amount must be an integer between 1 and {row.amount}", field="amount")
+    else:
+        least = max(1, counted_total(row.id))
+        if isinstance(amount, bool) or not isinstance(amount, int) or not least <= amount <= row.amount:
+            raise InvalidRequest(f"amount must be an integer between {least} and {row.amount}", field="amount")
     row.captured = True
     row.captured_amount = amount
     row.updated_at = utcnow()

@@ -26,7 +26,7 @@ from .errors import InvalidRequest, InvalidStateTransition, NotFound, RefundExce
 from .models import Merchant, Payment, Refund
 from .money import parse_amount
 from .paging import parse_choice, parse_page, parse_time
-from .payments import Outcome, lock_payment
+from .payments import Outcome, counted_total, lock_payment, refundable_amount
 from .processor import Processor
 from .states import PaymentStatus, RefundStatus, guard
 from .work import CLAIM_GRACE_S, SETTLE_REFUND, DueWork
@@ -59,16 +59,6 @@ def _parse_request(body) -> tuple[int, str | None]:
     return amount, parse_reason(body.get("reason"))
 
 
-def counted_total(payment_id: str, statuses=RefundStatus.COUNTED) -> int:
-    """Σ refund amounts of ``payment_id`` in ``statuses``, computed by the database."""
-    total = (
-        Refund.select(fn.COALESCE(fn.SUM(Refund.amount), 0))
-        .where((Refund.payment == payment_id) & (Refund.status.in_(list(statuses))))
-        .scalar()
-    )
-    return int(total or 0)
-
-
 def _webhook_url(merchant_id: str) -> str | None:
     return Merchant.select(Merchant.webhook_url).where(Merchant.id == merchant_id).scalar()
 
@@ -80,7 +70,7 @@ def create_refund(payment_id, merchant_id: str, body, processor: Processor) -> O
     payment = lock_payment(payment_id, merchant_id)  # held until commit: the whole check is exact
     if payment.status not in PaymentStatus.REFUNDABLE:
         raise InvalidStateTransition(f"Payment not in refundable state (it is {payment.status})")
-    available = payment.amount - counted_total(payment.id)
+    available = refundable_amount(payment) - counted_total(payment.id)
     if amount > available:
         raise RefundExceedsAvailable(field="amount", available=available)
     now = utcnow()
@@ -120,7 +110,7 @@ def settle_due_refunds(limit: int, refund_ids: list[str] | None = None) -> list[
     if not due:
         return []
     payment_ids = sorted({r.payment_id for r in due})
-    payments = {p.id: p for p in for_update(Payment.select(Payment.id, Payment.amount, Payment.status).where(Payment.id.in_(payment_ids)).order_by(Payment.id))}
+    payments = {p.id: p for p in for_update(Payment.select(Payment.id, Payment.amount, Payment.captured, Payment.captured_amount, Payment.status).where(Payment.id.in_(payment_ids)).order_by(Payment.id))}
     processed = dict(
         Refund.select(Refund.payment, fn.SUM(Refund.amount))
         .where(Refund.payment.in_(payment_ids) & (Refund.status == RefundStatus.PROCESSED))
@@ -136,7 +126,7 @@ def settle_due_refunds(limit: int, refund_ids: list[str] | None = None) -> list[
         refund.processed_at = refund.updated_at = now
         refund.claimed_until = None
         total = processed[payment.id] = int(processed.get(payment.id) or 0) + refund.amount
-        target = PaymentStatus.REFUNDED if total >= payment.amount else PaymentStatus.PARTIALLY_REFUNDED
+        target = PaymentStatus.REFUNDED if total >= refundable_amount(payment) else PaymentStatus.PARTIALLY_REFUNDED
         payment.status = guard("payment", payment.status, target)
         data = serialize.refund(refund)
         _, work = outbox.add(refund.merchant_id, urls.get(refund.merchant_id), events.REFUND_PROCESSED, refund.id, {"refund": data})
@@ -197,7 +187,7 @@ def list_refunds(merchant_id: str, params: dict) -> dict:
     """The merchant's refunds, newest first; filters ``status``, ``payment_id``, ``from``/``to``."""
     query = Refund.select().where(Refund.merchant == merchant_id)
     payment_id = params.get("payment_id")
-    if payment_id:
+    if payment_id is not None:
         if not ids.looks_like("payment", payment_id):
             raise InvalidRequest("payment_id is not a payment id", field="payment_id")
         query = query.where(Refund.payment == payment_id)

@@ -34,6 +34,15 @@ def public_order(o) -> dict:
     return {"id": o.id, "amount": o.amount, "currency": o.currency, "status": o.status}
 
 
+def captured_amount(p) -> int:
+    """What a capture took, in minor units (0 until captured), like Stripe's ``amount_captured``.
+    A capture without an amount takes the whole payment (also for rows stored before the column
+    was filled)."""
+    if not p.captured:
+        return 0
+    return p.amount if p.captured_amount is None else p.captured_amount
+
+
 def payment(p) -> dict:
     out = {
         "id": p.id,
@@ -50,6 +59,7 @@ def payment(p) -> dict:
     out.update(
         status=p.status,
         captured=bool(p.captured),
+        captured_amount=captured_amount(p),
         error_code=p.error_code,
         error_description=p.error_description,
         created_at=iso(p.created_at),

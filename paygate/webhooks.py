@@ -8,6 +8,7 @@ in ``paygate.deliveries``; the HTTP POST in the jobs adapter.
 from __future__ import annotations
 
 import json
+import re
 
 from . import events, ids, serialize
 from .clock import after, utcnow
@@ -19,6 +20,8 @@ from .payments import Outcome
 from .states import DeliveryStatus, guard
 from .work import CLAIM_GRACE_S, DELIVER_WEBHOOK, DueWork
 
+OBJECT_ID_PATTERN = r"^[a-z]{2,5}_[A-Za-z0-9]{16}$(?!\n)"  # pay_…, rfnd_…, we_…
+OBJECT_ID = re.compile(OBJECT_ID_PATTERN)
 TEST_EVENT_MESSAGE = "This is a test webhook from paygate"
 
 
@@ -62,12 +65,12 @@ def list_deliveries(merchant_id: str, params: dict) -> dict:
     if event_type:
         where &= WebhookDelivery.event_type == event_type
     event_id = params.get("event_id")
-    if event_id:
+    if event_id is not None:
         if not ids.looks_like("event", event_id):
             raise InvalidRequest("event_id must be an event id", field="event_id")
         where &= WebhookDelivery.event == event_id
     endpoint_id = params.get("endpoint_id")
-    if endpoint_id:
+    if endpoint_id is not None:
         if not ids.looks_like("webhook_endpoint", endpoint_id):
             raise InvalidRequest("endpoint_id must be a webhook endpoint id (we_…)", field="endpoint_id")
         if endpoint_id == ids.default_endpoint_id(merchant_id):  # rows from before endpoints were default ones
@@ -125,12 +128,12 @@ def list_events(merchant_id: str, params: dict) -> dict:
     if event_type:
         where &= Event.type == event_type
     object_id = params.get("object_id")
-    if object_id:  # every event of one payment or refund (the object_id index), not only recent ones
-        if not isinstance(object_id, str) or len(object_id) > 40:
+    if object_id is not None:  # every event of one payment or refund (the object_id index), not only recent ones
+        if not isinstance(object_id, str) or not OBJECT_ID.match(object_id):
             raise InvalidRequest("object_id must be an id such as pay_… or rfnd_…", field="object_id")
         where &= Event.object_id == object_id
     after_id = params.get("after")
-    if after_id:
+    if after_id is not None:
         if not ids.looks_like("event", after_id):
             raise InvalidRequest("after must be an event id", field="after")
         seq = Event.select(Event.seq).where((Event.id == after_id) & (Event.merchant == merchant_id)).scalar()

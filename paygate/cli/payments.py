@@ -7,6 +7,7 @@ any error.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import typer
@@ -21,6 +22,16 @@ payments_app = typer.Typer(help="Inspect and capture payments (through the REST 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(payments_app, name="payments")
+
+
+_NAIVE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?\Z")
+
+
+def utc_time(value: str | None) -> str | None:
+    """A ``--from``/``--to`` as the API takes it: a time without an offset is UTC, so say so."""
+    if value is not None and _NAIVE_TIME.match(value.strip()):
+        return value.strip().replace(" ", "T") + "Z"
+    return value
 
 
 def payment_row(p: dict) -> dict:
@@ -61,7 +72,7 @@ def list_(
     Example: paygate payments list --status success --limit 20
     """
     api = connect(api_url, api_key, api_secret)
-    page = call(api.payments, status=status, method=method, start=since, end=until, limit=limit, offset=offset)
+    page = call(api.payments, status=status, method=method, start=utc_time(since), end=utc_time(until), limit=limit, offset=offset)
     if json_out:
         print_json(page)
         return
@@ -97,6 +108,15 @@ def get(
         typer.echo(table(rows, [("id", "ID"), ("status", "STATUS"), ("amount_text", "AMOUNT"), ("reason", "REASON"), ("created_at", "CREATED (UTC)")]))
 
 
+def _captured_text(p: dict) -> str:
+    if not p.get("captured"):
+        return "no"
+    taken = p.get("captured_amount")
+    if taken is None or taken == p["amount"]:
+        return "yes"
+    return f"yes, {money(taken, p.get('currency', 'INR'))} (the rest released)"
+
+
 def show_payment(p: dict) -> None:
     pairs = [
         ("ID", p["id"]),
@@ -105,7 +125,7 @@ def show_payment(p: dict) -> None:
         ("Amount", money(p["amount"], p.get("currency", "INR"))),
         ("Method", p.get("method")),
         ("Instrument", instrument(p)),
-        ("Captured", "yes" if p.get("captured") else "no"),
+        ("Captured", _captured_text(p)),
     ]
     if p.get("error_code"):
         pairs.append(("Error", f"{p['error_code']}: {p.get('error_description') or ''}".strip()))

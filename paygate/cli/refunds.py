@@ -14,6 +14,7 @@ from ..client import ApiError, Client
 from ..display import money
 from .common import print_json
 from .output import page_footer, print_fields, table
+from .payments import utc_time
 from .remote import ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, call, connect
 
 refunds_app = typer.Typer(help="Create and inspect refunds (through the REST API).", no_args_is_help=True)
@@ -121,7 +122,7 @@ def list_(
     Example: paygate refunds list --payment pay_H8sK2LmN4pQr6TuV --status processed
     """
     api = connect(api_url, api_key, api_secret)
-    page = call(api.refunds, payment_id=payment, status=status, start=since, end=until, limit=limit, offset=offset)
+    page = call(api.refunds, payment_id=payment, status=status, start=utc_time(since), end=utc_time(until), limit=limit, offset=offset)
     if json_out:
         print_json(page)
         return

@@ -1,10 +1,11 @@
 """The due loop: each worker settles and delivers what has fallen due, in batches, on time.
 
-One thread per worker process (and one inside the embedded daemon). Each pass:
+One thread per worker process (and one inside the embedded daemon). Each pass, in one
+transaction (one commit: on SQLite one write lock and one fsync per pass, not four):
 
-1. records the webhook attempts that finished since the last pass (one transaction);
-2. settles due payments, then due refunds, many at a time (one transaction each; ``FOR UPDATE
-   SKIP LOCKED`` so several workers take disjoint batches);
+1. records the webhook attempts that finished since the last pass;
+2. settles due payments, then due refunds, many at a time (``FOR UPDATE SKIP LOCKED`` so several
+   workers take disjoint batches);
 3. leases due deliveries up to the sender's free capacity and hands them to the sender, which
    posts them concurrently (bounded per destination, with a short queue per destination); leases
    a saturated destination cannot take now are given back, due again a moment later.
@@ -33,6 +34,17 @@ PASS_GAP_S = 0.005  # at least this between passes: under load, due work gathers
 SATURATED_RETRY_S = 1.0  # a lease a saturated destination could not take is due again after this
 
 
+def _step(name: str, fn, *args) -> list:
+    """One step of a pass inside a savepoint: a step that fails (a row it cannot handle) is rolled
+    back and logged alone, so it never holds up the other steps' work. Its result is then empty."""
+    try:
+        with db.database.atomic():
+            return fn(*args) or []
+    except Exception:
+        log.warning("due loop: %s failed; the rest of the pass goes on", name, exc_info=True)
+        return []
+
+
 class DueLoop(threading.Thread):
     def __init__(self, settings, alarm: wakeup.Alarm | None = None, sender: DeliverySender | None = None):
         super().__init__(name="paygate-due-loop", daemon=True)
@@ -48,38 +60,38 @@ class DueLoop(threading.Thread):
 
     def record_finished(self) -> int:
         """Record the attempts that finished; make claims the sender dropped unsent due again now."""
-        finished = self.sender.take_results()
-        if finished:
-            db.unit_of_work(deliveries.record_attempts, finished, deliveries.retry_delays(self.settings), self.settings.webhook_disable_after_s)
-        unsent = self.sender.take_unsent()
-        if unsent:
-            db.unit_of_work(deliveries.release_leases, [c.delivery_id for c in unsent])
+        finished, unsent = self.sender.take_results(), self.sender.take_unsent()
+        if finished or unsent:
+            db.unit_of_work(self._record, finished, unsent)
         return len(finished) + len(unsent)
 
-    def settle(self) -> bool:
-        """Settle due payments and refunds; True when a batch came back full (more is due)."""
-        settled = db.unit_of_work(payments.settle_due_payments, self.batch)
-        refunded = db.unit_of_work(refunds.settle_due_refunds, self.batch)
-        return len(settled) >= self.batch or len(refunded) >= self.batch
+    def _record(self, finished, unsent) -> None:
+        if finished:
+            deliveries.record_attempts(finished, deliveries.retry_delays(self.settings), self.settings.webhook_disable_after_s)
+        if unsent:
+            deliveries.release_leases([c.delivery_id for c in unsent])
 
-    def deliver(self) -> bool:
-        """Lease due deliveries up to free capacity; True when the lease came back full."""
-        capacity = self.sender.capacity()
-        if capacity <= 0:
-            return False
-        claims = db.unit_of_work(deliveries.lease_due_deliveries, capacity, deliveries.lease_seconds(self.settings))
-        refused = self.sender.submit(claims) if claims else []
-        if refused:
-            db.unit_of_work(deliveries.release_leases, [c.delivery_id for c in refused], after(SATURATED_RETRY_S))
-        return len(claims) >= capacity and len(refused) < len(claims)
+    def _pass_work(self, finished, unsent, capacity: int):
+        """A pass's writes, in one transaction: one commit (one fsync, one SQLite write lock) for
+        everything it records, settles and leases. Deliveries the settlements created are leased
+        at once. Nothing is sent before the commit: a rolled-back pass leased nothing."""
+        _step("record webhook attempts", self._record, finished, unsent)
+        settled = _step("settle payments", payments.settle_due_payments, self.batch)
+        refunded = _step("settle refunds", refunds.settle_due_refunds, self.batch)
+        claims = _step("lease deliveries", deliveries.lease_due_deliveries, capacity, deliveries.lease_seconds(self.settings)) if capacity > 0 else []
+        return len(settled) >= self.batch or len(refunded) >= self.batch, claims
 
     def run_pass(self) -> bool:
         """One pass; True when more work is known to be due right away."""
         self.passes += 1
-        recorded = self.record_finished()
-        more = self.settle()
-        more = self.deliver() or more
-        return more or recorded > 0
+        finished, unsent = self.sender.take_results(), self.sender.take_unsent()
+        capacity = self.sender.capacity()
+        full, claims = db.unit_of_work(self._pass_work, finished, unsent, capacity)
+        refused = self.sender.submit(claims) if claims else []
+        if refused:
+            db.unit_of_work(deliveries.release_leases, [c.delivery_id for c in refused], after(SATURATED_RETRY_S))
+        leased_full = capacity > 0 and len(claims) >= capacity and len(refused) < len(claims)
+        return full or leased_full or bool(finished or unsent)
 
     def next_due(self) -> datetime | None:
         times = [t for t in (db.read(payments.next_due_at), db.read(refunds.next_due_at), db.read(deliveries.next_delivery_due_at)) if t]

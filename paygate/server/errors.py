@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from sanic import Sanic
 from sanic.exceptions import SanicException
@@ -37,6 +38,24 @@ SANIC_STATUS_CODES = {
 }
 
 
+def allowed_methods(request) -> list[str]:
+    """Every method some route answers at this path. Sanic names them itself only when a single
+    route holds the path; with several (``GET`` and ``POST`` declared apart, CORS ``OPTIONS``)
+    its 405 carries no ``Allow``."""
+    table = getattr(request.app.ctx, "methods_by_path", None)
+    if table is None:
+        table = request.app.ctx.methods_by_path = {}
+        for route in request.app.router.routes:
+            shape = re.compile("/" + re.sub(r"<[^>]+>", "[^/]+", re.escape(route.path.strip("/"))))
+            table.setdefault(shape, set()).update(route.methods)
+    path = request.path.rstrip("/") or "/"
+    static, dynamic = set(), set()
+    for shape, methods in table.items():
+        if shape.fullmatch(path):
+            (dynamic if "[^/]+" in shape.pattern else static).update(methods)
+    return sorted(static or dynamic)  # a fixed path wins over a pattern, as in Sanic's router
+
+
 def status_for(exc: e.PaygateError) -> int:
     for cls in type(exc).__mro__:
         if cls in HTTP_STATUS:
@@ -64,7 +83,11 @@ def install(app: Sanic) -> None:
     async def sanic_error(request, exc: SanicException):
         status = getattr(exc, "status_code", 500) or 500
         code, description = SANIC_STATUS_CODES.get(status, ("BAD_REQUEST_ERROR" if status < 500 else "SERVER_ERROR", str(exc) or "Error"))
-        return json_response(error_body(code, description, request), status=status)
+        # Sanic's own headers for the answer, e.g. the ``Allow`` list of a 405 (RFC 9110).
+        headers = dict(exc.headers or {})
+        if status == 405 and "Allow" not in headers:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return json_response(error_body(code, description, request), status=status, headers=headers or None)
 
     @app.exception(Exception)
     async def unexpected(request, exc: Exception):

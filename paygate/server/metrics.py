@@ -1,13 +1,16 @@
 """``GET /metrics`` in the Prometheus text format, and the per-request bookkeeping behind it.
 
-Request counters and the latency histogram are kept in this API process's memory (a few dict
-updates per request: the hot path stays cheap); run several API processes and Prometheus sums
-them per instance as usual. Everything about work — queue depth, deliveries by outcome, live
-workers — is read from the rows at scrape time, so every process reports the same truth and a
-lost Redis cannot make the numbers lie.
+Request counters and the latency histogram are prometheus_client metrics. With one API process
+they live in its memory; with ``serve --workers N`` they use the library's multiprocess mode
+(``PROMETHEUS_MULTIPROC_DIR``, set up by serve: see ``metrics_dir``), so a scrape answered by
+any worker sums every worker's counters and they never jump backwards. The hot path is one
+cached counter and one cached histogram child per request: no label lookups, no allocation.
+Everything about work — queue depth, deliveries by outcome, live workers — is read from the rows
+at scrape time, so every process reports the same truth and a lost Redis cannot make it lie.
 
 Routes are labelled by their pattern (``/api/v1/payments/<payment_id:str>``), never the raw path,
-so ids cannot blow up the label space; unmatched paths share one label.
+and methods outside HTTP's usual set share one label, so requests cannot blow up the label space;
+unmatched paths share one label.
 
 The access log line (one JSON object per request, see ``paygate.logs``) is written here too.
 """
@@ -15,10 +18,10 @@ The access log line (one JSON object per request, see ``paygate.logs``) is writt
 from __future__ import annotations
 
 import logging
-import threading
+import os
 import time
-from bisect import bisect_left
 
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest, multiprocess, values
 from sanic import Blueprint, Sanic
 from sanic.response import HTTPResponse
 
@@ -31,51 +34,46 @@ bp = Blueprint("metrics")
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+disable_created_metrics()  # no *_created series: they double the output and nobody graphs them
+HTTP_REQUESTS = Counter("paygate_http_requests", "HTTP requests answered, by method, route pattern and status.", ["method", "route", "status"])
+HTTP_DURATION = Histogram("paygate_http_request_duration_seconds", "Time to answer a request, by route pattern.", ["route"], buckets=BUCKETS)
 
 
-class RequestStats:
-    """Counters by (method, route, status) and a latency histogram by route."""
+def shared_across_processes() -> bool:
+    """True when prometheus_client keeps values in ``PROMETHEUS_MULTIPROC_DIR`` files."""
+    return values.ValueClass is not values.MutexValue
+
+
+class RequestMetrics:
+    """Counts and times requests, caching each label set's child (bounded: method × route × status)."""
 
     def __init__(self):
-        self._lock = threading.Lock()
-        self.requests: dict[tuple[str, str, int], int] = {}
-        self.latency: dict[str, list] = {}  # route -> [bucket counts..., +Inf count, sum]
+        self._counters: dict[tuple[str, str, int], object] = {}
+        self._timers: dict[str, object] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        if method not in METHODS:
+            method = "OTHER"
         key = (method, route, status)
-        with self._lock:
-            self.requests[key] = self.requests.get(key, 0) + 1
-            hist = self.latency.get(route)
-            if hist is None:
-                hist = self.latency[route] = [0] * (len(BUCKETS) + 1) + [0.0]
-            hist[bisect_left(BUCKETS, seconds)] += 1
-            hist[-1] += seconds
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = self._counters[key] = HTTP_REQUESTS.labels(method, route, str(status))
+        timer = self._timers.get(route)
+        if timer is None:
+            timer = self._timers[route] = HTTP_DURATION.labels(route)
+        counter.inc()
+        timer.observe(seconds)
 
-    def render(self) -> list[str]:
-        with self._lock:
-            requests = dict(self.requests)
-            latency = {k: list(v) for k, v in self.latency.items()}
-        lines = [
-            "# HELP paygate_http_requests_total HTTP requests answered, by method, route pattern and status.",
-            "# TYPE paygate_http_requests_total counter",
-        ]
-        for (method, route, status), n in sorted(requests.items()):
-            lines.append(f'paygate_http_requests_total{{method="{method}",route="{_esc(route)}",status="{status}"}} {n}')
-        lines += [
-            "# HELP paygate_http_request_duration_seconds Time to answer a request, by route pattern.",
-            "# TYPE paygate_http_request_duration_seconds histogram",
-        ]
-        for route, hist in sorted(latency.items()):
-            label = _esc(route)
-            cumulative = 0
-            for bound, n in zip(BUCKETS, hist):
-                cumulative += n
-                lines.append(f'paygate_http_request_duration_seconds_bucket{{route="{label}",le="{bound}"}} {cumulative}')
-            cumulative += hist[len(BUCKETS)]
-            lines.append(f'paygate_http_request_duration_seconds_bucket{{route="{label}",le="+Inf"}} {cumulative}')
-            lines.append(f'paygate_http_request_duration_seconds_sum{{route="{label}"}} {hist[-1]:.6f}')
-            lines.append(f'paygate_http_request_duration_seconds_count{{route="{label}"}} {cumulative}')
-        return lines
+
+def request_metrics_text() -> str:
+    """This process's registry, or with several processes the sum of all of them."""
+    if shared_across_processes():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry).decode()
+    return generate_latest(REGISTRY).decode()
 
 
 def _esc(value: str) -> str:
@@ -136,8 +134,8 @@ def maintenance_metrics() -> list[str]:
     )
 
 
-def _scrape(stats: RequestStats) -> str:
-    lines = stats.render()
+def _scrape() -> str:
+    lines = [request_metrics_text().rstrip("\n")]
     try:
         lines += db.read(work_metrics)
         lines += _gauge("paygate_database_up", "1 when the database answered this scrape.", [({}, 1)])
@@ -152,17 +150,22 @@ def _scrape(stats: RequestStats) -> str:
 
 @bp.get("/metrics")
 async def metrics(request):
-    body = await in_pool(request, _scrape, request.app.ctx.request_stats)
+    body = await in_pool(request, _scrape)
     return HTTPResponse(body, content_type=CONTENT_TYPE)
 
 
 def install(app: Sanic, settings) -> None:
     """JSON logs in this process; time every request, count it, and write its access log line."""
-    app.ctx.request_stats = RequestStats()
+    app.ctx.request_metrics = RequestMetrics()
 
     @app.before_server_start
     async def json_logs(app):  # every API process, including Sanic's spawned workers
         logs.setup(settings.log_level)
+
+    @app.after_server_stop
+    async def mark_worker_dead(app):  # its live gauges go; its counters stay in the totals
+        if shared_across_processes():
+            multiprocess.mark_process_dead(os.getpid())
 
     @app.on_request(priority=99)
     async def start_timer(request):
@@ -178,7 +181,7 @@ def install(app: Sanic, settings) -> None:
         route = request.route.path if request.route is not None else "unmatched"
         route = "/" + route.lstrip("/")
         status = response.status
-        request.app.ctx.request_stats.observe(request.method, route, status, elapsed)
+        request.app.ctx.request_metrics.observe(request.method, route, status, elapsed)
         if access_log.isEnabledFor(logging.INFO):
             access_log.info(
                 "%s %s %s",

@@ -11,6 +11,7 @@ from sanic.worker.loader import AppLoader
 
 from .. import logs
 
+from . import metrics_dir
 from .app import create_api_app
 from .checkout import create_checkout_app
 
@@ -52,6 +53,7 @@ def build_apps(settings) -> Sanic:
 
 
 def serve(settings) -> None:
+    metrics_dir.prepare(settings.api_workers)  # before any worker starts: they inherit it
     if settings.api_workers == 1:
         api = build_apps(settings)
         Sanic.serve_single(api)

@@ -127,3 +127,12 @@ def test_list_rejects_unknown_filters(merchant):
         db.read(payments.list_payments, merchant.id, {"status": "lost"})
     with pytest.raises(InvalidRequest):
         db.read(payments.list_payments, merchant.id, {"from": "yesterday"})
+
+
+def test_created_payment_reports_nothing_captured(merchant, make_order, bank):
+    """The create path serializes the new row directly: it carries ``captured_amount`` 0 too."""
+    outcome = db.unit_of_work(payments.create_payment, {"order_id": make_order().id, **UPI}, bank, merchant.id)
+    assert outcome.data["captured"] is False and outcome.data["captured_amount"] == 0
+    keys = list(outcome.data)
+    assert keys[keys.index("captured") + 1] == "captured_amount"
+    assert db.read(lambda: payments.get_payments([payments.PaymentLookup(outcome.data["id"], merchant.id)])[0]) == outcome.data

@@ -246,3 +246,39 @@ def test_lists_filter_and_page(bank, core_db):
     for params in ({"status": "done"}, {"limit": "0"}, {"from": "yesterday"}, {"payment_id": "nope"}):
         with pytest.raises(InvalidRequest):
             db.read(refunds.list_refunds, merchant_id, params)
+
+
+def test_captured_amount_is_returned_and_a_partial_capture_limits_refunds(shop, bank):
+    """Like Stripe's ``amount_captured``: 0 until captured, then what the capture took; refunds
+    may add up to the captured amount only, and refunding all of it makes the payment refunded."""
+    pid = _payment(shop, bank, amount=50000)
+    assert db.read(lambda: payments.get_payments([payments.PaymentLookup(pid, shop)])[0])["captured_amount"] == 0
+    captured = db.unit_of_work(payments.capture_payment, pid, shop, {"amount": 30000}).data
+    assert captured["captured"] is True and captured["captured_amount"] == 30000
+    assert db.read(lambda: payments.get_payments([payments.PaymentLookup(pid, shop)])[0])["captured_amount"] == 30000
+    with pytest.raises(RefundExceedsAvailable):
+        _refund(pid, shop, bank, 30001)
+    first = _refund(pid, shop, bank, 20000).data
+    with pytest.raises(RefundExceedsAvailable):
+        _refund(pid, shop, bank, 10001)
+    rest = _refund(pid, shop, bank, 10000).data
+    db.unit_of_work(refunds.settle_refund, first["id"])
+    assert _status(pid) == "partially_refunded"
+    db.unit_of_work(refunds.settle_refund, rest["id"])
+    assert _status(pid) == "refunded"
+
+
+def test_full_capture_reports_the_whole_amount(shop, bank):
+    pid = _payment(shop, bank, amount=42000)
+    assert db.unit_of_work(payments.capture_payment, pid, shop, {}).data["captured_amount"] == 42000
+    assert _refund(pid, shop, bank, 42000).data["amount"] == 42000
+
+
+def test_a_partial_capture_cannot_go_below_the_refunds_already_counted(shop, bank):
+    pid = _payment(shop, bank, amount=50000)
+    _refund(pid, shop, bank, 40000)  # pending: counted against the payment
+    with pytest.raises(InvalidRequest):
+        db.unit_of_work(payments.capture_payment, pid, shop, {"amount": 39999})
+    assert db.unit_of_work(payments.capture_payment, pid, shop, {"amount": 40000}).data["captured_amount"] == 40000
+    with pytest.raises(RefundExceedsAvailable):
+        _refund(pid, shop, bank, 1)

@@ -71,7 +71,7 @@ def test_metrics_in_prometheus_format(api, deployment):
         assert f"# TYPE {family} " in text, family
     assert re.search(r'paygate_http_requests_total\{method="POST",route="/api/v1/payments",status="201"\} [1-9]', text)
     assert re.search(r'paygate_http_requests_total\{method="GET",route="/api/v1/payments/<payment_id:str>",status="404"\} [1-9]', text)
-    assert re.search(r'paygate_http_request_duration_seconds_bucket\{route="/api/v1/payments",le="\+Inf"\} [1-9]', text)
+    assert re.search(r'paygate_http_request_duration_seconds_bucket\{(le="\+Inf",route="/api/v1/payments"|route="/api/v1/payments",le="\+Inf")\} [1-9]', text)
     assert re.search(r'paygate_queue_depth\{kind="payment",state="(scheduled|due)"\} \d+', text)
     assert re.search(r"paygate_workers_live [1-9]", text)
     assert "paygate_database_up 1" in text

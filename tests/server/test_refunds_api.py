@@ -187,3 +187,23 @@ def test_list_filters_and_pagination(merchant_api):
     assert api.ok("GET", "/api/v1/refunds", params={"from": "2999-01-01T00:00:00Z"})["total"] == 0
     for params in ({"status": "done"}, {"limit": 101}, {"offset": -1}, {"to": "soon"}, {"payment_id": "x"}):
         error_of(api.get("/api/v1/refunds", params=params), 400)
+
+
+def test_captured_amount_is_in_the_payment_and_limits_refunds(api, deployment):
+    """The payment object carries ``captured_amount`` (0 on create, in the list, after capture)
+    and a partial capture caps refunds at what was captured; the OpenAPI document says so."""
+    order = api.create_order(50000)
+    created = api.create_payment(order["id"], "card")
+    assert created["captured_amount"] == 0
+    api.wait_payment(created["id"])
+    captured = api.ok("POST", f"/api/v1/payments/{created['id']}/capture", json={"amount": 30000})
+    assert captured["captured"] is True and captured["captured_amount"] == 30000
+    assert api.ok("GET", f"/api/v1/payments/{created['id']}")["captured_amount"] == 30000
+    listed = api.ok("GET", "/api/v1/payments", params={"limit": 100})["data"]
+    assert [p["captured_amount"] for p in listed if p["id"] == created["id"]] == [30000]
+    assert EXCEEDS in error_of(refund(api, created["id"], 30001), 400)["description"]
+    done = api.wait_refund(api.ok("POST", f"/api/v1/payments/{created['id']}/refunds", 201, json={"amount": 30000})["id"])
+    assert done["status"] == "processed"
+    assert api.ok("GET", f"/api/v1/payments/{created['id']}")["status"] == "refunded"
+    schema = requests.get(f"{deployment.base_url}/openapi.json", timeout=10).json()["components"]["schemas"]["Payment"]
+    assert "captured_amount" in schema["required"] and schema["properties"]["captured_amount"]["type"] == "integer"

@@ -6,6 +6,7 @@ from sanic import Blueprint
 
 from ... import endpoints, wakeup
 from ..auth import current_merchant
+from ..params import query_params
 from ..pool import read, transact
 from ..responses import json_body, json_response
 
@@ -26,7 +27,7 @@ async def create_endpoint(request):
 @bp.get("")
 async def list_endpoints(request):
     merchant = await current_merchant(request)
-    params = {k: request.args.get(k) for k in ("limit", "offset")}
+    params = query_params(request, ("limit", "offset"))
     return json_response(await read(request, endpoints.list_endpoints, merchant.id, params))
 
 

@@ -6,6 +6,7 @@ from sanic import Blueprint
 
 from ... import webhooks
 from ..auth import current_merchant
+from ..params import query_params
 from ..pool import read
 from ..responses import json_response
 
@@ -15,5 +16,5 @@ bp = Blueprint("events", url_prefix="/api/v1/events")
 @bp.get("")
 async def list_events(request):
     merchant = await current_merchant(request)
-    params = {k: request.args.get(k) for k in ("after", "limit", "type", "object_id")}
+    params = query_params(request, ("after", "limit", "type", "object_id"))
     return json_response(await read(request, webhooks.list_events, merchant.id, params))

@@ -7,6 +7,7 @@ from sanic import Blueprint
 from ... import idempotency, payments
 from ..auth import current_merchant
 from ..idempotent import PAYMENT_CREATE, answer_response, committed
+from ..params import query_params
 from ..pool import read, transact
 from ..responses import json_body, json_response
 
@@ -36,7 +37,7 @@ async def create_public_payment(request):
 @bp.get("")
 async def list_payments(request):
     merchant = await current_merchant(request)
-    params = {k: request.args.get(k) for k in ("status", "method", "from", "to", "limit", "offset", "q")}
+    params = query_params(request, ("status", "method", "from", "to", "limit", "offset", "q"))
     return json_response(await read(request, payments.list_payments, merchant.id, params))
 
 

@@ -7,6 +7,7 @@ from sanic import Blueprint
 from ... import idempotency, refunds
 from ..auth import current_merchant
 from ..idempotent import create_response
+from ..params import query_params
 from ..pool import read
 from ..responses import json_body, json_response
 
@@ -34,14 +35,14 @@ async def create_refund(request, payment_id):
 @bp.get("/payments/<payment_id:str>/refunds")
 async def list_payment_refunds(request, payment_id):
     merchant = await current_merchant(request)
-    params = {k: request.args.get(k) for k in LIST_PARAMS}
+    params = query_params(request, LIST_PARAMS)
     return json_response(await read(request, refunds.list_payment_refunds, payment_id, merchant.id, params))
 
 
 @bp.get("/refunds")
 async def list_refunds(request):
     merchant = await current_merchant(request)
-    params = {k: request.args.get(k) for k in LIST_PARAMS}
+    params = query_params(request, LIST_PARAMS)
     return json_response(await read(request, refunds.list_refunds, merchant.id, params))
 
 

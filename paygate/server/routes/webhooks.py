@@ -6,6 +6,7 @@ from sanic import Blueprint
 
 from ... import webhooks
 from ..auth import current_merchant
+from ..params import query_params
 from ..pool import read, transact
 from ..responses import json_body, json_response
 
@@ -15,7 +16,7 @@ bp = Blueprint("webhooks", url_prefix="/api/v1/webhooks")
 @bp.get("")
 async def list_deliveries(request):
     merchant = await current_merchant(request)
-    params = {k: request.args.get(k) for k in ("limit", "offset", "status", "event", "event_id", "endpoint_id")}
+    params = query_params(request, ("limit", "offset", "status", "event", "event_id", "endpoint_id"))
     return json_response(await read(request, webhooks.list_deliveries, merchant.id, params))
 
 
