@@ -76,6 +76,7 @@ class Settings:
     test_refund_delay_ms: int = 1000
     webhook_retry_intervals_test: bool = False
     webhook_timeout_s: float = 5.0
+    webhook_disable_after_s: float = 3 * 86400.0  # a webhook endpoint failing every attempt this long is disabled
     allow_private_webhook_urls: bool | None = None  # None: allowed only on the embedded default
     seed_test_merchant: bool = True
     max_body_bytes: int = 64 * 1024
@@ -199,6 +200,13 @@ def load(env: dict | None = None, **overrides) -> Settings:
         values["allow_private_webhook_urls"] = _bool(
             "PAYGATE_ALLOW_PRIVATE_WEBHOOK_URLS", env["PAYGATE_ALLOW_PRIVATE_WEBHOOK_URLS"]
         )
+    if env.get("PAYGATE_WEBHOOK_DISABLE_AFTER", "") != "":
+        try:
+            values["webhook_disable_after_s"] = float(env["PAYGATE_WEBHOOK_DISABLE_AFTER"])
+        except ValueError:
+            raise ConfigError("PAYGATE_WEBHOOK_DISABLE_AFTER must be a number of seconds") from None
+        if values["webhook_disable_after_s"] <= 0:
+            raise ConfigError("PAYGATE_WEBHOOK_DISABLE_AFTER must be more than 0 seconds")
     if env.get("PAYGATE_SWEEP_INTERVAL", "") != "":
         try:
             values["sweep_interval_s"] = float(env["PAYGATE_SWEEP_INTERVAL"])

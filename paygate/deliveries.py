@@ -24,9 +24,10 @@ even outside a transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from . import ids
 from .clock import after, parse_db_datetime, utcnow
 from .db import database, is_postgres
 from .models import WebhookDelivery
@@ -57,8 +58,12 @@ class Claim:
     event_id: str
     url: str
     body: bytes
-    secret: str
+    secret: str = field(repr=False)  # never in a log line
     number: int  # the attempt being made, 1-based
+    endpoint_id: str | None = None
+    previous_secrets: tuple[str, ...] = field(default=(), repr=False)  # still inside their rotation overlap: signed with too
+    default_endpoint: bool = True  # the merchant's webhook_url: X-Webhook-Signature, never auto-disabled
+    failing_since: datetime | None = None  # the endpoint's run of failures began then (None: healthy)
 
 
 @dataclass(frozen=True)
@@ -79,9 +84,10 @@ def lease_seconds(settings) -> float:
     return float(settings.webhook_timeout_s) + CLAIM_GRACE_S
 
 
-def record_needs_transaction() -> bool:
-    """SQLite records attempts in several statements (wrap them in a unit of work); PostgreSQL in one."""
-    return not is_postgres()
+def record_needs_transaction(claim: Claim | None = None) -> bool:
+    """SQLite records attempts in several statements (wrap them in a unit of work); PostgreSQL in
+    one, unless the claim is a webhook endpoint's (its health may change with the attempt)."""
+    return not is_postgres() or (claim is not None and not claim.default_endpoint)
 
 
 def _ts(value):
@@ -106,15 +112,18 @@ def _chunks(items: list, size: int = _CHUNK):
 # takes other rows instead of waiting; a single-row claim waits and re-checks instead), ``c``
 # moves them to the lease's end, and the outer SELECT joins the body and the merchant's current
 # URL and secret. {where} and {lock} vary between the batch and the single-row form.
+# The endpoint's columns come from a LEFT JOIN: the default endpoint has no row.
+_ENDPOINT_COLUMNS = "w.id, w.url, w.secret, w.previous_secret, w.previous_secret_expires_at, w.failing_since"
 _LEASE_PG_SQL = (
     "WITH due AS ("
     "SELECT id, next_retry_at AS due_at FROM webhook_delivery WHERE {where} {lock}"
     "), c AS ("
     "UPDATE webhook_delivery d SET next_retry_at = %s, claimed_until = %s FROM due WHERE d.id = due.id "
-    "RETURNING d.id, d.attempts, d.url, d.event_id, due.due_at"
+    "RETURNING d.id, d.attempts, d.url, d.event_id, d.endpoint_id, due.due_at"
     ") "
-    "SELECT c.id, c.attempts, c.url, c.event_id, e.body, m.webhook_secret, m.webhook_url "
+    "SELECT c.id, c.attempts, c.url, c.event_id, e.body, m.webhook_secret, m.webhook_url, m.id, c.endpoint_id, " + _ENDPOINT_COLUMNS + " "
     "FROM c JOIN event e ON e.id = c.event_id JOIN merchant m ON m.id = e.merchant_id "
+    "LEFT JOIN webhook_endpoint w ON w.id = c.endpoint_id "
     "ORDER BY c.due_at, c.id"
 )
 _DUE_BATCH = "status = %s AND attempts < %s AND next_retry_at <= %s ORDER BY next_retry_at LIMIT %s"
@@ -125,8 +134,9 @@ _LEASE_ONE_PG_SQL = _LEASE_PG_SQL.format(where=_DUE_ONE, lock="FOR UPDATE")
 # SQLite: read the due rows with their bodies, then move exactly those (the UPDATE repeats the
 # guard and returns what it moved, so a row is never claimed twice even in autocommit).
 _SELECT_DUE_SQLITE = (
-    "SELECT d.id, d.attempts, d.url, d.event_id, e.body, m.webhook_secret, m.webhook_url "
+    "SELECT d.id, d.attempts, d.url, d.event_id, e.body, m.webhook_secret, m.webhook_url, m.id, d.endpoint_id, " + _ENDPOINT_COLUMNS + " "
     "FROM webhook_delivery d JOIN event e ON e.id = d.event_id JOIN merchant m ON m.id = e.merchant_id "
+    "LEFT JOIN webhook_endpoint w ON w.id = d.endpoint_id "
     "WHERE {where}"
 )
 _DUE_BATCH_SQLITE = "d.status = ? AND d.attempts < ? AND d.next_retry_at <= ? ORDER BY d.next_retry_at LIMIT ?"
@@ -137,10 +147,22 @@ _MOVE_LEASED_SQLITE = (
 )
 
 
-def _claim_from_row(row) -> Claim:
-    delivery_id, attempts, url, event_id, body, secret, current_url = row
-    # A merchant who fixes a broken URL expects the pending retries to go to the new one.
-    return Claim(delivery_id=delivery_id, event_id=event_id, url=current_url or url, body=body.encode("utf-8"), secret=secret, number=attempts + 1)
+def _db_time(value):
+    return parse_db_datetime(value) if isinstance(value, str) else value
+
+
+def _claim_from_row(row, now: datetime) -> Claim:
+    delivery_id, attempts, url, event_id, body, secret, current_url, merchant_id, endpoint_id = row[:9]
+    w_id, w_url, w_secret, w_previous, w_previous_until, w_failing_since = row[9:]
+    common = dict(delivery_id=delivery_id, event_id=event_id, body=body.encode("utf-8"), number=attempts + 1, endpoint_id=endpoint_id)
+    if endpoint_id is None or endpoint_id == ids.default_endpoint_id(merchant_id):
+        # A merchant who fixes a broken URL expects the pending retries to go to the new one.
+        return Claim(url=current_url or url, secret=secret, **common)
+    if w_id is None:  # deleted after this row was leased: the row's own URL, no secret to sign with
+        return Claim(url=url, secret="", default_endpoint=False, **common)
+    until = _db_time(w_previous_until)
+    previous = (w_previous,) if w_previous and until is not None and until > now else ()
+    return Claim(url=w_url, secret=w_secret, previous_secrets=previous, default_endpoint=False, failing_since=_db_time(w_failing_since), **common)
 
 
 def _lease(delivery_id: str | None, limit: int, lease_s: float) -> list[Claim]:
@@ -156,7 +178,7 @@ def _lease(delivery_id: str | None, limit: int, lease_s: float) -> list[Claim]:
             sql, due = _LEASE_BATCH_PG_SQL, (pending, MAX_ATTEMPTS, due_by, limit)
         else:
             sql, due = _LEASE_ONE_PG_SQL, (delivery_id, pending, MAX_ATTEMPTS, due_by)
-        return [_claim_from_row(r) for r in database.execute_sql(sql, due + (lease_end, lease_end)).fetchall()]
+        return [_claim_from_row(r, now) for r in database.execute_sql(sql, due + (lease_end, lease_end)).fetchall()]
     if delivery_id is None:
         select = _SELECT_DUE_SQLITE.format(where=_DUE_BATCH_SQLITE), (pending, MAX_ATTEMPTS, due_by, limit)
     else:
@@ -166,7 +188,7 @@ def _lease(delivery_id: str | None, limit: int, lease_s: float) -> list[Claim]:
     for chunk in _chunks([r[0] for r in rows]):
         sql = _MOVE_LEASED_SQLITE.format(ids=_marks(len(chunk)))
         moved.update(r[0] for r in database.execute_sql(sql, (lease_end, lease_end, *chunk, pending, MAX_ATTEMPTS, due_by)).fetchall())
-    return [_claim_from_row(r) for r in rows if r[0] in moved]
+    return [_claim_from_row(r, now) for r in rows if r[0] in moved]
 
 
 def lease_due_deliveries(limit: int, lease_s: float) -> list[Claim]:
@@ -288,32 +310,45 @@ def _write_moves(moves: list[_Move], now: datetime) -> set[tuple[str, int]]:
     return moved
 
 
-def record_attempts(results: list[tuple[Claim, AttemptResult]], delays: tuple[int, ...] = RETRY_DELAYS_S) -> list[DueWork]:
+def record_attempts(results: list[tuple[Claim, AttemptResult]], delays: tuple[int, ...] = RETRY_DELAYS_S, disable_after_s: float | None = None) -> list[DueWork]:
     """Record a batch of attempts in the caller's unit of work; the retries that fall due later.
 
     Every attempt is appended (one multi-row INSERT); each delivery moves to success, to a retry
     at its next time on ``delays``, or to failed after ``MAX_ATTEMPTS`` — unless a manual retry
     reset it meanwhile, in which case the attempt is logged and the row left as the retry set it.
+    Webhook endpoints' runs of failures are kept current, and those failing for longer than
+    ``disable_after_s`` are disabled (``endpoints.note_attempts``).
     """
     if not results:
         return []
     now = utcnow()
     moves = [_plan(claim, result, delays, now) for claim, result in results]
     moved = _write_moves(moves, now)
-    return [
+    work = [
         DueWork(DELIVER_WEBHOOK, m.claim.delivery_id, m.next_retry_at)
         for m in moves
         if m.next_retry_at is not None and (m.claim.delivery_id, m.claim.number) in moved
     ]
+    return work + _note_endpoints(results, now, disable_after_s)
 
 
-def record_attempt(claim: Claim, result: AttemptResult, delays: tuple[int, ...] = RETRY_DELAYS_S) -> Outcome:
+def _note_endpoints(results, now: datetime, disable_after_s: float | None) -> list[DueWork]:
+    if all(claim.default_endpoint for claim, _ in results):
+        return []  # the common case: no statement, no import
+    from . import endpoints
+
+    span = endpoints.DEFAULT_DISABLE_AFTER_S if disable_after_s is None else disable_after_s
+    return endpoints.note_attempts(results, now, span)
+
+
+def record_attempt(claim: Claim, result: AttemptResult, delays: tuple[int, ...] = RETRY_DELAYS_S, disable_after_s: float | None = None) -> Outcome:
     """Record one attempt (``record_attempts`` for one): the delivery's new state and its retry, if any."""
     now = utcnow()
     move = _plan(claim, result, delays, now)
     if (claim.delivery_id, claim.number) not in _write_moves([move], now):
         return Outcome({"id": claim.delivery_id, "moved_on": True})
     work = [DueWork(DELIVER_WEBHOOK, claim.delivery_id, move.next_retry_at)] if move.next_retry_at is not None else []
+    work += _note_endpoints([(claim, result)], now, disable_after_s)
     data = {"id": claim.delivery_id, "status": move.status, "attempts": claim.number, "response_code": result.response_code}
     return Outcome(data, work)
 

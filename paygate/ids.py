@@ -7,13 +7,14 @@ malformed id is a plain 404 and never reaches a query.
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 import secrets
 import string
 import uuid
 
 _ALPHABET = string.ascii_letters + string.digits
-PREFIXES = {"order": "order_", "payment": "pay_", "refund": "rfnd_", "event": "evt_"}
+PREFIXES = {"order": "order_", "payment": "pay_", "refund": "rfnd_", "event": "evt_", "webhook_endpoint": "we_"}
 _SHAPES = {kind: re.compile(re.escape(p) + r"[A-Za-z0-9]{16}\Z") for kind, p in PREFIXES.items()}
 _SHAPES["event"] = re.compile(r"evt_[A-Za-z0-9]{16,32}\Z")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
@@ -52,6 +53,16 @@ def new_refund_id() -> str:
 
 def new_event_id() -> str:
     return new_id("event")
+
+
+def new_webhook_endpoint_id() -> str:
+    return new_id("webhook_endpoint")
+
+
+def default_endpoint_id(merchant_id: str) -> str:
+    """The id of a merchant's default endpoint (its ``webhook_url``): derived, so it needs no row."""
+    digest = hashlib.sha256(f"default-endpoint:{merchant_id}".encode()).digest()
+    return PREFIXES["webhook_endpoint"] + "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:16])
 
 
 def new_uuid() -> str:

@@ -32,9 +32,25 @@ def _heartbeat_maintenance_failures(db):
     run(migrator.add_column("heartbeat", "maintenance_failures", IntegerField(default=0)))
 
 
+def _webhook_endpoints(db):
+    """Several webhook endpoints per merchant; each delivery row names its endpoint."""
+    from peewee import CharField
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run
+
+    db.create_tables([models.WebhookEndpoint], safe=True)
+    if "endpoint_id" in {c.name for c in db.get_columns("webhook_delivery")}:
+        return  # created by migration 1 from the current models
+    migrator = PostgresqlMigrator(db) if is_postgres() else SqliteMigrator(db)
+    run(
+        migrator.add_column("webhook_delivery", "endpoint_id", CharField(max_length=32, null=True)),
+        migrator.add_index("webhook_delivery", ("endpoint_id", "created_at"), False),
+    )
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
+    (3, "webhook endpoints", _webhook_endpoints),
 ]
 
 

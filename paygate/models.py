@@ -145,12 +145,43 @@ class WebhookDelivery(BaseModel):
     response_code = IntegerField(null=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    # The webhook endpoint (``we_…``) this row goes to; the merchant's default endpoint has a
+    # derived id (``endpoints.default_endpoint_id``). NULL on rows older than migration 3. No
+    # foreign key: a deleted endpoint's log stays.
+    endpoint_id = CharField(max_length=32, null=True)
 
     class Meta:
         indexes = (
             (("merchant", "created_at"), False),
             (("status", "next_retry_at"), False),
+            (("endpoint_id", "created_at"), False),
         )
+
+
+class WebhookEndpoint(BaseModel):
+    """A merchant's extra webhook destination, with its own event filter and signing secret.
+
+    The merchant's default endpoint (``Merchant.webhook_url`` + ``webhook_secret``, the seed
+    contract) has no row here. ``previous_secret`` still signs until ``previous_secret_expires_at``
+    (rotation with overlap); ``failing_since`` is when the current run of failed attempts began.
+    """
+
+    id = CharField(max_length=32, primary_key=True)  # we_…
+    merchant = ForeignKeyField(Merchant, backref="webhook_endpoints", on_delete="CASCADE")
+    url = TextField()
+    description = TextField(null=True)
+    enabled_events = TextField()  # JSON list: types, "payment.*" prefixes or "*"
+    status = CharField(max_length=16, default="enabled")  # enabled | disabled
+    secret = CharField(max_length=128)
+    previous_secret = CharField(max_length=128, null=True)
+    previous_secret_expires_at = DateTimeField(null=True)
+    failing_since = DateTimeField(null=True)
+    disabled_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("merchant", "status"), False),)
 
 
 class WebhookAttempt(BaseModel):
@@ -225,4 +256,4 @@ class SchemaMigration(BaseModel):
     applied_at = DateTimeField(default=utcnow)
 
 
-ALL_MODELS = [Merchant, Order, Payment, Refund, Event, WebhookDelivery, WebhookAttempt, IdempotencyKey, Heartbeat, AnalyticsHour]
+ALL_MODELS = [Merchant, Order, Payment, Refund, Event, WebhookDelivery, WebhookEndpoint, WebhookAttempt, IdempotencyKey, Heartbeat, AnalyticsHour]

@@ -109,6 +109,7 @@ def delivery(d) -> dict:
         "last_attempt_at": iso(d.last_attempt_at),
         "next_retry_at": iso(d.next_retry_at) if d.status == DeliveryStatus.PENDING else None,
         "response_code": d.response_code,
+        "endpoint_id": d.endpoint_id,
     }
 
 
@@ -137,3 +138,20 @@ def event(e) -> dict:
 
 def page(data: list, total: int, limit: int, offset: int) -> dict:
     return {"data": data, "total": total, "limit": limit, "offset": offset}
+
+
+def webhook_endpoint(w) -> dict:
+    """A webhook endpoint, without its secrets (shown once: on create and on rotation)."""
+    return {
+        "id": w.id,
+        "url": w.url,
+        "description": w.description,
+        "enabled_events": json.loads(w.enabled_events),
+        "status": w.status,
+        "default": False,
+        "created_at": iso(w.created_at),
+        "updated_at": iso(w.updated_at),
+        "disabled_at": iso(w.disabled_at),
+        "failing_since": iso(w.failing_since),
+        "previous_secret_expires_at": iso(w.previous_secret_expires_at),
+    }

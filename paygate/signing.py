@@ -37,18 +37,21 @@ def standard_signature(key: bytes, event_id: str, timestamp: int, body: bytes) -
     return "v1," + base64.b64encode(mac).decode()
 
 
-def signature_headers(secret: str, event_id: str, body: bytes, timestamp: int) -> dict[str, str]:
-    """Every signature header for one send. ``timestamp`` is the send time (fresh on each retry)."""
-    headers = {
-        "X-Webhook-Signature": hex_signature(secret, body),
-        "X-Webhook-Id": event_id,
-        "X-Webhook-Timestamp": str(timestamp),
-    }
-    key = standard_key(secret)
-    if key is not None:
+def signature_headers(secret: str, event_id: str, body: bytes, timestamp: int, *, previous: tuple[str, ...] = (), hex_header: bool = True) -> dict[str, str]:
+    """Every signature header for one send. ``timestamp`` is the send time (fresh on each retry).
+
+    ``previous`` are secrets still inside their rotation overlap: ``webhook-signature`` then
+    carries one ``v1,…`` entry per secret, space-separated, so a receiver holding either verifies.
+    ``hex_header`` is the seed family's ``X-Webhook-Signature`` (the merchant's default endpoint).
+    """
+    headers = {"X-Webhook-Id": event_id, "X-Webhook-Timestamp": str(timestamp)}
+    if hex_header:
+        headers["X-Webhook-Signature"] = hex_signature(secret, body)
+    keys = [k for k in (standard_key(s) for s in (secret, *previous)) if k is not None]
+    if keys:
         headers["webhook-id"] = event_id
         headers["webhook-timestamp"] = str(timestamp)
-        headers["webhook-signature"] = standard_signature(key, event_id, timestamp, body)
+        headers["webhook-signature"] = " ".join(standard_signature(k, event_id, timestamp, body) for k in keys)
     return headers
 
 

@@ -3,6 +3,7 @@
 Payment:  pending → success | failed;  success → partially_refunded | refunded;
           partially_refunded → partially_refunded | refunded.   (``captured`` is a separate flag.)
 Refund:   pending → processed | failed.
+Endpoint: enabled ⇄ disabled.
 Delivery: pending → pending (a failed attempt with retries left) | success | failed;
           success | failed → pending (a manual retry).
 """
@@ -37,6 +38,12 @@ class DeliveryStatus:
     ALL = (PENDING, SUCCESS, FAILED)
 
 
+class EndpointStatus:
+    ENABLED = "enabled"  # receives the events its filter asks for
+    DISABLED = "disabled"  # by the merchant or by auto-disable; receives nothing until enabled
+    ALL = (ENABLED, DISABLED)
+
+
 class OrderStatus:
     CREATED = "created"
     PAID = "paid"
@@ -64,6 +71,10 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
         ),
         DeliveryStatus.SUCCESS: frozenset({DeliveryStatus.PENDING}),
         DeliveryStatus.FAILED: frozenset({DeliveryStatus.PENDING}),
+    },
+    "endpoint": {
+        EndpointStatus.ENABLED: frozenset({EndpointStatus.DISABLED}),
+        EndpointStatus.DISABLED: frozenset({EndpointStatus.ENABLED}),
     },
     "order": {
         OrderStatus.CREATED: frozenset({OrderStatus.PAID}),

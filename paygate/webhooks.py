@@ -8,6 +8,7 @@ in ``paygate.deliveries``; the HTTP POST in the jobs adapter.
 from __future__ import annotations
 
 import json
+import re
 
 from . import events, ids, serialize
 from .clock import after, utcnow
@@ -19,6 +20,8 @@ from .payments import Outcome
 from .states import DeliveryStatus, guard
 from .work import CLAIM_GRACE_S, DELIVER_WEBHOOK, DueWork
 
+OBJECT_ID_PATTERN = r"^[a-z]{2,5}_[A-Za-z0-9]{16}$(?!\n)"  # pay_…, rfnd_…, we_…
+OBJECT_ID = re.compile(OBJECT_ID_PATTERN)
 TEST_EVENT_MESSAGE = "This is a test webhook from paygate"
 
 
@@ -36,10 +39,11 @@ def retry_delivery(delivery_id: str, merchant_id: str) -> Outcome:
     """A manual retry: attempts back to 0, pending, due now (at the merchant's current URL, if set)."""
     row = _own_delivery(delivery_id, merchant_id, lock=True)
     now = utcnow()
-    current_url = Merchant.select(Merchant.webhook_url).where(Merchant.id == merchant_id).scalar()
     row.status = guard("delivery", row.status, DeliveryStatus.PENDING)
     row.attempts = 0
-    row.url = current_url or row.url
+    if row.endpoint_id is None or row.endpoint_id == ids.default_endpoint_id(merchant_id):
+        current_url = Merchant.select(Merchant.webhook_url).where(Merchant.id == merchant_id).scalar()
+        row.url = current_url or row.url  # a webhook endpoint's sends go to its current URL anyway
     row.next_retry_at = now
     row.claimed_until = after(CLAIM_GRACE_S, now)
     row.updated_at = now
@@ -65,6 +69,14 @@ def list_deliveries(merchant_id: str, params: dict) -> dict:
         if not ids.looks_like("event", event_id):
             raise InvalidRequest("event_id must be an event id", field="event_id")
         where &= WebhookDelivery.event == event_id
+    endpoint_id = params.get("endpoint_id")
+    if endpoint_id is not None:
+        if not ids.looks_like("webhook_endpoint", endpoint_id):
+            raise InvalidRequest("endpoint_id must be a webhook endpoint id (we_…)", field="endpoint_id")
+        if endpoint_id == ids.default_endpoint_id(merchant_id):  # rows from before endpoints were default ones
+            where &= (WebhookDelivery.endpoint_id == endpoint_id) | WebhookDelivery.endpoint_id.is_null()
+        else:
+            where &= WebhookDelivery.endpoint_id == endpoint_id
     query = WebhookDelivery.select().where(where)
     total = query.count()
     rows = query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(page.limit).offset(page.offset)
@@ -97,10 +109,10 @@ def send_test_event(merchant_id: str, body: dict | None) -> Outcome:
         raise InvalidRequest("data must be a JSON object", field="data")
     _check_integers_only(data)
     url = Merchant.select(Merchant.webhook_url).where(Merchant.id == merchant_id).scalar()
-    if not url:
-        raise InvalidRequest("No webhook URL is configured; set one with PUT /api/v1/merchants/me", field="webhook_url")
     event, work = events.record_event(merchant_id, url, events.WEBHOOK_TEST, None, data)
-    delivery = WebhookDelivery.get(WebhookDelivery.event == event.id)
+    if not work:  # no default URL and no enabled endpoint that wants it: refuse, write nothing
+        raise InvalidRequest("No webhook URL is configured; set one with PUT /api/v1/merchants/me", field="webhook_url")
+    delivery = WebhookDelivery.get(WebhookDelivery.id == work[0].id)  # the default endpoint's, when there is one
     return Outcome({**serialize.delivery(delivery), "event_id": event.id}, work)
 
 
@@ -115,6 +127,11 @@ def list_events(merchant_id: str, params: dict) -> dict:
     where = Event.merchant == merchant_id
     if event_type:
         where &= Event.type == event_type
+    object_id = params.get("object_id")
+    if object_id is not None:  # every event of one payment or refund (the object_id index), not only recent ones
+        if not isinstance(object_id, str) or not OBJECT_ID.match(object_id):
+            raise InvalidRequest("object_id must be an id such as pay_… or rfnd_…", field="object_id")
+        where &= Event.object_id == object_id
     after_id = params.get("after")
     if after_id is not None:
         if not ids.looks_like("event", after_id):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from . import admin, console, daemon, events, listen, simulate, trigger, webhooks
+from . import endpoints as endpoint_commands
 from . import payments as payment_commands
 from . import refunds as refund_commands
 
@@ -25,6 +26,7 @@ webhooks.register(app)
 events.register(app)
 listen.register(app)
 trigger.register(app)
+endpoint_commands.register(app)
 payment_commands.register(app)
 refund_commands.register(app)
 console.register(app)

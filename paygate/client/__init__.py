@@ -9,8 +9,8 @@ Used by the ops commands (``paygate.cli``) and the console (``paygate.tui``), wh
 never import each other. Imports ``requests`` and the standard library only: no Typer, no Textual.
 """
 
-from .client import Client
+from .client import Client, since_iso
 from .credentials import ConfigFileError, Credentials, resolve_credentials
 from .errors import CONNECTION_ERROR, ApiError
 
-__all__ = ["ApiError", "CONNECTION_ERROR", "Client", "ConfigFileError", "Credentials", "resolve_credentials"]
+__all__ = ["ApiError", "CONNECTION_ERROR", "Client", "ConfigFileError", "Credentials", "resolve_credentials", "since_iso"]

@@ -7,6 +7,8 @@ endpoint. Every failure is an :class:`~paygate.client.errors.ApiError`; nothing 
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 from urllib.parse import quote
 
@@ -14,7 +16,7 @@ import requests
 
 from .credentials import Credentials, resolve_credentials
 from .errors import CONNECTION_ERROR, ApiError
-from .results import Delivery, Event, Health, JobsStatus, Merchant, Order, Page, Payment, Refund
+from .results import Delivery, Event, Health, JobsStatus, Merchant, Order, Page, Payment, Refund, WebhookEndpoint
 
 
 def _seg(value: str) -> str:
@@ -101,8 +103,8 @@ class Client:
 
     # --- webhooks, events, analytics ----------------------------------------------------
 
-    def deliveries(self, *, status=None, event=None, limit: int = 10, offset: int = 0) -> Page[Delivery]:
-        return self._get("/api/v1/webhooks", status=status, event=event, limit=limit, offset=offset)
+    def deliveries(self, *, status=None, event=None, endpoint_id=None, limit: int = 10, offset: int = 0) -> Page[Delivery]:
+        return self._get("/api/v1/webhooks", status=status, event=event, endpoint_id=endpoint_id, limit=limit, offset=offset)
 
     def delivery(self, delivery_id: str) -> Delivery:
         return self._get(f"/api/v1/webhooks/{_seg(delivery_id)}")
@@ -113,11 +115,39 @@ class Client:
     def send_test_webhook(self, data: Optional[dict] = None) -> dict:
         return self.request("POST", "/api/v1/webhooks/test", json=_present(data=data))
 
-    def events(self, *, type=None, after: Optional[str] = None, limit: int = 50) -> Page[Event]:
-        return self._get("/api/v1/events", type=type, after=after, limit=limit)
+    def events(self, *, type=None, after: Optional[str] = None, object_id: Optional[str] = None, limit: int = 50) -> Page[Event]:
+        return self._get("/api/v1/events", type=type, after=after, object_id=object_id, limit=limit)
 
     def analytics(self, window: Optional[str] = None) -> dict:
         return self._get("/api/v1/analytics", window=window)
+
+    # --- webhook endpoints ---------------------------------------------------------------
+
+    def webhook_endpoints(self, *, limit: int = 100, offset: int = 0) -> Page[WebhookEndpoint]:
+        return self._get("/api/v1/webhook_endpoints", limit=limit, offset=offset)
+
+    def webhook_endpoint(self, endpoint_id: str) -> WebhookEndpoint:
+        return self._get(f"/api/v1/webhook_endpoints/{_seg(endpoint_id)}")
+
+    def create_webhook_endpoint(self, url: str, enabled_events: list[str], description: Optional[str] = None) -> WebhookEndpoint:
+        """The answer carries the endpoint's ``secret``, shown this once."""
+        return self.request("POST", "/api/v1/webhook_endpoints", json=_present(url=url, enabled_events=enabled_events, description=description))
+
+    def update_webhook_endpoint(self, endpoint_id: str, **changes) -> WebhookEndpoint:
+        """``changes``: any of ``url``, ``enabled_events``, ``description``, ``status``."""
+        return self.request("PATCH", f"/api/v1/webhook_endpoints/{_seg(endpoint_id)}", json=changes)
+
+    def delete_webhook_endpoint(self, endpoint_id: str) -> dict:
+        return self.request("DELETE", f"/api/v1/webhook_endpoints/{_seg(endpoint_id)}")
+
+    def rotate_webhook_endpoint_secret(self, endpoint_id: str, expire_previous_in: Optional[int] = None) -> WebhookEndpoint:
+        body = _present(expire_previous_in=expire_previous_in)
+        return self.request("POST", f"/api/v1/webhook_endpoints/{_seg(endpoint_id)}/rotate_secret", json=body)
+
+    def replay_webhook_endpoint(self, endpoint_id: str, since: str, *, until: Optional[str] = None, status: Optional[str] = None) -> dict:
+        """Queue the endpoint's deliveries of [since, until) again; ``since`` is ISO-8601 (see :func:`since_iso`)."""
+        body = _present(since=since, until=until, status=status)
+        return self.request("POST", f"/api/v1/webhook_endpoints/{_seg(endpoint_id)}/replay", json=body)
 
     # --- the merchant -------------------------------------------------------------------
 
@@ -136,3 +166,23 @@ class Client:
 
 def _idempotency(key: Optional[str]) -> Optional[dict]:
     return {"Idempotency-Key": key} if key else None
+
+
+_RELATIVE = re.compile(r"(\d+)\s*([smhd])\Z")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def since_iso(value: str, now: Optional[datetime] = None) -> str:
+    """``2h``/``30m``/``7d``/``90s`` ago, or an ISO-8601 time, as ISO-8601 UTC; ValueError otherwise."""
+    now = now or datetime.now(timezone.utc)
+    m = _RELATIVE.match(value.strip())
+    if m:
+        moment = now - timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+    else:
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("use a duration such as 2h, 30m, 7d, or an ISO-8601 time") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

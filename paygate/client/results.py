@@ -101,3 +101,15 @@ class JobsStatus(TypedDict):
     completed: int
     failed: int
     worker_status: str
+
+
+class WebhookEndpoint(TypedDict):
+    id: str
+    url: str
+    description: Optional[str]
+    enabled_events: list[str]
+    status: str
+    default: bool
+    created_at: str
+    secret: NotRequired[str]  # on create and on rotation only
+    health: NotRequired[Optional[dict]]

@@ -173,7 +173,11 @@ def send(claim: deliveries.Claim, settings) -> deliveries.AttemptResult:
     try:
         dest = resolve_destination(claim.url, settings.private_webhooks_allowed)
         headers = {"User-Agent": USER_AGENT, "Content-Type": "application/json"}
-        headers.update(signing.signature_headers(claim.secret, claim.event_id, claim.body, unix(attempted_at)))
+        headers.update(
+            signing.signature_headers(
+                claim.secret, claim.event_id, claim.body, unix(attempted_at), previous=claim.previous_secrets, hex_header=claim.default_endpoint
+            )
+        )
         timeout = urllib3.Timeout(connect=settings.webhook_timeout_s, read=settings.webhook_timeout_s)
         response = _post(dest, claim.body, headers, timeout)
         try:
@@ -204,8 +208,8 @@ def deliver(delivery_id: str) -> list:
     if claim is None:
         return []
     result = send(claim, settings)
-    record = db.unit_of_work if deliveries.record_needs_transaction() else db.write  # one statement on PostgreSQL
-    outcome = record(deliveries.record_attempt, claim, result, deliveries.retry_delays(settings))
+    record = db.unit_of_work if deliveries.record_needs_transaction(claim) else db.write  # one statement on PostgreSQL
+    outcome = record(deliveries.record_attempt, claim, result, deliveries.retry_delays(settings), settings.webhook_disable_after_s)
     if result.error:
         log.info("webhook %s attempt %d to %s failed: %s", claim.delivery_id, claim.number, urlsplit(claim.url).hostname, result.error)
     return outcome.work

@@ -67,7 +67,7 @@ class DueLoop(threading.Thread):
 
     def _record(self, finished, unsent) -> None:
         if finished:
-            deliveries.record_attempts(finished, deliveries.retry_delays(self.settings))
+            deliveries.record_attempts(finished, deliveries.retry_delays(self.settings), self.settings.webhook_disable_after_s)
         if unsent:
             deliveries.release_leases([c.delivery_id for c in unsent])
 

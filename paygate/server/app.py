@@ -17,11 +17,11 @@ from ..payments import get_payments
 from ..processor import SimulatedBank
 from . import cors, errors, idempotent, metrics, middleware, openapi, ratelimit
 from .read_batch import ReadBatcher
-from .routes import analytics, events, health, merchants, orders, payments, refunds, testing, webhooks
+from .routes import analytics, endpoints, events, health, merchants, orders, payments, refunds, testing, webhooks
 
 log = logging.getLogger("paygate.http")
 
-API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp, refunds.bp, analytics.bp, webhooks.bp, events.bp, metrics.bp, openapi.bp]
+API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp, refunds.bp, analytics.bp, webhooks.bp, endpoints.bp, events.bp, metrics.bp, openapi.bp]
 
 
 def _configure(app: Sanic, settings) -> None:

@@ -22,9 +22,9 @@ import re
 
 from sanic import Blueprint
 
-from .. import analytics, events, instruments, paging, payments
-from ..states import DeliveryStatus, PaymentStatus, RefundStatus
-from .openapi_schemas import CURRENCY, INT, SCHEMAS, STR, TIME_FILTER, codes_by_status, enum, error_schema, id_pattern, ref
+from .. import analytics, endpoints, events, instruments, merchants, paging, payments, webhooks
+from ..states import DeliveryStatus, EndpointStatus, PaymentStatus, RefundStatus
+from .openapi_schemas import BOOL, CURRENCY, INT, SCHEMAS, STR, TIME, TIME_FILTER, codes_by_status, enum, error_schema, id_pattern, nullable, obj, page_of, ref, regex
 from .responses import json_response
 
 bp = Blueprint("openapi")
@@ -282,6 +282,91 @@ PATHS = {
         )
     },
 }
+
+
+# --- webhook endpoints (issue 13) ---------------------------------------------------------------
+# One block, added to the tables above, so it merges apart from the rest of the document.
+ENDPOINT_ID = _param("endpoint_id", schema={"type": "string", "pattern": id_pattern("webhook_endpoint")})
+_ENDPOINT_URL = {"type": "string", "maxLength": merchants.MAX_URL_CHARS, "pattern": regex(merchants.WEBHOOK_URL)}
+_ENABLED_EVENTS = {"type": "array", "minItems": 1, "items": enum(endpoints.valid_filters()), "description": "Event types, prefixes such as payment.*, or *."}
+_ENDPOINT_STATUS = enum(EndpointStatus.ALL)
+_DESCRIPTION = {"type": "string", "maxLength": endpoints.MAX_DESCRIPTION}
+SCHEMAS.update(
+    {
+        "WebhookEndpoint": obj(
+            {
+                "id": {"type": "string", "pattern": id_pattern("webhook_endpoint")},
+                "url": STR,
+                "description": nullable(STR),
+                "enabled_events": {"type": "array", "items": STR},
+                "status": _ENDPOINT_STATUS,
+                "default": BOOL,
+                "created_at": TIME,
+            },
+            {"updated_at": TIME, "disabled_at": nullable(TIME), "failing_since": nullable(TIME), "previous_secret_expires_at": nullable(TIME), "health": nullable({"type": "object"})},
+        ),
+        "WebhookEndpointWithSecret": {"allOf": [ref("WebhookEndpoint"), obj({"secret": {"type": "string", "pattern": "^whsec_"}})]},
+        "WebhookEndpointPage": page_of("WebhookEndpoint"),
+        "WebhookEndpointCreate": obj({"url": _ENDPOINT_URL, "enabled_events": _ENABLED_EVENTS}, {"description": nullable(_DESCRIPTION)}),
+        "WebhookEndpointUpdate": obj({}, {"url": _ENDPOINT_URL, "enabled_events": _ENABLED_EVENTS, "description": nullable(_DESCRIPTION), "status": _ENDPOINT_STATUS}),
+        "WebhookEndpointDeleted": obj({"id": STR, "deleted": BOOL}),
+        "RotateEndpointSecret": obj({}, {"expire_previous_in": {"type": "integer", "minimum": 0, "maximum": endpoints.MAX_PREVIOUS_SECRET_TTL_S, "default": endpoints.DEFAULT_PREVIOUS_SECRET_TTL_S}}),
+        "ReplayRequest": obj({"since": TIME_FILTER}, {"until": nullable(TIME_FILTER), "status": enum(endpoints.REPLAY_STATUSES)}),
+        "ReplayResult": obj({"endpoint_id": STR, "queued": INT, "since": TIME, "until": nullable(TIME), "status": STR}),
+    }
+)
+ENDPOINT_LINKS = _uses("endpoint_id", "getWebhookEndpoint", "updateWebhookEndpoint", "rotateWebhookEndpointSecret")
+PATHS.update(
+    {
+        "/api/v1/webhook_endpoints": {
+            "post": op(
+                "createWebhookEndpoint",
+                "Add a webhook endpoint (its secret is shown in this response only)",
+                ("201", "WebhookEndpointWithSecret"),
+                body="WebhookEndpointCreate",
+                tag="webhook endpoints",
+                links=ENDPOINT_LINKS,
+            ),
+            "get": op("listWebhookEndpoints", "The webhook endpoints (the default one first) with their health", ("200", "WebhookEndpointPage"), params=[LIMIT, OFFSET], tag="webhook endpoints"),
+        },
+        "/api/v1/webhook_endpoints/{endpoint_id}": {
+            "get": op("getWebhookEndpoint", "One webhook endpoint with its health over 24 h", ("200", "WebhookEndpoint"), params=[ENDPOINT_ID], tag="webhook endpoints"),
+            "patch": op(
+                "updateWebhookEndpoint",
+                "Change an endpoint's URL, filter, description or status",
+                ("200", "WebhookEndpoint"),
+                body="WebhookEndpointUpdate",
+                body_required=False,
+                params=[ENDPOINT_ID],
+                tag="webhook endpoints",
+            ),
+            "delete": op("deleteWebhookEndpoint", "Delete an endpoint (its delivery log stays)", ("200", "WebhookEndpointDeleted"), params=[ENDPOINT_ID], tag="webhook endpoints"),
+        },
+        "/api/v1/webhook_endpoints/{endpoint_id}/rotate_secret": {
+            "post": op(
+                "rotateWebhookEndpointSecret",
+                "A new secret; the previous one keeps signing until it expires",
+                ("200", "WebhookEndpointWithSecret"),
+                body="RotateEndpointSecret",
+                body_required=False,
+                params=[ENDPOINT_ID],
+                tag="webhook endpoints",
+            )
+        },
+        "/api/v1/webhook_endpoints/{endpoint_id}/replay": {
+            "post": op(
+                "replayWebhookEndpoint",
+                "Queue an endpoint's past deliveries again (same events, fresh attempts)",
+                ("200", "ReplayResult"),
+                body="ReplayRequest",
+                params=[ENDPOINT_ID],
+                tag="webhook endpoints",
+            )
+        },
+    }
+)
+PATHS["/api/v1/webhooks"]["get"]["parameters"].append(_param("endpoint_id", "query", {"type": "string", "pattern": id_pattern("webhook_endpoint")}))
+PATHS["/api/v1/events"]["get"]["parameters"].append(_param("object_id", "query", {"type": "string", "pattern": webhooks.OBJECT_ID_PATTERN}))
 
 
 def _shape(path: str) -> str:

@@ -36,5 +36,23 @@ def test_a_version_1_database_gets_the_heartbeat_failure_count(backend, services
     _sql(d, "INSERT INTO heartbeat (id, role, last_seen) VALUES ('old-host:1:worker', 'worker', '2024-01-01 00:00:00')")
     _migrate(d)
     assert _sql(d, "SELECT maintenance_failures FROM heartbeat WHERE id = 'old-host:1:worker'") == [(0,)]
-    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == [(1,), (2,)]
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == [(1,), (2,), (3,)]
     _migrate(d)  # and again: nothing left to do, no error
+
+
+def test_a_version_2_database_gets_webhook_endpoints(backend, services):
+    d = Deployment(backend, backend_env(backend, *services))
+    _migrate(d)
+    # what a database migrated by the previous paygate looks like: no endpoint table, no endpoint_id
+    _sql(
+        d,
+        "DROP TABLE webhook_endpoint",
+        "DROP INDEX IF EXISTS webhook_delivery_endpoint_id_created_at",
+        "ALTER TABLE webhook_delivery DROP COLUMN endpoint_id",
+        "DELETE FROM schema_migration WHERE version = 3",
+    )
+    _migrate(d)
+    assert _sql(d, "SELECT count(*) FROM webhook_endpoint") == [(0,)]
+    assert _sql(d, "SELECT count(endpoint_id) FROM webhook_delivery") == [(0,)]
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == [(1,), (2,), (3,)]
+    _migrate(d)

@@ -29,7 +29,8 @@ def owner(deployment):
     api.wait_refund(refund["id"])  # settled (with its event) before the test counts the owner's rows
     deliveries = api.ok("GET", "/api/v1/webhooks", params={"limit": 5})["data"]
     assert deliveries, "the owner's payment should have produced webhook deliveries"
-    ids = {"order_id": order["id"], "payment_id": payment["id"], "refund_id": refund["id"], "delivery_id": deliveries[0]["id"]}
+    endpoint = api.ok("POST", "/api/v1/webhook_endpoints", 201, json={"url": "http://127.0.0.1:9/endpoint", "enabled_events": ["refund.*"]})
+    ids = {"order_id": order["id"], "payment_id": payment["id"], "refund_id": refund["id"], "delivery_id": deliveries[0]["id"], "endpoint_id": endpoint["id"]}
     return api, ids
 
 

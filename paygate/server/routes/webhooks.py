@@ -16,7 +16,7 @@ bp = Blueprint("webhooks", url_prefix="/api/v1/webhooks")
 @bp.get("")
 async def list_deliveries(request):
     merchant = await current_merchant(request)
-    params = query_params(request, ("limit", "offset", "status", "event", "event_id"))
+    params = query_params(request, ("limit", "offset", "status", "event", "event_id", "endpoint_id"))
     return json_response(await read(request, webhooks.list_deliveries, merchant.id, params))
 
 

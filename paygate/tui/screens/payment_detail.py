@@ -58,10 +58,13 @@ class PaymentDetailScreen(ConsoleModal):
     def refresh_data(self) -> None:
         self.fetch("payment", self.api.payment, self.payment_id)
         self.fetch("refunds", self.api.refunds, payment_id=self.payment_id, limit=100)
+        # Every event of this payment (by object id, however old), and the recent feed for the
+        # events of its refunds (their object is the refund).
+        self.fetch("own-events", self.api.events, object_id=self.payment_id, limit=100)
         self.fetch("events", self.api.events, limit=100)
 
     def on_fetched(self, message: Fetched) -> None:
-        handler = {"payment": self._show_payment, "refunds": self._show_refunds, "events": self._show_events}.get(message.key)
+        handler = {"payment": self._show_payment, "refunds": self._show_refunds, "events": self._show_events, "own-events": self._show_own_events}.get(message.key)
         if handler:
             handler(message.data)
         elif message.key in ("captured", "refunded"):
@@ -90,10 +93,17 @@ class PaymentDetailScreen(ConsoleModal):
             currency = self.payment["currency"] if self.payment else "INR"
             table.add_row(r["id"], money(r["amount"], currency), status(r["status"]), when(r["created_at"]), when(r.get("processed_at")))
 
+    def _show_own_events(self, page: dict) -> None:
+        self.own_events = page["data"]
+        self._show_events({"data": getattr(self, "recent_events", [])})
+
     def _show_events(self, page: dict) -> None:
+        self.recent_events = page["data"]
         table = self.query_one("#payment-events", DataTable)
         table.clear()
-        mine = [e for e in page["data"] if e.get("object_id") == self.payment_id]
+        own = getattr(self, "own_events", [])
+        seen = {e["id"] for e in own}
+        mine = own + [e for e in page["data"] if e.get("object_id") == self.payment_id and e["id"] not in seen]
         related = [e for e in page["data"] if e["event"].startswith("refund.") and (e.get("data") or {}).get("refund", {}).get("payment_id") == self.payment_id]
         # the feed is newest first; reversed, a stable sort keeps same-second events in order
         for e in sorted(reversed(mine + related), key=lambda e: e["created_at"]):
