@@ -7,6 +7,7 @@ nothing is shared across processes but the database and the queue.
 from __future__ import annotations
 
 import logging
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 
 from sanic import Sanic
@@ -15,7 +16,7 @@ from .. import bootstrap, db, wakeup
 from ..group_commit import GroupCommitter
 from ..payments import get_payments
 from ..processor import SimulatedBank
-from . import cors, errors, idempotent, metrics, middleware, openapi, ratelimit
+from . import cors, errors, idempotent, metrics, openapi, ratelimit
 from .read_batch import ReadBatcher
 from .routes import analytics, endpoints, events, health, merchants, orders, payments, refunds, testing, webhooks
 
@@ -30,6 +31,19 @@ def _configure(app: Sanic, settings) -> None:
     app.config.KEEP_ALIVE_TIMEOUT = 75
     app.config.NOISY_EXCEPTIONS = False
     app.ctx.settings = settings
+
+
+def _install_request_id(app: Sanic) -> None:
+    @app.on_request(priority=100)
+    async def assign_request_id(request):
+        incoming = request.headers.get("X-Request-Id", "")
+        request.ctx.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isascii() and incoming.isprintable() else "req_" + secrets.token_hex(8)
+
+    @app.on_response(priority=100)
+    async def echo_request_id(request, response):
+        rid = getattr(request.ctx, "request_id", None)
+        if rid and response is not None:
+            response.headers["X-Request-Id"] = rid
 
 
 def _install_resources(app: Sanic, settings, *, migrate: bool) -> None:
@@ -63,7 +77,7 @@ def create_api_app(settings, name: str = "paygate_api", *, migrate: bool = True)
     _configure(app, settings)
     app.ctx.processor = SimulatedBank(settings)
     errors.install(app)
-    middleware.install(app)
+    _install_request_id(app)
     metrics.install(app, settings)
     ratelimit.install(app, settings)
     cors.install(app)

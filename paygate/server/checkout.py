@@ -19,8 +19,7 @@ from sanic.exceptions import NotFound
 from sanic.response import file, html as html_response
 
 from . import errors
-from .app import _configure
-from .middleware import install_request_id
+from .app import _configure, _install_request_id
 
 # Inside the package (the SDK included: its one copy), so an installed wheel serves them too.
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -106,6 +105,6 @@ def create_checkout_app(settings, name: str = "paygate_checkout") -> Sanic:
     app = Sanic(name)
     _configure(app, settings)
     errors.install(app)
-    install_request_id(app)
+    _install_request_id(app)
     app.blueprint(bp)
     return app

@@ -60,12 +60,12 @@ async def preflight_public_payment(request, payment_id):
 
 
 def install(app: Sanic) -> None:
-    """Answer preflights (public responses are marked by :func:`mark_public`, on every response)."""
+    """Answer preflights and mark public responses (errors included) as readable from any origin."""
     app.blueprint(bp)
 
-
-def mark_public(request, response) -> None:
-    """Make a public endpoint's response (errors included) readable from any origin."""
-    if is_public(request.path):
+    @app.on_response(priority=90)
+    async def allow_public_origins(request, response):
+        if response is None or not is_public(request.path):
+            return
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS

@@ -155,8 +155,7 @@ async def metrics(request):
 
 
 def install(app: Sanic, settings) -> None:
-    """JSON logs and request metrics in this process (the per-request calls are :func:`start` and
-    :func:`record`, made by ``paygate.server.middleware``)."""
+    """JSON logs in this process; time every request, count it, and write its access log line."""
     app.ctx.request_metrics = RequestMetrics()
 
     @app.before_server_start
@@ -168,35 +167,33 @@ def install(app: Sanic, settings) -> None:
         if shared_across_processes():
             multiprocess.mark_process_dead(os.getpid())
 
+    @app.on_request(priority=99)
+    async def start_timer(request):
+        request.ctx.started = time.perf_counter()
+        request_id_var.set(getattr(request.ctx, "request_id", None))
 
-def start(request) -> None:
-    """On every request (``paygate.server.middleware``), once its request id is set."""
-    request.ctx.started = time.perf_counter()
-    request_id_var.set(request.ctx.request_id)
-
-
-def record(request, response) -> None:
-    """On every response: count and time it, and write its access log line."""
-    started = getattr(request.ctx, "started", None)
-    if started is None:
-        return
-    elapsed = time.perf_counter() - started
-    route = request.route.path if request.route is not None else "unmatched"
-    route = "/" + route.lstrip("/")
-    status = response.status
-    request.app.ctx.request_metrics.observe(request.method, route, status, elapsed)
-    if access_log.isEnabledFor(logging.INFO):
-        access_log.info(
-            "%s %s %s",
-            request.method,
-            request.path,
-            status,
-            extra={
-                "request_id": getattr(request.ctx, "request_id", None),
-                "method": request.method,
-                "path": request.path,
-                "route": route,
-                "status": status,
-                "duration_ms": round(elapsed * 1000, 2),
-            },
-        )
+    @app.on_response(priority=99)
+    async def record(request, response):
+        started = getattr(request.ctx, "started", None)
+        if started is None or response is None:
+            return
+        elapsed = time.perf_counter() - started
+        route = request.route.path if request.route is not None else "unmatched"
+        route = "/" + route.lstrip("/")
+        status = response.status
+        request.app.ctx.request_metrics.observe(request.method, route, status, elapsed)
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                status,
+                extra={
+                    "request_id": getattr(request.ctx, "request_id", None),
+                    "method": request.method,
+                    "path": request.path,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
