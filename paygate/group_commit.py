@@ -203,12 +203,18 @@ def _hand_back(answers: list[tuple[Submitted, object]]) -> None:
 
 def _resolve(items) -> None:
     for item, result in items:
-        if item.future.done():  # an asyncio future whose request was cancelled (client gone)
-            continue
-        if isinstance(result, BaseException):
-            item.future.set_exception(result)
-        else:
-            item.future.set_result(result)
+        answer(item.future, result)
+
+
+def answer(future, result) -> None:
+    """Resolve ``future`` with ``result``, raising it when it is an exception; a future already
+    done (an asyncio future whose request was cancelled: the client went away) is left alone."""
+    if future.done():
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
 
 
 def _earliest_due(results) -> datetime | None:

@@ -15,6 +15,7 @@ import asyncio
 from typing import Callable
 
 from .. import db
+from ..group_commit import answer
 
 MAX_BATCH = 500  # lookups per query; more wait for the next one
 
@@ -44,9 +45,4 @@ def _answer(batch, done) -> None:
     error = done.exception()
     results = [error] * len(batch) if error is not None else done.result()
     for (_, future), result in zip(batch, results):
-        if future.done():  # the request was cancelled (its client went away)
-            continue
-        if isinstance(result, BaseException):
-            future.set_exception(result)
-        else:
-            future.set_result(result)
+        answer(future, result)
