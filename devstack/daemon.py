@@ -77,7 +77,7 @@ class Deployment:
         self._logs.append(log)
         return subprocess.Popen(
             [sys.executable, "-m", "paygate", *args], env=self.process_env(), stdout=log, stderr=subprocess.STDOUT, cwd=self.root,
-            preexec_fn=_default_sigint,
+            preexec_fn=default_sigint,
         )
 
     def start(self, timeout: float = 30.0) -> "Deployment":
@@ -154,7 +154,7 @@ class Deployment:
             log.close()
 
 
-def _default_sigint() -> None:
+def default_sigint() -> None:
     """In the child before exec: ^C acts as it does in a terminal, even when this process was
     started as a background job of a non-interactive shell (which ignores SIGINT)."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)

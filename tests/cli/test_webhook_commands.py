@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from paygate import signing
 from paygate.cli import app
-from devstack.daemon import clean_env
+from devstack.daemon import clean_env, default_sigint
 from tests.support.receiver import Receiver
 from devstack.waiting import wait_until
 
@@ -94,9 +94,7 @@ def test_listen_forwards_new_events_signed(shop, deployment):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            # ^C must reach it as a KeyboardInterrupt even when the suite itself runs in the
-            # background (a non-interactive shell's background job ignores SIGINT, and children inherit that)
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            preexec_fn=default_sigint,  # ^C must reach it even when the suite runs as a background job
         )
         try:
             ready = proc.stdout.readline()
