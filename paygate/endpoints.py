@@ -31,6 +31,7 @@ from .merchants import validate_webhook_url
 from .models import Merchant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .paging import parse_page, parse_time
 from .states import DeliveryStatus, guard
+from .text import parse_text
 from .work import CLAIM_GRACE_S
 
 MAX_ENDPOINTS = 20
@@ -71,11 +72,7 @@ def _url(value, allow_private: bool) -> str:
 
 
 def _description(value) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > MAX_DESCRIPTION:
-        raise InvalidRequest(f"description must be a string of at most {MAX_DESCRIPTION} characters", field="description")
-    return value
+    return parse_text(value, "description", MAX_DESCRIPTION)
 
 
 def _body(body) -> dict:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .clock import utcnow
 from .errors import ExpiredCard, InvalidCard, InvalidRequest, InvalidVpa
+from .text import parse_text
 
 VPA_PATTERN = re.compile(r"[a-zA-Z0-9._-]+@[a-zA-Z0-9]+\Z")
 _NETWORKS = (
@@ -21,6 +22,7 @@ _NETWORKS = (
 )
 
 # Deterministic test instruments: their outcome wins over TEST_PAYMENT_SUCCESS and the dice.
+MAX_HOLDER_NAME_CHARS = 200
 SUCCESS_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000002"
 SUCCESS_VPA = "success@paygate"
@@ -102,9 +104,7 @@ def parse_card(card) -> Instrument:
     cvv = card.get("cvv")
     if cvv is not None and not (isinstance(cvv, str) and cvv.isascii() and cvv.isdigit() and 3 <= len(cvv) <= 4):
         raise InvalidCard("Invalid CVV", field="card.cvv")
-    holder = card.get("holder_name")
-    if holder is not None and (not isinstance(holder, str) or len(holder) > 200):
-        raise InvalidRequest("holder_name must be a string of at most 200 characters", field="card.holder_name")
+    parse_text(card.get("holder_name"), "card.holder_name", MAX_HOLDER_NAME_CHARS)
     forced = {SUCCESS_CARD: "success", DECLINED_CARD: "decline"}.get(digits)
     return Instrument(method="card", card_network=card_network(digits), card_last4=digits[-4:], forced_outcome=forced)
 

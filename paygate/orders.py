@@ -8,8 +8,10 @@ from . import ids
 from .errors import InvalidRequest, NotFound
 from .models import Order
 from .money import parse_amount, parse_currency
+from .text import parse_text
 
 MAX_NOTES_BYTES = 4096
+MAX_RECEIPT_CHARS = 255
 
 
 def _parse_notes(notes) -> str:
@@ -26,9 +28,7 @@ def _parse_notes(notes) -> str:
 def create_order(merchant_id: str, body: dict) -> Order:
     amount = parse_amount(body.get("amount"))
     currency = parse_currency(body.get("currency"))
-    receipt = body.get("receipt")
-    if receipt is not None and (not isinstance(receipt, str) or len(receipt) > 255):
-        raise InvalidRequest("receipt must be a string of at most 255 characters", field="receipt")
+    receipt = parse_text(body.get("receipt"), "receipt", MAX_RECEIPT_CHARS)
     return Order.create(
         id=ids.new_order_id(),
         merchant=merchant_id,

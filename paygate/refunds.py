@@ -14,8 +14,6 @@ Like every core module it only returns the work to enqueue; adapters enqueue aft
 
 from __future__ import annotations
 
-import unicodedata
-
 from peewee import fn
 
 from . import events, ids, serialize
@@ -29,25 +27,10 @@ from .paging import parse_choice, parse_page, parse_time
 from .payments import Outcome, counted_total, lock_payment, refundable_amount
 from .processor import Processor
 from .states import PaymentStatus, RefundStatus, guard
+from .text import parse_text
 from .work import CLAIM_GRACE_S, SETTLE_REFUND, DueWork
 
 MAX_REASON_CHARS = 500
-_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
-
-
-def parse_reason(value) -> str | None:
-    """Free text for people (any script, emoji included); bounded, and no invisible control bytes
-    that a database (PostgreSQL refuses NUL) or a terminal would choke on."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidRequest("reason must be a string", field="reason")
-    if len(value) > MAX_REASON_CHARS:
-        raise InvalidRequest(f"reason must be at most {MAX_REASON_CHARS} characters", field="reason")
-    for ch in value:
-        if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) in ("Cc", "Cs"):
-            raise InvalidRequest("reason must not contain control characters", field="reason")
-    return value
 
 
 def _parse_request(body) -> tuple[int, str | None]:
@@ -56,7 +39,7 @@ def _parse_request(body) -> tuple[int, str | None]:
     if body.get("amount") is None:
         raise InvalidRequest("amount is required", field="amount")
     amount = parse_amount(body["amount"], minimum=1)
-    return amount, parse_reason(body.get("reason"))
+    return amount, parse_text(body.get("reason"), "reason", MAX_REASON_CHARS)
 
 
 def _webhook_url(merchant_id: str) -> str | None:

@@ -24,7 +24,7 @@ from sanic import Blueprint
 
 from .. import analytics, endpoints, events, instruments, merchants, paging, payments, webhooks
 from ..states import DeliveryStatus, EndpointStatus, PaymentStatus, RefundStatus
-from .openapi_schemas import BOOL, CURRENCY, INT, SCHEMAS, STR, TIME, TIME_FILTER, codes_by_status, enum, error_schema, id_pattern, nullable, obj, page_of, ref, regex
+from .openapi_schemas import BOOL, CURRENCY, INT, SCHEMAS, STR, TEXT, TIME, TIME_FILTER, codes_by_status, enum, error_schema, id_pattern, nullable, obj, page_of, ref, regex
 from .responses import json_response
 
 bp = Blueprint("openapi")
@@ -290,7 +290,7 @@ ENDPOINT_ID = _param("endpoint_id", schema={"type": "string", "pattern": id_patt
 _ENDPOINT_URL = {"type": "string", "maxLength": merchants.MAX_URL_CHARS, "pattern": regex(merchants.WEBHOOK_URL)}
 _ENABLED_EVENTS = {"type": "array", "minItems": 1, "items": enum(endpoints.valid_filters()), "description": "Event types, prefixes such as payment.*, or *."}
 _ENDPOINT_STATUS = enum(EndpointStatus.ALL)
-_DESCRIPTION = {"type": "string", "maxLength": endpoints.MAX_DESCRIPTION}
+_DESCRIPTION = {"type": "string", "maxLength": endpoints.MAX_DESCRIPTION, "pattern": TEXT}
 SCHEMAS.update(
     {
         "WebhookEndpoint": obj(

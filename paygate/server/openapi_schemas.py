@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .. import analytics, clock, errors, events, ids, instruments, merchants, money, payments, refunds
+from .. import analytics, clock, errors, events, ids, instruments, merchants, money, orders, payments, refunds
 from ..states import DeliveryStatus, OrderStatus, PaymentStatus, RefundStatus
 from .errors import SANIC_STATUS_CODES, status_for
 
@@ -138,7 +138,7 @@ SCHEMAS = {
     "JobStatus": obj({"pending": INT, "processing": INT, "completed": INT, "failed": INT, "worker_status": enum(["running", "stopped"])}),
     "OrderCreate": obj(
         {"amount": AMOUNT},
-        {"currency": nullable(CURRENCY), "receipt": nullable({"type": "string", "maxLength": 255}), "notes": nullable({"type": "object", "description": "At most 4096 bytes as JSON."})},
+        {"currency": nullable(CURRENCY), "receipt": nullable({"type": "string", "maxLength": orders.MAX_RECEIPT_CHARS, "pattern": TEXT}), "notes": nullable({"type": "object", "description": "At most 4096 bytes as JSON."})},
     ),
     "Order": obj(
         {
@@ -159,7 +159,7 @@ SCHEMAS = {
             "expiry_month": DIGITS_MONTH,
             "expiry_year": DIGITS_YEAR,
         },
-        {"cvv": nullable({"type": "string", "pattern": "^[0-9]{3,4}$(?!\\n)", "description": "Never stored."}), "holder_name": nullable({"type": "string", "maxLength": 200})},
+        {"cvv": nullable({"type": "string", "pattern": "^[0-9]{3,4}$(?!\\n)", "description": "Never stored."}), "holder_name": nullable({"type": "string", "maxLength": instruments.MAX_HOLDER_NAME_CHARS, "pattern": TEXT})},
     ),
     "PaymentCreate": {
         "oneOf": [

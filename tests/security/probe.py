@@ -81,7 +81,7 @@ def rows_of(deployment, merchant_id: str) -> dict:
     try:
         cur = conn.cursor()
         out = {}
-        for table in ("order", "payment", "refund", "event", "webhook_delivery", "idempotency_key"):
+        for table in ("order", "payment", "refund", "event", "webhook_delivery", "webhook_endpoint", "idempotency_key"):
             cur.execute(f'SELECT COUNT(*) FROM "{table}" WHERE merchant_id = {mark}', (merchant_id,))
             out[table] = cur.fetchone()[0]
         return out

@@ -43,6 +43,9 @@ BODIES = {
     "lone_surrogate": b'{"amount": 500, "receipt": "\\ud800"}',
     "lone_low_surrogate": b'{"amount": 500, "receipt": "\\udfff x"}',
     "nul_in_key": b'{"amount\\u0000": 500}',
+    "nul_in_receipt": b'{"amount": 500, "receipt": "INV\\u0000-1"}',  # PostgreSQL cannot store NUL: was a 500
+    "escape_in_receipt": b'{"amount": 500, "receipt": "\\u001b[2J\\u001b[31mINV-1"}',  # would garble a terminal
+    "c1_control_in_receipt": b'{"amount": 500, "receipt": "INV\\u009b-1"}',
     "wrong_currency_type": b'{"amount": 500, "currency": 356}',
     "unknown_currency": b'{"amount": 500, "currency": "XXX1"}',
     "receipt_object": b'{"amount": 500, "receipt": {"a": 1}}',
@@ -111,6 +114,32 @@ def test_every_write_endpoint_rejects_hostile_bodies_and_writes_nothing(deployme
             status, hdrs, payload = raw(deployment.base_url, "POST", path, json.dumps(body).encode(), headers)
             assert_error(status, hdrs, payload, (400, 404))
     assert rows_of(deployment, mid) == before
+
+
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("/api/v1/webhook_endpoints", {"url": "https://shop.example/hooks", "enabled_events": ["*"], "description": "ops\u0000"}, "description"),
+        ("/api/v1/payments", {"method": "card", "card": {"number": "4242424242424242", "expiry_month": 12, "expiry_year": 2034,
+                                                          "cvv": "123", "holder_name": "Asha\u0007"}}, "card.holder_name"),
+    ],
+)  # fmt: skip
+def test_control_characters_in_free_text_are_refused(deployment, victim, path, body, field):
+    api, mid, headers, before = victim
+    if path == "/api/v1/payments":
+        body = {**body, "order_id": api.create_order(50000)["id"]}
+        before = rows_of(deployment, mid)
+    status, hdrs, payload = raw(deployment.base_url, "POST", path, json.dumps(body).encode(), headers)
+    err = assert_error(status, hdrs, payload, 400)
+    assert err["field"] == field and "control characters" in err["description"]
+    assert rows_of(deployment, mid) == before
+
+
+def test_line_breaks_and_any_script_stay_welcome_in_free_text(victim):
+    api = victim[0]
+    receipt = "INV-1\tरसीद\n領収書 🧾\r"
+    order = api.ok("POST", "/api/v1/orders", expect=201, json={"amount": 500, "receipt": receipt})
+    assert api.ok("GET", f"/api/v1/orders/{order['id']}")["receipt"] == receipt
 
 
 @pytest.mark.parametrize(
