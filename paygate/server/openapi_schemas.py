@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .. import analytics, clock, errors, events, ids, instruments, merchants, money, orders, payments, refunds
+from .. import analytics, clock, errors, events, ids, instruments, merchants, money, orders, payments, refunds, text
 from ..states import DeliveryStatus, OrderStatus, PaymentStatus, RefundStatus
 from .errors import SANIC_STATUS_CODES, status_for
 
@@ -103,8 +103,7 @@ TIME_FILTER = {
     "description": "An RFC 3339 date-time, or a date (its midnight, UTC).",
 }
 NETWORKS = [name for name, _ in instruments._NETWORKS] + ["unknown"]
-# Free text without the control characters the server refuses (newlines and tabs are fine).
-TEXT = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$(?!\\n)"
+TEXT = regex(text.PRINTABLE)  # free text: no control characters but line breaks and tabs
 DIGITS_MONTH = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 12}, {"type": "string", "pattern": "^\\s*(0{0,3}[1-9]|0{0,2}1[0-2])\\s*$(?!\\n)"}]}
 DIGITS_YEAR = {
     "anyOf": [
