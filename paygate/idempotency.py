@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from .clock import utcnow
-from .db import database, for_update, insert_row, insert_rows, is_postgres, update_where
+from .db import database, each_in_savepoint, for_update, insert_row, insert_rows, is_postgres, update_where
 from .errors import IdempotencyKeyInProgress, IdempotencyKeyReused, InvalidRequest, PaygateError
 from .models import IdempotencyKey
 from .serialize import dumps_compact
@@ -190,15 +190,9 @@ class Unit:
 
 
 def run_units(units: list[Unit]) -> list:
-    """Batch handler: each create in its own savepoint, so a failure undoes that request only."""
-    results: list = []
-    for unit in units:
-        try:
-            with database.atomic():  # nested: a SAVEPOINT inside the batch's transaction
-                results.append(_run_unit(unit))
-        except PaygateError as exc:
-            results.append(exc)
-    return results
+    """Batch handler: each create in its own savepoint, so a failure of any kind (a domain error or
+    an unexpected one) undoes and answers that request only; the others commit together."""
+    return each_in_savepoint(_run_unit, units)
 
 
 def _run_unit(unit: Unit) -> Answer:
