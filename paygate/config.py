@@ -66,10 +66,10 @@ def _seconds(name: str, raw: str, minimum: float, maximum: float) -> float:
     return value
 
 
-# Every numeric setting: the variable that sets it, and its bounds. A value outside them (or not
+# Every numeric setting: the variable that sets it (None: only a CLI flag or code), and its bounds. A value outside them (or not
 # finite: inf and nan parse as floats) stops start-up, whether it came from the environment or a
 # CLI flag: a due loop with an infinite span or a sweeper with a zero interval never recovers.
-BOUNDS: dict[str, tuple[str, float, float]] = {
+BOUNDS: dict[str, tuple[str | None, float, float]] = {
     "api_port": ("PAYGATE_API_PORT", 1, 65535),
     "checkout_port": ("PAYGATE_CHECKOUT_PORT", 1, 65535),
     "api_workers": ("PAYGATE_API_WORKERS", 1, 64),
@@ -77,7 +77,7 @@ BOUNDS: dict[str, tuple[str, float, float]] = {
     "worker_threads": ("PAYGATE_WORKER_THREADS", 1, 256),
     "test_processing_delay_ms": ("TEST_PROCESSING_DELAY", 0, 600_000),
     "test_refund_delay_ms": ("TEST_REFUND_DELAY", 0, 600_000),
-    "webhook_timeout_s": ("webhook_timeout_s", 0.1, 60),
+    "webhook_timeout_s": (None, 0.1, 60),
     "webhook_disable_after_s": ("PAYGATE_WEBHOOK_DISABLE_AFTER", 1, 365 * 86400),
     "max_body_bytes": ("PAYGATE_MAX_BODY_BYTES", 1024, 100 * 1024 * 1024),
     "rate_limit_per_minute": ("PAYGATE_RATE_LIMIT_PER_MINUTE", 0, 1_000_000),
@@ -88,10 +88,12 @@ BOUNDS: dict[str, tuple[str, float, float]] = {
     "delivery_threads": ("PAYGATE_DELIVERY_THREADS", 1, 512),
     "delivery_per_destination": ("PAYGATE_DELIVERY_PER_DESTINATION", 1, 512),
 }
+ALIASES = {"api_port": ("PORT",)}  # read after the PAYGATE_ name
 
 
 def _check_bounds(settings: "Settings") -> None:
     for attr, (name, lo, hi) in BOUNDS.items():
+        name = name or attr
         value = getattr(settings, attr)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not lo <= value <= hi:
             raise ConfigError(f"{name} must be a finite number between {lo:.10g} and {hi:.10g}, got {value!r}")
@@ -208,33 +210,10 @@ def load(env: dict | None = None, **overrides) -> Settings:
         if env.get(env_name):
             values[attr] = conv(env[env_name])
 
-    ints = {
-        "PAYGATE_API_PORT": "api_port",
-        "PORT": "api_port",
-        "PAYGATE_CHECKOUT_PORT": "checkout_port",
-        "PAYGATE_API_WORKERS": "api_workers",
-        "PAYGATE_REQUEST_THREADS": "request_threads",
-        "PAYGATE_WORKER_THREADS": "worker_threads",
-        "TEST_PROCESSING_DELAY": "test_processing_delay_ms",
-        "TEST_REFUND_DELAY": "test_refund_delay_ms",
-        "PAYGATE_MAX_BODY_BYTES": "max_body_bytes",
-        "PAYGATE_RATE_LIMIT_PER_MINUTE": "rate_limit_per_minute",
-        "PAYGATE_GROUP_COMMIT_WINDOW_MS": "group_commit_window_ms",
-        "PAYGATE_GROUP_COMMIT_MAX": "group_commit_max",
-        "PAYGATE_SETTLE_BATCH": "settle_batch",
-        "PAYGATE_DELIVERY_THREADS": "delivery_threads",
-        "PAYGATE_DELIVERY_PER_DESTINATION": "delivery_per_destination",
-    }
-    for env_name, attr in ints.items():
-        if env.get(env_name, "") != "" and attr not in values:
-            _, lo, hi = BOUNDS[attr]
-            values[attr] = _int(env_name, env[env_name], lo, hi)
-
-    seconds = {"PAYGATE_WEBHOOK_DISABLE_AFTER": "webhook_disable_after_s", "PAYGATE_SWEEP_INTERVAL": "sweep_interval_s"}
-    for env_name, attr in seconds.items():
-        if env.get(env_name, "") != "":
-            _, lo, hi = BOUNDS[attr]
-            values[attr] = _seconds(env_name, env[env_name], lo, hi)
+    for attr, (env_name, lo, hi) in BOUNDS.items():
+        name, raw = _first(env, *filter(None, (env_name, *ALIASES.get(attr, ()))))
+        if raw is not None:
+            values[attr] = _seconds(name, raw, lo, hi) if isinstance(getattr(Settings, attr), float) else _int(name, raw, lo, hi)
 
     bools = {
         "TEST_MODE": "test_mode",

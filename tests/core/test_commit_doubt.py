@@ -20,6 +20,7 @@ from paygate.idempotency import Answer, KeyedRequest, Unit
 from paygate.models import Order, Payment, Refund
 from paygate.payments import Outcome, PaymentRequest
 from paygate.processor import SimulatedBank
+from tests.support.futures import outcomes
 
 UPI = {"method": "upi", "vpa": "doubt@okbank"}
 
@@ -66,16 +67,10 @@ def run_batch(bank, items: list[tuple[str, object]]) -> tuple[list, GroupCommitt
         {"payment.create": lambda reqs: payments.create_payments(reqs, bank), "unit": idempotency.run_units}, window_s=0.5, max_batch=len(items)
     ).start()
     try:
-        futures = [committer.submit(kind, payload) for kind, payload in items]
-        outcomes = []
-        for f in futures:
-            try:
-                outcomes.append(f.result(timeout=30))
-            except Exception as exc:
-                outcomes.append(exc)
+        found = outcomes([committer.submit(kind, payload) for kind, payload in items])
     finally:
         committer.stop()
-    return outcomes, committer
+    return found, committer
 
 
 def refund_amounts(pid):
@@ -94,11 +89,11 @@ def test_a_batch_whose_commit_failed_gets_503_and_is_never_run_again(merchant, m
         ("payment.create", PaymentRequest({"order_id": order_for_payment.id, **UPI}, merchant.id)),  # unkeyed
     ]
     fired = commit_fault(monkeypatch, fault)
-    outcomes, committer = run_batch(bank, batch)
+    answers, committer = run_batch(bank, batch)
 
     assert len(fired) == 1 and fired[0].startswith("paygate-commit")
-    assert all(isinstance(o, CommitInDoubt) and o.code == "SERVICE_UNAVAILABLE" for o in outcomes), outcomes
-    assert "Idempotency-Key is safe" in outcomes[0].description
+    assert all(isinstance(o, CommitInDoubt) and o.code == "SERVICE_UNAVAILABLE" for o in answers), answers
+    assert "Idempotency-Key is safe" in answers[0].description
     assert committer.stats.in_doubt == 1 and committer.stats.isolated_retries == 0 and committer.stats.batches == 0
     committed = fault == "after"
     # Nothing twice: the doubtful writes are each present once (committed) or absent.

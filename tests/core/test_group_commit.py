@@ -18,6 +18,7 @@ from paygate.models import Event, IdempotencyKey, Order, Payment
 from paygate.payments import Outcome, PaymentRequest
 from paygate.processor import SimulatedBank
 from paygate.states import OrderStatus
+from tests.support.futures import outcomes
 
 UPI = {"method": "upi", "vpa": "batch@okbank"}
 
@@ -110,19 +111,13 @@ def test_a_batch_that_fails_before_commit_is_run_again_in_one_transaction_each_r
 
     committer = GroupCommitter({"payment.create": handler}, window_s=0.3, max_batch=10).start()
     try:
-        futures = [committer.submit("payment.create", PaymentRequest({"order_id": o.id, **UPI}, merchant.id)) for o in orders]
-        outcomes = []
-        for f in futures:
-            try:
-                outcomes.append(f.result(timeout=30))
-            except Exception as exc:
-                outcomes.append(exc)
+        found = outcomes([committer.submit("payment.create", PaymentRequest({"order_id": o.id, **UPI}, merchant.id)) for o in orders])
     finally:
         committer.stop()
     # Run again once, in one transaction with a savepoint per request: one commit, not five.
     assert committer.stats.isolated_retries == 1 and committer.stats.batches == 1
-    assert [isinstance(o, Answer) for o in outcomes] == [True, True, False, True, True]
-    assert isinstance(outcomes[2], RuntimeError) and not isinstance(outcomes[2], PaygateError)
+    assert [isinstance(o, Answer) for o in found] == [True, True, False, True, True]
+    assert isinstance(found[2], RuntimeError) and not isinstance(found[2], PaygateError)
     assert [len(payments_of(o.id)) for o in orders] == [1, 1, 0, 1, 1]
 
 
@@ -142,16 +137,10 @@ def test_an_unexpected_error_in_one_unit_fails_it_alone_and_the_batch_commits_on
 
     committer = GroupCommitter({"unit": idempotency.run_units}, window_s=0.3, max_batch=4).start()
     try:
-        futures = [committer.submit("unit", unit(amount)) for amount in (500, 666, 700, 800)]
-        outcomes = []
-        for f in futures:
-            try:
-                outcomes.append(f.result(timeout=30))
-            except Exception as exc:
-                outcomes.append(exc)
+        found = outcomes([committer.submit("unit", unit(amount)) for amount in (500, 666, 700, 800)])
     finally:
         committer.stop()
-    assert [type(o).__name__ for o in outcomes] == ["Answer", "KeyError", "Answer", "Answer"]
+    assert [type(o).__name__ for o in found] == ["Answer", "KeyError", "Answer", "Answer"]
     assert committer.stats.batches == 1 and committer.stats.isolated_retries == 0 and len(created) == 4
     stored = db.read(lambda: sorted(o.amount for o in Order.select().where(Order.id.in_(created))))
     assert stored == [500, 700, 800]
