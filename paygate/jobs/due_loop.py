@@ -78,6 +78,14 @@ class DueLoop(threading.Thread):
         self._backoff.pop(name, None)
         return result
 
+    def backoff_pause(self) -> float:
+        """How long to wait before the next pass while a step backs off (at most ``IDLE_WAKE_S``):
+        work a failing step leaves due must not wake the loop at once, pass after pass."""
+        if not self._backoff:
+            return 0.0
+        wait = min(retry_at for _, retry_at in self._backoff.values()) - self.clock()
+        return min(IDLE_WAKE_S, max(0.0, wait))
+
     # --- one pass ------------------------------------------------------------------------
 
     def _take_finished(self) -> tuple[list, list]:
@@ -141,7 +149,7 @@ class DueLoop(threading.Thread):
         while not self.stopped.is_set():
             try:
                 more = self.run_pass()
-                self.stopped.wait(PASS_GAP_S)
+                self.stopped.wait(max(PASS_GAP_S, self.backoff_pause()))
                 if not more:
                     self.alarm.sleep(self.next_due(), IDLE_WAKE_S)
             except Exception:  # a database outage: keep the rows, try again shortly

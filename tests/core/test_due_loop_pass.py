@@ -77,9 +77,11 @@ def test_a_step_that_keeps_failing_backs_off_is_logged_once_per_interval_and_nev
     failed_logs = lambda: sum("record webhook attempts failed" in r.getMessage() for r in caplog.records)  # noqa: E731
     caplog.set_level(logging.WARNING, logger="paygate.due")
 
+    assert loop.backoff_pause() == 0.0
     for _ in range(5):  # one clock instant: tried once, then skipped while backing off
         loop.run_pass()
     assert len(calls) == 1 and loop.step_failures["record webhook attempts"] == 1 and failed_logs() == 1
+    assert loop.backoff_pause() == 0.5, "the next pass waits for the step's next try: no spinning"
     held = db.read(lambda: WebhookDelivery.get_by_id(delivery_id).next_retry_at)
     assert held > utcnow() + timedelta(seconds=3), "held past its 2 s lease while the attempt waits to be recorded"
     assert db.unit_of_work(deliveries.claim_delivery, delivery_id, 2.0) is None, "never leased (and sent) again"
@@ -92,8 +94,10 @@ def test_a_step_that_keeps_failing_backs_off_is_logged_once_per_interval_and_nev
     assert len(calls) == 3 and loop.step_failures["record webhook attempts"] == 3 and failed_logs() == 2
 
     monkeypatch.undo()
+    assert loop.backoff_pause() == 1.0  # bounded by the idle wake-up, however long the back-off
     now[0] = 1000.0
     loop.run_pass()
     loop.run_pass()
+    assert loop.backoff_pause() == 0.0
     attempts = db.read(lambda: [(a.number, a.response_code) for a in WebhookAttempt.select().where(WebhookAttempt.delivery == delivery_id)])
     assert attempts == [(1, 200)] and db.read(lambda: WebhookDelivery.get_by_id(delivery_id).status) == "success"
