@@ -1,10 +1,11 @@
-"""Process start-up for every role: bind the database, migrate, seed the test merchant."""
+"""Process start-up for every role: bind the database, migrate, load the deployment's fingerprint
+key, seed the test merchant."""
 
 from __future__ import annotations
 
 import logging
 
-from . import db, merchants, migrations
+from . import db, idempotency, merchants, migrations
 
 log = logging.getLogger(__name__)
 
@@ -13,5 +14,6 @@ def start(settings, *, migrate: bool = True) -> None:
     db.open_database(settings)
     if migrate:
         migrations.migrate()
+    idempotency.load_fingerprint_key()
     if settings.seed_test_merchant:
         db.unit_of_work(merchants.ensure_test_merchant)

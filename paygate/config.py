@@ -10,6 +10,7 @@ has its own few variables.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,49 @@ def _int(name: str, raw: str, minimum: int = 0, maximum: int | None = None) -> i
         bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
         raise ConfigError(f"{name} must be {bound}, got {value}")
     return value
+
+
+def _seconds(name: str, raw: str, minimum: float, maximum: float) -> float:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not math.isfinite(value) or not minimum <= value <= maximum:
+        raise ConfigError(f"{name} must be between {minimum:.10g} and {maximum:.10g} seconds, got {raw.strip()!r}")
+    return value
+
+
+# Every numeric setting: the variable that sets it (None: only a CLI flag or code), and its bounds. A value outside them (or not
+# finite: inf and nan parse as floats) stops start-up, whether it came from the environment or a
+# CLI flag: a due loop with an infinite span or a sweeper with a zero interval never recovers.
+BOUNDS: dict[str, tuple[str | None, float, float]] = {
+    "api_port": ("PAYGATE_API_PORT", 1, 65535),
+    "checkout_port": ("PAYGATE_CHECKOUT_PORT", 1, 65535),
+    "api_workers": ("PAYGATE_API_WORKERS", 1, 64),
+    "request_threads": ("PAYGATE_REQUEST_THREADS", 1, 256),
+    "worker_threads": ("PAYGATE_WORKER_THREADS", 1, 256),
+    "test_processing_delay_ms": ("TEST_PROCESSING_DELAY", 0, 600_000),
+    "test_refund_delay_ms": ("TEST_REFUND_DELAY", 0, 600_000),
+    "webhook_timeout_s": (None, 0.1, 60),
+    "webhook_disable_after_s": ("PAYGATE_WEBHOOK_DISABLE_AFTER", 1, 365 * 86400),
+    "max_body_bytes": ("PAYGATE_MAX_BODY_BYTES", 1024, 100 * 1024 * 1024),
+    "rate_limit_per_minute": ("PAYGATE_RATE_LIMIT_PER_MINUTE", 0, 1_000_000),
+    "sweep_interval_s": ("PAYGATE_SWEEP_INTERVAL", 0.1, 3600),
+    "group_commit_window_ms": ("PAYGATE_GROUP_COMMIT_WINDOW_MS", 0, 50),
+    "group_commit_max": ("PAYGATE_GROUP_COMMIT_MAX", 1, 1000),
+    "settle_batch": ("PAYGATE_SETTLE_BATCH", 1, 5000),
+    "delivery_threads": ("PAYGATE_DELIVERY_THREADS", 1, 512),
+    "delivery_per_destination": ("PAYGATE_DELIVERY_PER_DESTINATION", 1, 512),
+}
+ALIASES = {"api_port": ("PORT",)}  # read after the PAYGATE_ name
+
+
+def _check_bounds(settings: "Settings") -> None:
+    for attr, (name, lo, hi) in BOUNDS.items():
+        name = name or attr
+        value = getattr(settings, attr)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not lo <= value <= hi:
+            raise ConfigError(f"{name} must be a finite number between {lo:.10g} and {hi:.10g}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -166,26 +210,10 @@ def load(env: dict | None = None, **overrides) -> Settings:
         if env.get(env_name):
             values[attr] = conv(env[env_name])
 
-    ints = {
-        "PAYGATE_API_PORT": ("api_port", 1, 65535),
-        "PORT": ("api_port", 1, 65535),
-        "PAYGATE_CHECKOUT_PORT": ("checkout_port", 1, 65535),
-        "PAYGATE_API_WORKERS": ("api_workers", 1, 64),
-        "PAYGATE_REQUEST_THREADS": ("request_threads", 1, 256),
-        "PAYGATE_WORKER_THREADS": ("worker_threads", 1, 256),
-        "TEST_PROCESSING_DELAY": ("test_processing_delay_ms", 0, 600_000),
-        "TEST_REFUND_DELAY": ("test_refund_delay_ms", 0, 600_000),
-        "PAYGATE_MAX_BODY_BYTES": ("max_body_bytes", 1024, 100 * 1024 * 1024),
-        "PAYGATE_RATE_LIMIT_PER_MINUTE": ("rate_limit_per_minute", 0, None),
-        "PAYGATE_GROUP_COMMIT_WINDOW_MS": ("group_commit_window_ms", 0, 50),
-        "PAYGATE_GROUP_COMMIT_MAX": ("group_commit_max", 1, 1000),
-        "PAYGATE_SETTLE_BATCH": ("settle_batch", 1, 5000),
-        "PAYGATE_DELIVERY_THREADS": ("delivery_threads", 1, 512),
-        "PAYGATE_DELIVERY_PER_DESTINATION": ("delivery_per_destination", 1, 512),
-    }
-    for env_name, (attr, lo, hi) in ints.items():
-        if env.get(env_name, "") != "" and attr not in values:
-            values[attr] = _int(env_name, env[env_name], lo, hi)
+    for attr, (env_name, lo, hi) in BOUNDS.items():
+        name, raw = _first(env, *filter(None, (env_name, *ALIASES.get(attr, ()))))
+        if raw is not None:
+            values[attr] = _seconds(name, raw, lo, hi) if isinstance(getattr(Settings, attr), float) else _int(name, raw, lo, hi)
 
     bools = {
         "TEST_MODE": "test_mode",
@@ -200,21 +228,9 @@ def load(env: dict | None = None, **overrides) -> Settings:
         values["allow_private_webhook_urls"] = _bool(
             "PAYGATE_ALLOW_PRIVATE_WEBHOOK_URLS", env["PAYGATE_ALLOW_PRIVATE_WEBHOOK_URLS"]
         )
-    if env.get("PAYGATE_WEBHOOK_DISABLE_AFTER", "") != "":
-        try:
-            values["webhook_disable_after_s"] = float(env["PAYGATE_WEBHOOK_DISABLE_AFTER"])
-        except ValueError:
-            raise ConfigError("PAYGATE_WEBHOOK_DISABLE_AFTER must be a number of seconds") from None
-        if values["webhook_disable_after_s"] <= 0:
-            raise ConfigError("PAYGATE_WEBHOOK_DISABLE_AFTER must be more than 0 seconds")
-    if env.get("PAYGATE_SWEEP_INTERVAL", "") != "":
-        try:
-            values["sweep_interval_s"] = float(env["PAYGATE_SWEEP_INTERVAL"])
-        except ValueError:
-            raise ConfigError("PAYGATE_SWEEP_INTERVAL must be a number of seconds") from None
-
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = Settings(**values)
+    _check_bounds(settings)
     if settings.api_port == settings.checkout_port:
         raise ConfigError("the API port and the checkout port must differ")
     if settings.public_api_url and urlsplit(settings.public_api_url).scheme not in ("http", "https"):

@@ -3,6 +3,11 @@
 Units of work run as plain sync functions inside :func:`unit_of_work`: one transaction (IMMEDIATE
 on SQLite, so writers queue instead of failing mid-way) on the calling thread's own kept-open
 connection. Lost connections are discarded, and surface as ServiceUnavailable.
+
+Doubt: once COMMIT has been sent, a failure (a connection lost at that moment) does not say
+whether the transaction committed. Such a failure is :class:`CommitInDoubt` and is never retried
+here; callers answer it as a 503 and let the rows (and idempotency keys) decide. Every COMMIT goes
+through :func:`send_commit`, the one seam a fault test replaces.
 """
 
 from __future__ import annotations
@@ -13,10 +18,32 @@ from pathlib import Path
 from peewee import DatabaseProxy, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect as connect_url
 
-from .errors import ServiceUnavailable
+from .errors import CommitInDoubt, PaygateError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
-database = DatabaseProxy()
+
+# Errors of the connection or of the whole transaction (lost connection, deadlock, lock timeout),
+# as opposed to an error of one statement that a savepoint can undo.
+TRANSACTION_ERRORS = (OperationalError, InterfaceError)
+
+
+def send_commit(db) -> None:
+    """Send COMMIT for ``db``'s current top-level transaction (a concrete peewee database).
+
+    The one place a transaction's COMMIT is sent, named so that fault tests can replace it (commit
+    then raise; raise without committing) to prove the doubt rule of :func:`unit_of_work`.
+    """
+    db.commit()
+
+
+class _Proxy(DatabaseProxy):
+    """peewee's database proxy, whose transactions commit through :func:`send_commit`."""
+
+    def commit(self):
+        return send_commit(self.obj)
+
+
+database = _Proxy()
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -79,7 +106,7 @@ def _discard_connection():
             pass
 
 
-def _connection_lost() -> bool:
+def connection_lost() -> bool:
     """True when the server side of this thread's connection is gone (psycopg2 marks it closed)."""
     conn = database.obj._state.conn if database.obj is not None else None
     return conn is None or bool(getattr(conn, "closed", 0))
@@ -105,10 +132,16 @@ def _run(fn, args, kwargs, *, transaction: bool, retry: bool = True):
                 result = fn(*args, **kwargs)
                 body_done = True  # from here on the failure may be at COMMIT: never retried
             return result
-        except (OperationalError, InterfaceError) as exc:
-            if _is_lock_timeout(exc):
+        except Exception as exc:
+            if body_done:  # COMMIT was sent: it may have committed, or not
+                _discard_connection()
+                log.error("outcome of a commit unknown: %s", type(exc).__name__)
+                raise CommitInDoubt() from exc
+            if not isinstance(exc, TRANSACTION_ERRORS):
+                raise
+            if is_lock_timeout(exc):
                 raise ServiceUnavailable("Database is busy; retry shortly") from exc
-            lost = _connection_lost()
+            lost = connection_lost()
             _discard_connection()
             if retry and attempt == 1 and reused and lost and not body_done:
                 log.info("database connection was closed by the server; retrying on a fresh one")
@@ -121,12 +154,35 @@ def unit_of_work(fn, *args, **kwargs):
     """Run ``fn`` in one transaction on this thread's connection.
 
     A database that cannot be reached becomes :class:`ServiceUnavailable`, with nothing written.
+    A failure once COMMIT was sent becomes :class:`CommitInDoubt` (a ServiceUnavailable): the
+    transaction may have committed, so the work must not be run again on a guess.
     """
     return _run(fn, args, kwargs, transaction=True)
 
 
-def _is_lock_timeout(exc) -> bool:
+def is_lock_timeout(exc) -> bool:
     return "database is locked" in str(exc)
+
+
+def each_in_savepoint(run_one, items) -> list:
+    """``run_one(item)`` for each item, each in its own savepoint of the current transaction.
+
+    An error of one item (a domain error, or any unexpected one) is that item's result and undoes
+    that item only; the others go on and commit with the transaction. An error of the connection
+    or the whole transaction (:data:`TRANSACTION_ERRORS`) is raised: nothing after it can commit.
+    """
+    results = []
+    for item in items:
+        try:
+            with database.atomic():  # nested: a SAVEPOINT inside the caller's transaction
+                results.append(run_one(item))
+        except TRANSACTION_ERRORS:
+            raise
+        except Exception as exc:
+            if not isinstance(exc, PaygateError):
+                log.error("one unit of a batch failed: %s", type(exc).__name__, exc_info=exc)
+            results.append(exc)
+    return results
 
 
 def read(fn, *args, **kwargs):

@@ -15,6 +15,7 @@
     ├── PayloadTooLarge               PAYLOAD_TOO_LARGE
     ├── RateLimited                   RATE_LIMIT_ERROR
     └── ServiceUnavailable            SERVICE_UNAVAILABLE
+        └── CommitInDoubt             SERVICE_UNAVAILABLE (COMMIT sent, outcome unknown)
 
 The core raises these and nothing transport-shaped; it never knows an HTTP status.
 """
@@ -109,3 +110,13 @@ class RateLimited(PaygateError):
 class ServiceUnavailable(PaygateError):
     code = "SERVICE_UNAVAILABLE"
     description = "Service temporarily unavailable; retry with the same Idempotency-Key"
+
+
+class CommitInDoubt(ServiceUnavailable):
+    """The database failed once COMMIT was sent: the request may or may not have taken effect.
+    Nothing is run again on that guess; a retry with the same key replays or redoes it once."""
+
+    description = (
+        "The database failed while committing this request, so it may or may not have taken effect; "
+        "retrying with the same Idempotency-Key is safe"
+    )

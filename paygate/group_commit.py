@@ -8,8 +8,13 @@ means committed (fsync on PostgreSQL, ``synchronous=FULL`` on SQLite).
 
 Each request keeps its own answer: a handler returns one result per request, where a domain error
 (a missing order, an over-refund, a reused key) is that request's result and never its
-neighbours'. Should the batch itself fail (a deadlock, an unexpected error), nothing of it was
-committed and every request is run again alone, so the culprit fails by itself.
+neighbours'. Should the batch fail *before* its COMMIT (a deadlock, an unexpected error in one
+request's work), nothing of it was committed, and it is run once more in one transaction with
+each request in its own savepoint, so the culprit fails by itself and the others commit together.
+
+Should it fail once COMMIT was sent (the connection lost at that moment), the outcome is unknown:
+every request of the batch gets :class:`~paygate.errors.CommitInDoubt` (503, retry with the same
+Idempotency-Key) and nothing is run again, since running it again could write it twice.
 
 Refuses: work that is not a create (reads and other writes keep their own short transactions).
 """
@@ -26,7 +31,7 @@ from datetime import datetime
 from typing import Callable
 
 from . import db
-from .errors import PaygateError, ServiceUnavailable
+from .errors import CommitInDoubt, PaygateError, ServiceUnavailable
 
 log = logging.getLogger("paygate.commit")
 
@@ -47,7 +52,8 @@ class BatchStats:
     batches: int = 0
     requests: int = 0
     largest: int = 0
-    isolated_retries: int = 0
+    isolated_retries: int = 0  # batches run again, one savepoint per request, after failing before COMMIT
+    in_doubt: int = 0  # batches whose COMMIT failed with its outcome unknown (answered 503)
 
 
 class GroupCommitter:
@@ -148,13 +154,15 @@ class GroupCommitter:
             if stop:
                 return
 
-    def _transaction(self, batch: list[Submitted]) -> list:
+    def _transaction(self, batch: list[Submitted], isolated: bool = False) -> list:
         results: list = [None] * len(batch)
         by_kind: dict[str, list[int]] = {}
         for i, item in enumerate(batch):
             by_kind.setdefault(item.kind, []).append(i)
         for kind, positions in by_kind.items():
-            answers = self.handlers[kind]([batch[i].payload for i in positions])
+            payloads = [batch[i].payload for i in positions]
+            handler = self.handlers[kind]
+            answers = db.each_in_savepoint(lambda p: handler([p])[0], payloads) if isolated else handler(payloads)
             for i, answer in zip(positions, answers):
                 results[i] = answer
         earliest = _earliest_due(results)
@@ -164,15 +172,20 @@ class GroupCommitter:
 
     def _commit(self, batch: list[Submitted]) -> None:
         try:
-            results = db.unit_of_work(self._transaction, batch)
-        except Exception as exc:
-            if len(batch) > 1 and not (isinstance(exc, ServiceUnavailable) and not db.ping()):
-                # Nothing was committed: run each request alone so only the culprit fails.
-                log.warning("batch of %d failed (%s); running its requests one by one", len(batch), type(exc).__name__)
+            try:
+                results = db.unit_of_work(self._transaction, batch)
+            except CommitInDoubt:
+                raise
+            except Exception as exc:  # before COMMIT: nothing of the batch was committed
+                if len(batch) == 1 or (isinstance(exc, ServiceUnavailable) and not db.ping()):
+                    raise
+                log.warning("batch of %d failed before commit (%s); running it again, each request in a savepoint", len(batch), type(exc).__name__)
                 self.stats.isolated_retries += 1
-                for item in batch:
-                    self._commit([item])
-                return
+                results = db.unit_of_work(self._transaction, batch, True)
+        except CommitInDoubt:
+            self._in_doubt(batch)
+            return
+        except Exception as exc:
             if not isinstance(exc, PaygateError):
                 log.error("unit of work failed: %s", type(exc).__name__, exc_info=exc)
             _hand_back([(item, exc) for item in batch])
@@ -184,6 +197,12 @@ class GroupCommitter:
         if earliest is not None and self.after_commit is not None:
             self.after_commit(earliest)
         _hand_back(list(zip(batch, results)))
+
+    def _in_doubt(self, batch: list[Submitted]) -> None:
+        """COMMIT was sent and failed: each request gets its own 503, and nothing runs again."""
+        self.stats.in_doubt += 1
+        log.error("commit of a batch of %d in doubt: answering 503 to each request, running nothing again", len(batch))
+        _hand_back([(item, CommitInDoubt()) for item in batch])
 
 
 def _hand_back(answers: list[tuple[Submitted, object]]) -> None:

@@ -1,32 +1,49 @@
 """Idempotency keys, Stripe-style: scoped to a merchant and an operation, kept 24 hours.
 
-Two phases. :func:`claim` commits an ``in_progress`` row *before* the work starts, so a second
-request with the same key sees it: a different body is IDEMPOTENCY_ERROR (422), the same body
-while the first still runs is CONFLICT_ERROR (409), and after completion it gets the stored
-response replayed. The work's own transaction calls :func:`complete`, so the response is stored
-atomically with what it describes. A request that fails validation releases its key.
-A claim left behind by a crashed process expires after ``LOCK_S`` and can be taken over.
+One protocol: a key and the work it guards commit together, in the work's own transaction (a
+group-committed batch, see ``paygate.group_commit``). The key's row is inserted (or found) first;
+the work runs; the response is stored on the row; all commit at once. So a stored key always has
+its response and its work beside it, and a key whose work failed or rolled back is simply absent.
+A concurrent request with the same key, in another transaction, waits on the unique index until
+that commit, then replays the stored response byte for byte; another body under the same key is
+IDEMPOTENCY_ERROR (422). A 503 whose commit is in doubt is safe to retry: the key either committed
+with its work (the retry replays it) or did not (the retry runs it, once).
+
+Scopes: each operation has its own (``payment.create``, ``refund.create``…);
+keys sent on the unauthenticated public payment endpoint live in a scope of their own
+(``payment.create.public``), so an anonymous caller can never probe or replay a merchant's keys.
+
+The request's fingerprint is an HMAC-SHA256 of the whole body (card number included, CVV left out)
+under the deployment's fingerprint key (a random secret made once, in ``deployment_secret``): two
+cards that share their last four digits differ, and no card number can be read back, or guessed
+from a fingerprint, without that key. Rows left ``in_progress`` (by versions that claimed a key
+in a transaction of its own) are CONFLICT_ERROR (409) until their lock lapses, then taken over.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
+import hmac
 import json
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
 from .clock import utcnow
-from .db import database, for_update, insert_row, insert_rows, is_postgres, update_where
+from .db import each_in_savepoint, for_update, insert_row, insert_rows, unit_of_work, update_where
 from .errors import IdempotencyKeyInProgress, IdempotencyKeyReused, InvalidRequest, PaygateError
-from .models import IdempotencyKey
+from .models import DeploymentSecret, IdempotencyKey
 from .serialize import dumps_compact
 
 TTL = timedelta(hours=24)
 LOCK_S = 30
 PAYMENT_CREATE = "payment.create"
+PUBLIC_PAYMENT_CREATE = "payment.create.public"  # keys sent without credentials: never a merchant's
 REFUND_CREATE = "refund.create"
+FINGERPRINT_KEY_NAME = "idempotency.fingerprint"
+
+_fingerprint_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -72,32 +89,35 @@ def validate_key(key) -> str | None:
     return key
 
 
+def load_fingerprint_key() -> None:
+    """Read the deployment's fingerprint key (made by the first process to start). Call at start-up,
+    after migrating: every process of a deployment must fingerprint alike."""
+    global _fingerprint_key
+
+    def load() -> str:
+        insert_row(DeploymentSecret, {"name": FINGERPRINT_KEY_NAME, "value": secrets.token_hex(32)}, ignore_conflict=True)
+        return DeploymentSecret.get_by_id(FINGERPRINT_KEY_NAME).value
+
+    _fingerprint_key = bytes.fromhex(unit_of_work(load))
+
+
 def fingerprint(body) -> str:
-    """A digest of the request that holds no card number or CVV (only network-free last four)."""
+    """HMAC-SHA256 of the whole request under the deployment's key; the CVV is left out (a retry
+    with the same card is the same request). Nothing of the card can be recovered from it."""
+    if _fingerprint_key is None:
+        raise RuntimeError("the fingerprint key is not loaded: bootstrap.start() loads it")
     safe = body
     card = body.get("card") if isinstance(body, dict) else None
-    if isinstance(card, dict):  # only a card needs masking: copy just then
-        safe = copy.deepcopy(body)
-        card = safe["card"]
-        number = card.get("number")
-        if isinstance(number, str):
-            digits = "".join(ch for ch in number if ch.isdigit())
-            card["number"] = f"{len(digits)}:{digits[-4:]}"
-        card.pop("cvv", None)
+    if isinstance(card, dict) and "cvv" in card:
+        safe = {**body, "card": {k: v for k, v in card.items() if k != "cvv"}}
     text = json.dumps(safe, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return hmac.new(_fingerprint_key, text.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
-def claim(merchant_id: str, scope: str, key: str, request_hash: str, *, marker_commit: bool = True) -> Replay | None:
-    """Take the key for this request (None), or return the stored response to replay. Own transaction.
-
-    On PostgreSQL this transaction commits without waiting for its WAL flush: the claim is only a
-    marker, and the work's own (synchronous) commit later flushes the WAL up to and past it, so a
-    crash can lose a claim only together with everything it guarded.
-    """
+def claim(merchant_id: str, scope: str, key: str, request_hash: str) -> Replay | None:
+    """Take the key for this request (None), or return the stored response to replay. Call inside
+    the transaction of the work the key guards, which then calls :func:`complete`."""
     now = utcnow()
-    if marker_commit and is_postgres():
-        database.execute_sql("SET LOCAL synchronous_commit = off")
     inserted = insert_row(
         IdempotencyKey,
         dict(
@@ -157,16 +177,6 @@ def complete(merchant_id: str, scope: str, key: str, status_code: int, body: str
     )
 
 
-def release(merchant_id: str, scope: str, key: str) -> None:
-    """Forget an in-progress claim whose request failed before doing anything."""
-    IdempotencyKey.delete().where(
-        (IdempotencyKey.merchant == merchant_id)
-        & (IdempotencyKey.scope == scope)
-        & (IdempotencyKey.key == key)
-        & (IdempotencyKey.status == "in_progress")
-    ).execute()
-
-
 def purge_expired(limit: int = 1000) -> int:
     now = utcnow()
     ids = [r.id for r in IdempotencyKey.select(IdempotencyKey.id).where(IdempotencyKey.expires_at < now).limit(limit)]
@@ -176,9 +186,6 @@ def purge_expired(limit: int = 1000) -> int:
 
 
 # --- keys inside a group-committed batch ---------------------------------------------------
-# In a batch the key and the work it guards commit together, in one transaction: a concurrent
-# request with the same key (another process) waits on the unique index until that commit and
-# then replays the stored response. Nothing is ever left ``in_progress`` by a batch.
 
 
 @dataclass
@@ -190,21 +197,15 @@ class Unit:
 
 
 def run_units(units: list[Unit]) -> list:
-    """Batch handler: each create in its own savepoint, so a failure undoes that request only."""
-    results: list = []
-    for unit in units:
-        try:
-            with database.atomic():  # nested: a SAVEPOINT inside the batch's transaction
-                results.append(_run_unit(unit))
-        except PaygateError as exc:
-            results.append(exc)
-    return results
+    """Batch handler: each create in its own savepoint, so a failure of any kind (a domain error or
+    an unexpected one) undoes and answers that request only; the others commit together."""
+    return each_in_savepoint(_run_unit, units)
 
 
 def _run_unit(unit: Unit) -> Answer:
     keyed = unit.keyed
     if keyed is not None:
-        stored = claim(keyed.merchant_id, keyed.scope, keyed.key, keyed.request_hash, marker_commit=False)
+        stored = claim(keyed.merchant_id, keyed.scope, keyed.key, keyed.request_hash)
         if stored is not None:
             return Answer.replay(stored)
     outcome = unit.create()

@@ -47,10 +47,16 @@ def _webhook_endpoints(db):
     )
 
 
+def _deployment_secrets(db):
+    """Secrets shared by every process of a deployment (the idempotency fingerprint key)."""
+    db.create_tables([models.DeploymentSecret], safe=True)
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
     (3, "webhook endpoints", _webhook_endpoints),
+    (4, "deployment secrets", _deployment_secrets),
 ]
 
 

@@ -257,3 +257,11 @@ class SchemaMigration(BaseModel):
 
 
 ALL_MODELS = [Merchant, Order, Payment, Refund, Event, WebhookDelivery, WebhookEndpoint, WebhookAttempt, IdempotencyKey, Heartbeat, AnalyticsHour]
+
+
+class DeploymentSecret(BaseModel):
+    """A secret of the whole deployment, made at first start and shared by every process (the key
+    idempotency fingerprints are computed under). Created by migration 4, not in ALL_MODELS."""
+
+    name = CharField(max_length=64, primary_key=True)
+    value = CharField(max_length=128)

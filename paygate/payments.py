@@ -204,7 +204,9 @@ def _new_payments(requests, keyed, found, results, processor, now):
 def _keyed(request: PaymentRequest, merchant_id: str | None) -> idempotency.KeyedRequest | None:
     if request.key is None or merchant_id is None:
         return None
-    return idempotency.KeyedRequest(merchant_id, idempotency.PAYMENT_CREATE, request.key, request.request_hash)
+    # A key sent without credentials (the public endpoint) lives apart from the merchant's own keys.
+    scope = idempotency.PAYMENT_CREATE if request.merchant_id is not None else idempotency.PUBLIC_PAYMENT_CREATE
+    return idempotency.KeyedRequest(merchant_id, scope, request.key, request.request_hash)
 
 
 def create_payment(body, processor: Processor, merchant_id: str | None) -> Outcome:

@@ -90,15 +90,17 @@ def get_delivery(delivery_id, merchant_id: str) -> dict:
     return {**serialize.delivery(row), "attempt_log": [serialize.attempt(a) for a in attempts], "payload": json.loads(body) if body else None}
 
 
-def _check_integers_only(value, path="data"):
-    if isinstance(value, float):
-        raise InvalidRequest(f"{path} must not contain fractional numbers (amounts are integers)", field=path)
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _check_integers_only(v, f"{path}.{k}")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _check_integers_only(v, f"{path}[{i}]")
+def _check_integers_only(data) -> None:
+    """Test event data carries integers only, like every amount (an explicit stack, no recursion)."""
+    stack = [(data, "data")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float):
+            raise InvalidRequest(f"{path} must not contain fractional numbers (amounts are integers)", field=path)
+        if isinstance(value, dict):
+            stack.extend((v, f"{path}.{k}") for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(value))
 
 
 def send_test_event(merchant_id: str, body: dict | None) -> Outcome:

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime
 
 from .. import db, deliveries, payments, refunds, wakeup
 from ..clock import after
+from ..errors import CommitInDoubt
 from .sender import DeliverySender
 
 log = logging.getLogger("paygate.due")
@@ -32,17 +34,8 @@ log = logging.getLogger("paygate.due")
 IDLE_WAKE_S = 1.0  # with nothing known to be due, look again this often (a missed NOTIFY, a clock step)
 PASS_GAP_S = 0.005  # at least this between passes: under load, due work gathers into batches
 SATURATED_RETRY_S = 1.0  # a lease a saturated destination could not take is due again after this
-
-
-def _step(name: str, fn, *args) -> list:
-    """One step of a pass inside a savepoint: a step that fails (a row it cannot handle) is rolled
-    back and logged alone, so it never holds up the other steps' work. Its result is then empty."""
-    try:
-        with db.database.atomic():
-            return fn(*args) or []
-    except Exception:
-        log.warning("due loop: %s failed; the rest of the pass goes on", name, exc_info=True)
-        return []
+STEP_BACKOFF_MAX_S = 60.0  # a step that keeps failing is tried at most this seldom (0.5 s, 1 s, 2 s, … up to this)
+STEP_LOG_EVERY_S = 60.0  # and logged at most once per this, with its count
 
 
 class DueLoop(threading.Thread):
@@ -55,14 +48,58 @@ class DueLoop(threading.Thread):
         self.stopped = threading.Event()
         self.passes = 0
         self.errors = 0
+        self.step_failures: dict[str, int] = {}  # per step, since start (a failing step is counted, then skipped for a while)
+        self.clock = time.monotonic
+        self._backoff: dict[str, tuple[int, float]] = {}  # step → (failures in a row, when to try it again)
+        self._logged: dict[str, float] = {}
+        self._unrecorded: tuple[list, list] = ([], [])  # attempts sent but not yet recorded: never sent again
+
+    def _step(self, name: str, fn, *args) -> list | None:
+        """One step of a pass inside a savepoint: a step that fails (a row it cannot handle) is
+        rolled back alone, so it never holds up the other steps' work; it returns None then.
+
+        A step that keeps failing backs off (it is skipped, returning None, until its next try),
+        is counted in ``step_failures``, and is logged once per ``STEP_LOG_EVERY_S``, not per pass.
+        """
+        now = self.clock()
+        streak, retry_at = self._backoff.get(name, (0, 0.0))
+        if now < retry_at:
+            return None
+        try:
+            with db.database.atomic():
+                result = fn(*args) or []
+        except Exception:
+            self.step_failures[name] = self.step_failures.get(name, 0) + 1
+            self._backoff[name] = (streak + 1, now + min(STEP_BACKOFF_MAX_S, 0.5 * 2**streak))
+            if now - self._logged.get(name, float("-inf")) >= STEP_LOG_EVERY_S:
+                self._logged[name] = now
+                log.warning("due loop: %s failed (%d times since start); backing off, the rest of the pass goes on", name, self.step_failures[name], exc_info=True)
+            return None
+        self._backoff.pop(name, None)
+        return result
+
+    def backoff_pause(self) -> float:
+        """How long to wait before the next pass while a step backs off (at most ``IDLE_WAKE_S``):
+        work a failing step leaves due must not wake the loop at once, pass after pass."""
+        if not self._backoff:
+            return 0.0
+        wait = min(retry_at for _, retry_at in self._backoff.values()) - self.clock()
+        return min(IDLE_WAKE_S, max(0.0, wait))
 
     # --- one pass ------------------------------------------------------------------------
 
+    def _take_finished(self) -> tuple[list, list]:
+        """What the sender finished (or dropped unsent), after what earlier passes could not record."""
+        finished, unsent = self._unrecorded[0] + self.sender.take_results(), self._unrecorded[1] + self.sender.take_unsent()
+        self._unrecorded = (finished, unsent)  # until a commit records them
+        return finished, unsent
+
     def record_finished(self) -> int:
         """Record the attempts that finished; make claims the sender dropped unsent due again now."""
-        finished, unsent = self.sender.take_results(), self.sender.take_unsent()
+        finished, unsent = self._take_finished()
         if finished or unsent:
             db.unit_of_work(self._record, finished, unsent)
+        self._unrecorded = ([], [])
         return len(finished) + len(unsent)
 
     def _record(self, finished, unsent) -> None:
@@ -75,23 +112,32 @@ class DueLoop(threading.Thread):
         """A pass's writes, in one transaction: one commit (one fsync, one SQLite write lock) for
         everything it records, settles and leases. Deliveries the settlements created are leased
         at once. Nothing is sent before the commit: a rolled-back pass leased nothing."""
-        _step("record webhook attempts", self._record, finished, unsent)
-        settled = _step("settle payments", payments.settle_due_payments, self.batch)
-        refunded = _step("settle refunds", refunds.settle_due_refunds, self.batch)
-        claims = _step("lease deliveries", deliveries.lease_due_deliveries, capacity, deliveries.lease_seconds(self.settings)) if capacity > 0 else []
-        return len(settled) >= self.batch or len(refunded) >= self.batch, claims
+        recorded = not (finished or unsent) or self._step("record webhook attempts", self._record, finished, unsent) is not None
+        if not recorded:  # keep them leased meanwhile: what was sent is recorded later, never sent again
+            held = [c.delivery_id for c, _ in finished] + [c.delivery_id for c in unsent]
+            self._step("hold unrecorded deliveries", deliveries.release_leases, held, after(deliveries.lease_seconds(self.settings)))
+        settled = self._step("settle payments", payments.settle_due_payments, self.batch) or []
+        refunded = self._step("settle refunds", refunds.settle_due_refunds, self.batch) or []
+        claims = (self._step("lease deliveries", deliveries.lease_due_deliveries, capacity, deliveries.lease_seconds(self.settings)) or []) if capacity > 0 else []
+        return len(settled) >= self.batch or len(refunded) >= self.batch, claims, recorded
 
     def run_pass(self) -> bool:
         """One pass; True when more work is known to be due right away."""
         self.passes += 1
-        finished, unsent = self.sender.take_results(), self.sender.take_unsent()
+        finished, unsent = self._take_finished()
         capacity = self.sender.capacity()
-        full, claims = db.unit_of_work(self._pass_work, finished, unsent, capacity)
+        try:
+            full, claims, recorded = db.unit_of_work(self._pass_work, finished, unsent, capacity)
+        except CommitInDoubt:  # they may be recorded already: recording them again would log them twice
+            self._unrecorded = ([], [])
+            raise
+        if recorded:
+            self._unrecorded = ([], [])
         refused = self.sender.submit(claims) if claims else []
         if refused:
             db.unit_of_work(deliveries.release_leases, [c.delivery_id for c in refused], after(SATURATED_RETRY_S))
         leased_full = capacity > 0 and len(claims) >= capacity and len(refused) < len(claims)
-        return full or leased_full or bool(finished or unsent)
+        return full or leased_full or (recorded and bool(finished or unsent))
 
     def next_due(self) -> datetime | None:
         times = [t for t in (db.read(payments.next_due_at), db.read(refunds.next_due_at), db.read(deliveries.next_delivery_due_at)) if t]
@@ -103,7 +149,7 @@ class DueLoop(threading.Thread):
         while not self.stopped.is_set():
             try:
                 more = self.run_pass()
-                self.stopped.wait(PASS_GAP_S)
+                self.stopped.wait(max(PASS_GAP_S, self.backoff_pause()))
                 if not more:
                     self.alarm.sleep(self.next_due(), IDLE_WAKE_S)
             except Exception:  # a database outage: keep the rows, try again shortly

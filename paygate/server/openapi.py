@@ -25,7 +25,7 @@ from sanic import Blueprint
 from .. import analytics, endpoints, events, instruments, merchants, paging, payments, webhooks
 from ..states import DeliveryStatus, EndpointStatus, PaymentStatus, RefundStatus
 from .openapi_schemas import BOOL, CURRENCY, INT, SCHEMAS, STR, TEXT, TIME, TIME_FILTER, codes_by_status, enum, error_schema, id_pattern, nullable, obj, page_of, ref, regex
-from .responses import json_response
+from .responses import MAX_JSON_DEPTH, json_response
 
 bp = Blueprint("openapi")
 
@@ -393,7 +393,8 @@ def document() -> dict:
             "title": "paygate",
             "version": "1",
             "description": "Self-hosted payment gateway. Money is an integer of minor units; errors are "
-            '{"error": {"code", "description"}}.',
+            '{"error": {"code", "description"}}. '
+            f"A request body nested more than {MAX_JSON_DEPTH} levels of objects and arrays is 400.",
         },
         "servers": [{"url": "/"}],
         "paths": PATHS,

@@ -14,6 +14,7 @@ import re
 from .. import analytics, clock, errors, events, ids, instruments, merchants, money, orders, payments, refunds, text
 from ..states import DeliveryStatus, OrderStatus, PaymentStatus, RefundStatus
 from .errors import SANIC_STATUS_CODES, status_for
+from .responses import MAX_JSON_DEPTH
 
 
 def _error_classes(root=errors.PaygateError):
@@ -235,7 +236,25 @@ SCHEMAS = {
         "allOf": [ref("WebhookDelivery"), obj({"attempt_log": {"type": "array", "items": {"type": "object"}}}, {"payload": nullable({"type": "object"})})]
     },
     "WebhookTest": {"allOf": [ref("WebhookDelivery"), obj({"event_id": STR})]},
-    "WebhookTestRequest": obj({}, {"data": {"type": "object", "description": "Sent as the event's data; integers only, no fractional numbers."}}),
+    "WebhookTestRequest": obj({}, {"data": ref("WebhookTestData")}),
+    # What the server enforces on a test event's data, stated as a schema: an object of strings,
+    # integers (no fractional numbers: amounts are integers), booleans, nulls, arrays and objects.
+    "WebhookTestData": {
+        "type": "object",
+        "additionalProperties": ref("IntegerJson"),
+        "description": "Sent as the event's data: any JSON object without fractional numbers (amounts are integers), "
+        f"nested at most {MAX_JSON_DEPTH - 1} levels.",
+    },
+    "IntegerJson": {
+        "nullable": True,
+        "anyOf": [
+            STR,
+            {"type": "integer", "minimum": -(2**63), "maximum": 2**64 - 1},
+            BOOL,
+            {"type": "array", "items": ref("IntegerJson")},
+            {"type": "object", "additionalProperties": ref("IntegerJson")},
+        ],
+    },
     "Event": obj(
         {"id": STR, "event": enum(events.EVENT_TYPES), "created_at": TIME},
         {"object_id": nullable(STR), "timestamp": nullable(INT), "data": nullable({"type": "object"})},

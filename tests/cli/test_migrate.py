@@ -7,6 +7,9 @@ import sys
 
 from tests.security.probe import _connect
 from devstack.daemon import Deployment, backend_env
+from paygate.migrations import MIGRATIONS
+
+ALL_VERSIONS = [(version,) for version, _, _ in MIGRATIONS]
 
 
 def _migrate(d: Deployment) -> None:
@@ -36,7 +39,7 @@ def test_a_version_1_database_gets_the_heartbeat_failure_count(backend, services
     _sql(d, "INSERT INTO heartbeat (id, role, last_seen) VALUES ('old-host:1:worker', 'worker', '2024-01-01 00:00:00')")
     _migrate(d)
     assert _sql(d, "SELECT maintenance_failures FROM heartbeat WHERE id = 'old-host:1:worker'") == [(0,)]
-    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == [(1,), (2,), (3,)]
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
     _migrate(d)  # and again: nothing left to do, no error
 
 
@@ -54,5 +57,20 @@ def test_a_version_2_database_gets_webhook_endpoints(backend, services):
     _migrate(d)
     assert _sql(d, "SELECT count(*) FROM webhook_endpoint") == [(0,)]
     assert _sql(d, "SELECT count(endpoint_id) FROM webhook_delivery") == [(0,)]
-    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == [(1,), (2,), (3,)]
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
     _migrate(d)
+
+
+def test_a_version_3_database_gets_the_deployment_secret_table(backend, services):
+    """Today's main (three migrations) upgraded: the fingerprint key's table appears, and the first
+    process to start makes the key, once."""
+    d = Deployment(backend, backend_env(backend, *services))
+    _migrate(d)
+    _sql(d, "DROP TABLE IF EXISTS deployment_secret", "DELETE FROM schema_migration WHERE version = 4")
+    _migrate(d)
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
+    assert _sql(d, "SELECT count(*) FROM deployment_secret") == [(0,)]
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-m", "paygate", "merchants", "list", "--json"], env=d.process_env(), cwd=d.root, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+    assert _sql(d, "SELECT name, length(value) FROM deployment_secret") == [("idempotency.fingerprint", 64)]

@@ -3,9 +3,13 @@ that fails is rolled back alone and never holds up the others."""
 
 from __future__ import annotations
 
-from paygate import db, deliveries, payments
+import logging
+from datetime import timedelta
+
+from paygate import db, deliveries, events, payments
+from paygate.clock import utcnow
 from paygate.jobs.due_loop import DueLoop
-from paygate.models import Payment
+from paygate.models import Payment, WebhookAttempt, WebhookDelivery
 from paygate.processor import SimulatedBank
 
 UPI = {"method": "upi", "vpa": "pass@okbank"}
@@ -32,3 +36,68 @@ def test_a_failing_step_does_not_hold_up_settlement(merchant, make_order, core_d
     finally:
         loop.sender.close()
     assert _status(pid) == "success"
+
+
+class _SentOnce:
+    """A sender that reports one finished attempt, then nothing; it takes no new work."""
+
+    def __init__(self, claim, result):
+        self.results = [(claim, result)]
+
+    def take_results(self):
+        out, self.results = self.results, []
+        return out
+
+    def take_unsent(self):
+        return []
+
+    def capacity(self):
+        return 0
+
+    def close(self):
+        pass
+
+
+def test_a_step_that_keeps_failing_backs_off_is_logged_once_per_interval_and_never_resends(merchant, core_db, monkeypatch, caplog):
+    url = "https://hooks.example.test/in"
+    _, work = db.unit_of_work(events.record_event, merchant.id, url, events.PAYMENT_SUCCESS, "pay_backoff", {"x": 1})
+    delivery_id = work[0].id
+    claim = db.unit_of_work(deliveries.claim_delivery, delivery_id, 2.0)
+    sent = deliveries.AttemptResult(200, "ok", None, 12, utcnow())
+    calls = []
+
+    def broken(*args, **kwargs):  # as PAYGATE_WEBHOOK_DISABLE_AFTER=inf once made it, every pass
+        calls.append(1)
+        raise OverflowError("cannot convert float infinity to integer")
+
+    monkeypatch.setattr(deliveries, "record_attempts", broken)
+    loop = DueLoop(core_db, sender=_SentOnce(claim, sent))
+    now = [0.0]
+    loop.clock = lambda: now[0]
+    failed_logs = lambda: sum("record webhook attempts failed" in r.getMessage() for r in caplog.records)  # noqa: E731
+    caplog.set_level(logging.WARNING, logger="paygate.due")
+
+    assert loop.backoff_pause() == 0.0
+    for _ in range(5):  # one clock instant: tried once, then skipped while backing off
+        loop.run_pass()
+    assert len(calls) == 1 and loop.step_failures["record webhook attempts"] == 1 and failed_logs() == 1
+    assert loop.backoff_pause() == 0.5, "the next pass waits for the step's next try: no spinning"
+    held = db.read(lambda: WebhookDelivery.get_by_id(delivery_id).next_retry_at)
+    assert held > utcnow() + timedelta(seconds=3), "held past its 2 s lease while the attempt waits to be recorded"
+    assert db.unit_of_work(deliveries.claim_delivery, delivery_id, 2.0) is None, "never leased (and sent) again"
+
+    now[0] = 1.0
+    loop.run_pass()
+    assert len(calls) == 2 and failed_logs() == 1  # counted, not logged again within the interval
+    now[0] = 100.0
+    loop.run_pass()
+    assert len(calls) == 3 and loop.step_failures["record webhook attempts"] == 3 and failed_logs() == 2
+
+    monkeypatch.undo()
+    assert loop.backoff_pause() == 1.0  # bounded by the idle wake-up, however long the back-off
+    now[0] = 1000.0
+    loop.run_pass()
+    loop.run_pass()
+    assert loop.backoff_pause() == 0.0
+    attempts = db.read(lambda: [(a.number, a.response_code) for a in WebhookAttempt.select().where(WebhookAttempt.delivery == delivery_id)])
+    assert attempts == [(1, 200)] and db.read(lambda: WebhookDelivery.get_by_id(delivery_id).status) == "success"

@@ -10,14 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from paygate import db, idempotency, payments
+from paygate import db, idempotency, orders, payments, serialize
 from paygate.errors import IdempotencyKeyReused, InvalidRequest, PaygateError
 from paygate.group_commit import GroupCommitter
-from paygate.idempotency import Answer
+from paygate.idempotency import Answer, Unit
 from paygate.models import Event, IdempotencyKey, Order, Payment
-from paygate.payments import PaymentRequest
+from paygate.payments import Outcome, PaymentRequest
 from paygate.processor import SimulatedBank
 from paygate.states import OrderStatus
+from tests.support.futures import outcomes
 
 UPI = {"method": "upi", "vpa": "batch@okbank"}
 
@@ -97,7 +98,7 @@ def test_forty_concurrent_creates_with_one_key_make_one_payment(merchant, make_o
     assert keys == 1
 
 
-def test_a_batch_that_fails_is_run_again_request_by_request(merchant, make_order, bank):
+def test_a_batch_that_fails_before_commit_is_run_again_in_one_transaction_each_request_alone(merchant, make_order, bank):
     orders = [make_order() for _ in range(5)]
 
     def handler(reqs):
@@ -110,19 +111,39 @@ def test_a_batch_that_fails_is_run_again_request_by_request(merchant, make_order
 
     committer = GroupCommitter({"payment.create": handler}, window_s=0.3, max_batch=10).start()
     try:
-        futures = [committer.submit("payment.create", PaymentRequest({"order_id": o.id, **UPI}, merchant.id)) for o in orders]
-        outcomes = []
-        for f in futures:
-            try:
-                outcomes.append(f.result(timeout=30))
-            except Exception as exc:
-                outcomes.append(exc)
+        found = outcomes([committer.submit("payment.create", PaymentRequest({"order_id": o.id, **UPI}, merchant.id)) for o in orders])
     finally:
         committer.stop()
-    assert committer.stats.isolated_retries == 1
-    assert [isinstance(o, Answer) for o in outcomes] == [True, True, False, True, True]
-    assert isinstance(outcomes[2], RuntimeError) and not isinstance(outcomes[2], PaygateError)
+    # Run again once, in one transaction with a savepoint per request: one commit, not five.
+    assert committer.stats.isolated_retries == 1 and committer.stats.batches == 1
+    assert [isinstance(o, Answer) for o in found] == [True, True, False, True, True]
+    assert isinstance(found[2], RuntimeError) and not isinstance(found[2], PaygateError)
     assert [len(payments_of(o.id)) for o in orders] == [1, 1, 0, 1, 1]
+
+
+def test_an_unexpected_error_in_one_unit_fails_it_alone_and_the_batch_commits_once(merchant, make_order, bank):
+    """Not a domain error (a bug, a bad row): its savepoint undoes that request; no re-run at all."""
+    created = []
+
+    def unit(amount):
+        def create():
+            order = orders.create_order(merchant.id, {"amount": amount})
+            created.append(order.id)
+            if amount == 666:
+                raise KeyError("a bug in this request's work")
+            return Outcome(serialize.order(order))
+
+        return Unit(create)
+
+    committer = GroupCommitter({"unit": idempotency.run_units}, window_s=0.3, max_batch=4).start()
+    try:
+        found = outcomes([committer.submit("unit", unit(amount)) for amount in (500, 666, 700, 800)])
+    finally:
+        committer.stop()
+    assert [type(o).__name__ for o in found] == ["Answer", "KeyError", "Answer", "Answer"]
+    assert committer.stats.batches == 1 and committer.stats.isolated_retries == 0 and len(created) == 4
+    stored = db.read(lambda: sorted(o.amount for o in Order.select().where(Order.id.in_(created))))
+    assert stored == [500, 700, 800]
 
 
 def test_a_stored_key_is_replayed_before_the_order_is_checked_again(merchant, make_order, bank):

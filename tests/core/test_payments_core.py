@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import timedelta
 
 import pytest
 
-from paygate import db, idempotency, payments, sweeper
+from paygate import db, idempotency, instruments, payments, sweeper
 from paygate.clock import utcnow
 from paygate.errors import IdempotencyKeyInProgress, IdempotencyKeyReused, InvalidRequest, NotCapturable, NotFound
 from paygate.models import Event, Payment, WebhookDelivery
+from paygate.payments import PaymentRequest
 from paygate.processor import SimulatedBank
 from paygate.work import SETTLE_PAYMENT
 
@@ -115,11 +118,60 @@ def test_idempotency_claim_states(merchant):
     assert replay == idempotency.Replay(201, '{"id":"pay_x"}')
 
 
-def test_idempotency_fingerprint_holds_no_card_data():
+def test_idempotency_fingerprint_holds_no_card_data(core_db):
     body = {"order_id": "o", "method": "card", "card": {"number": "4242 4242 4242 4242", "cvv": "987", "expiry_month": 1}}
     assert idempotency.fingerprint(body) == idempotency.fingerprint({**body, "card": {**body["card"], "cvv": "123"}})
     other = {**body, "card": {**body["card"], "number": "5555 5555 5555 4444"}}
     assert idempotency.fingerprint(body) != idempotency.fingerprint(other)
+
+
+def test_idempotency_fingerprint_is_keyed_and_covers_the_whole_card_number(core_db):
+    """Two cards of one length sharing their last four digits are two requests (it kept only
+    ``len:last4``); the digest is an HMAC under the deployment's key, the same in every process."""
+    card = {"number": "4242424242424242", "expiry_month": 12, "expiry_year": 2034, "cvv": "123"}
+    body = {"order_id": "o", "method": "card", "card": card}
+    twin = {**body, "card": {**card, "number": "4000056655664242"}}  # same length, same last four
+    assert idempotency.fingerprint(body) != idempotency.fingerprint(twin)
+    unkeyed = hashlib.sha256(json.dumps({**body, "card": {k: v for k, v in card.items() if k != "cvv"}}, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    assert idempotency.fingerprint(body) != unkeyed
+    before = idempotency.fingerprint(body)
+    idempotency.load_fingerprint_key()  # another process starting: the same key, read back
+    assert idempotency.fingerprint(body) == before
+
+
+def test_the_same_key_with_another_card_sharing_its_last_four_is_422(merchant, make_order, bank):
+    order = make_order()
+    card = {"number": instruments.SUCCESS_CARD, "expiry_month": 12, "expiry_year": 2034, "cvv": "123", "holder_name": "Asha Rao"}
+    twin_number = next(n for n in (f"4{i:011d}" + instruments.SUCCESS_CARD[-4:] for i in range(1000)) if _luhn_ok(n))
+    first = {"order_id": order.id, "method": "card", "card": card}
+    second = {**first, "card": {**card, "number": twin_number}}
+    key = "card-twins-" + order.id
+    (ok,) = db.unit_of_work(payments.create_payments, [PaymentRequest(first, merchant.id, key, idempotency.fingerprint(first))], bank)
+    (refused,) = db.unit_of_work(payments.create_payments, [PaymentRequest(second, merchant.id, key, idempotency.fingerprint(second))], bank)
+    assert ok.status == 201 and isinstance(refused, IdempotencyKeyReused)
+
+
+def test_keys_sent_on_the_public_endpoint_never_meet_the_merchants_keys(merchant, make_order, bank):
+    """An anonymous caller guessing a merchant's key gets neither its response nor a 422 probe."""
+    order = make_order()
+    body = {"order_id": order.id, **UPI}
+    key, digest = "shared-" + order.id, idempotency.fingerprint(body)
+    (mine,) = db.unit_of_work(payments.create_payments, [PaymentRequest(body, merchant.id, key, digest)], bank)
+    other = {**body, "vpa": "someone.else@okbank"}
+    (probe,) = db.unit_of_work(payments.create_payments, [PaymentRequest(other, None, key, idempotency.fingerprint(other))], bank)
+    assert mine.status == 201 and probe.status == 201 and not probe.replayed and probe.body != mine.body  # not 422: no probe
+    (again,) = db.unit_of_work(payments.create_payments, [PaymentRequest(other, None, key, idempotency.fingerprint(other))], bank)
+    assert again.replayed and again.body == probe.body  # still idempotent, in the public namespace
+    (replayed,) = db.unit_of_work(payments.create_payments, [PaymentRequest(body, merchant.id, key, digest)], bank)
+    assert replayed.replayed and replayed.body == mine.body
+
+
+def _luhn_ok(number: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
 
 
 def test_list_rejects_unknown_filters(merchant):

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from paygate.server.responses import MAX_JSON_DEPTH
 from tests.support.api import new_merchant
 from tests.security.probe import assert_error, merchant_id_of, raw, rows_of
 
@@ -238,3 +239,39 @@ def test_every_list_filter_refuses_a_value_it_cannot_use_with_400(deployment, pa
     status, hdrs, payload = raw(deployment.base_url, "GET", f"{path}?{query}")
     err = assert_error(status, hdrs, payload, 400)
     assert err["code"] == "BAD_REQUEST_ERROR"
+
+
+def _nested(depth: int, leaf: bytes = b"1") -> bytes:
+    """A JSON value nesting ``depth`` objects (the body's own object not counted)."""
+    return b'{"a": ' * depth + leaf + b"}" * depth
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH, 1000], ids=["one-past-the-bound", "a-thousand"])
+def test_bodies_nested_deeper_than_the_bound_are_400_everywhere_and_write_nothing(deployment, victim, depth):
+    """Under orjson's own limit (1,024) but past ours: each endpoint that walks a body (an
+    idempotency fingerprint, notes, test event data, the unauthenticated public payment) is 400."""
+    api, mid, headers, before = victim
+    order = api.create_order(50000)
+    before = rows_of(deployment, mid)
+    keyed = {**headers, "Idempotency-Key": f"deep-{depth}-" + order["id"]}
+    deep = _nested(depth)
+    payment = b'{"order_id": "%s", "method": "upi", "vpa": "a@okaxis", "x": %s}' % (order["id"].encode(), deep)
+    targets = [
+        ("POST", "/api/v1/orders", b'{"amount": 500, "notes": ' + deep + b"}", headers),
+        ("POST", "/api/v1/payments", payment, keyed),
+        ("POST", "/api/v1/payments/public", payment, {"Idempotency-Key": "deep-public"}),
+        ("POST", "/api/v1/webhooks/test", b'{"data": ' + deep + b"}", headers),
+    ]
+    for method, path, body, hdrs_in in targets:
+        status, hdrs, payload = raw(deployment.base_url, method, path, body, hdrs_in, auth=path != "/api/v1/payments/public")
+        err = assert_error(status, hdrs, payload, 400)
+        assert err["code"] == "BAD_REQUEST_ERROR" and f"{MAX_JSON_DEPTH} levels" in err["description"], (path, err)
+    assert rows_of(deployment, mid) == before
+
+
+def test_a_body_nested_exactly_to_the_bound_is_accepted(victim):
+    api, mid, headers, before = victim
+    notes_depth = MAX_JSON_DEPTH - 1  # the body's own object is the first level
+    body = b'{"amount": 500, "notes": ' + _nested(notes_depth - 1, b"{}") + b"}"
+    r = api.request("POST", "/api/v1/orders", data=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 201, r.text

@@ -151,3 +151,26 @@ def test_webhook_urls_are_checked_by_the_documented_pattern(merchant_api, doc, u
     assert r.status_code == status, r.text
     pattern = doc["components"]["schemas"]["MerchantUpdate"]["properties"]["webhook_url"]["pattern"]
     assert bool(re.search(pattern, url)) == (status == 200)
+
+
+def _resolve(doc, schema):
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def test_test_event_data_is_documented_as_the_server_enforces_it(merchant_api, doc):
+    """The document states the integers-only rule as a schema (no `number` anywhere in `data`), so a
+    fuzzer's schema-valid data is accepted and its fractional numbers are a schema violation."""
+    data = _resolve(doc, doc["components"]["schemas"]["WebhookTestRequest"]["properties"]["data"])
+    value = _resolve(doc, data["additionalProperties"])
+    kinds = {_resolve(doc, s).get("type") for s in value["anyOf"]}
+    assert data["type"] == "object" and value["nullable"] is True and kinds == {"string", "integer", "boolean", "array", "object"}
+    integer = next(s for s in value["anyOf"] if s.get("type") == "integer")
+    assert (integer["minimum"], integer["maximum"]) == (-(2**63), 2**64 - 1)
+    merchant_api.put("/api/v1/merchants/me", json={"webhook_url": "https://shop.example/hooks"})
+    documented = {"a": {"b": [1, "x", True, None, {"c": -3, "d": 2**64 - 1}]}, "e": None}
+    assert merchant_api.ok("POST", "/api/v1/webhooks/test", 201, json={"data": documented})["event_id"]
+    for refused in ({"a": 1.5}, {"a": {"b": [1, 2.0]}}, {"a": 2**64}):
+        r = merchant_api.post("/api/v1/webhooks/test", json={"data": refused})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "BAD_REQUEST_ERROR", (refused, r.text)

@@ -1,8 +1,9 @@
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from paygate.config import ConfigError, load, redact_url
+from paygate.config import BOUNDS, ConfigError, Settings, load, redact_url
 
 
 def test_defaults_are_the_embedded_backend():
@@ -33,11 +34,28 @@ def test_paygate_names_win():
         ({"REDIS_URL": "http://x"}, "REDIS_URL"),
         ({"TEST_PROCESSING_DELAY": "-1"}, "TEST_PROCESSING_DELAY"),
         ({"PAYGATE_CHECKOUT_PORT": "8000"}, "checkout port must differ"),
+        ({"PAYGATE_WEBHOOK_DISABLE_AFTER": "inf"}, "PAYGATE_WEBHOOK_DISABLE_AFTER"),
+        ({"PAYGATE_WEBHOOK_DISABLE_AFTER": "nan"}, "PAYGATE_WEBHOOK_DISABLE_AFTER"),
+        ({"PAYGATE_WEBHOOK_DISABLE_AFTER": "1e12"}, "PAYGATE_WEBHOOK_DISABLE_AFTER"),
+        ({"PAYGATE_SWEEP_INTERVAL": "0"}, "PAYGATE_SWEEP_INTERVAL"),
+        ({"PAYGATE_SWEEP_INTERVAL": "-inf"}, "PAYGATE_SWEEP_INTERVAL"),
+        ({"PAYGATE_SWEEP_INTERVAL": "nan"}, "PAYGATE_SWEEP_INTERVAL"),
+        ({"PAYGATE_RATE_LIMIT_PER_MINUTE": "99999999999999999999"}, "PAYGATE_RATE_LIMIT_PER_MINUTE"),
     ],
 )
 def test_bad_values_stop_with_a_message_naming_the_variable(env, message):
     with pytest.raises(ConfigError, match=message):
         load(env)
+
+
+def test_every_numeric_setting_is_bounded_and_finite_whatever_sets_it():
+    numeric = {f.name for f in dataclasses.fields(Settings) if f.type in ("int", "float")}
+    assert numeric == set(BOUNDS)
+    for attr, (name, lo, hi) in BOUNDS.items():
+        for bad in (lo - 1, hi + 1, float("inf"), float("nan")):
+            with pytest.raises(ConfigError, match=name):
+                load({}, **{attr: bad})
+        assert getattr(load({}, **{attr: hi}), attr) == hi
 
 
 def test_secrets_never_print():
