@@ -18,8 +18,8 @@ from tests.support.receiver import Receiver
 SETTINGS = SimpleNamespace(webhook_timeout_s=5.0, private_webhooks_allowed=True)
 
 
-def _claims(url: str, n: int, prefix: str = "whd") -> list[Claim]:
-    return [Claim(f"{prefix}_{i:04d}", f"evt_{prefix}_{i:04d}", url, b'{"i":%d}' % i, "whsec_test", 1) for i in range(n)]
+def _claims(url: str, n: int, prefix: str = "whd", merchant: str = "m-1") -> list[Claim]:
+    return [Claim(f"{prefix}_{i:04d}", f"evt_{prefix}_{i:04d}", url, b'{"i":%d}' % i, "whsec_test", 1, merchant_id=merchant) for i in range(n)]
 
 
 def _wait_results(sender: DeliverySender, n: int, timeout: float = 30.0) -> list:
@@ -69,8 +69,8 @@ def test_a_slow_destination_does_not_hold_up_another():
     with Receiver(delay_s=1.0) as slow, Receiver() as fast:
         sender = DeliverySender(SETTINGS, threads=8, per_destination=2)
         try:
-            sender.submit(_claims(slow.url.replace("127.0.0.1", "localhost"), 6, "slow"))
-            assert sender.submit(_claims(fast.url, 16, "fast")) == []
+            sender.submit(_claims(slow.url.replace("127.0.0.1", "localhost"), 6, "slow", "m-slow"))
+            assert sender.submit(_claims(fast.url, 16, "fast", "m-fast")) == []
             fast.wait_for(16, timeout=10)
             assert len(slow.requests) <= 2, "the fast destination finished while the slow one was still on its first sends"
         finally:
