@@ -7,10 +7,11 @@ hands back. It is the one place a worker sends webhooks from (the due loop and t
 both submit here).
 
 Claims queue in lanes, one per merchant and destination (scheme, host and port of the claim's
-URL). A lane has at most ``per_destination`` sends posting at once, and one merchant's lanes
-together at most ``per_merchant`` (a quarter of the threads by default): a merchant whose
-endpoints are all slow or dead holds at most that share of the worker, so it never delays
-another merchant's deliveries. A lane's senders drain it in order (their kept-alive connections
+URL). One merchant's lanes together have at most ``per_merchant`` sends posting at once (half
+the threads by default): a merchant whose endpoints are all slow or dead holds at most that share
+of the worker, so it never delays another merchant's deliveries. A lane has at most
+``per_destination`` (and at most half its merchant's share): one slow endpoint leaves room for
+the merchant's others. A lane's senders drain it in order (their kept-alive connections
 stay busy); a lane that may not start a sender now (its merchant is at its bound) waits for one of
 that merchant's senders to finish. A lane holds at most ``per_destination * QUEUE_FACTOR`` claims
 and a merchant's lanes together ``per_merchant * QUEUE_FACTOR``; :meth:`submit` refuses the
@@ -40,7 +41,7 @@ log = logging.getLogger("paygate.webhooks")
 
 DEFAULT_THREADS = 32
 DEFAULT_PER_DESTINATION = 8
-MERCHANT_SHARE = 4  # one merchant may hold at most 1/MERCHANT_SHARE of the threads
+MERCHANT_SHARE = 2  # one merchant may hold at most 1/MERCHANT_SHARE of the threads
 QUEUE_FACTOR = 8  # queued claims per lane (and per merchant), per allowed concurrent send
 MAX_QUEUE_WAIT_S = SENDER_QUEUE_WAIT_S  # the lease (deliveries.lease_seconds) allows for this wait
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -75,7 +76,7 @@ class DeliverySender:
         self.threads = threads or getattr(settings, "delivery_threads", None) or DEFAULT_THREADS
         self.per_merchant = per_merchant or max(1, self.threads // MERCHANT_SHARE)
         per_destination = per_destination or getattr(settings, "delivery_per_destination", None) or DEFAULT_PER_DESTINATION
-        self.per_destination = min(per_destination, self.per_merchant)
+        self.per_destination = min(per_destination, max(1, self.per_merchant // 2))
         self.queue_limit = self.per_destination * QUEUE_FACTOR
         self.merchant_queue_limit = self.per_merchant * QUEUE_FACTOR
         self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="paygate-send")

@@ -63,7 +63,7 @@ def test_a_merchant_whose_endpoints_all_hang_holds_only_its_share_and_others_sta
                 rx.__exit__(None, None, None)
     hang_ends = hang_began + DEADLINE_S  # A's first sends are cut here
     assert all(due <= t < hang_ends for t in fast.arrivals), "B's deliveries, due during A's hang, arrived before it ended"
-    assert len([t for t in a_arrivals if t < hang_ends]) == loop.sender.per_merchant == 8, "A held only its share (a quarter of 32 threads)"
+    assert len([t for t in a_arrivals if t < hang_ends]) == loop.sender.per_merchant == 16, "A held only its share (half of 32 threads)"
     statuses = db.read(lambda: {r.status for r in WebhookDelivery.select().where(WebhookDelivery.id.in_(b_rows))})
     assert statuses == {"success"}
     errors = db.read(lambda: {a.error for a in WebhookAttempt.select().where(WebhookAttempt.delivery.in_(a_rows))})

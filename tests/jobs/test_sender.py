@@ -114,3 +114,20 @@ def test_close_hands_back_queued_claims_and_waits_for_the_posting_ones():
     assert len(receiver.requests) == 1
     with pytest.raises(RuntimeError):
         sender.submit(claims)
+
+
+def test_a_merchant_at_its_bound_takes_turns_between_its_endpoints():
+    """threads=4: a merchant may post 2 at once, 1 per endpoint. Two slow endpoints hold both; the
+    merchant's third endpoint waits its turn and is served before the slow ones are drained."""
+    with Receiver(delay_s=0.3) as slow1, Receiver(delay_s=0.3) as slow2, Receiver() as fast:
+        sender = DeliverySender(SETTINGS, threads=4, per_destination=4)
+        try:
+            assert (sender.per_merchant, sender.per_destination) == (2, 1)
+            sender.submit(_claims(slow1.url, 3, "s1") + _claims(slow2.url, 3, "s2"))
+            sender.submit(_claims(fast.url, 3, "f"))
+            results = _wait_results(sender, 9)
+        finally:
+            sender.close()
+    assert all(r.response_code == 200 for _, r in results)
+    assert slow1.max_active == slow2.max_active == 1
+    assert fast.arrivals[0] < max(slow1.arrivals + slow2.arrivals), "the waiting endpoint got a turn before the others were drained"
