@@ -35,7 +35,6 @@ from . import ids
 from .clock import after, parse_db_datetime, utcnow
 from .db import database, is_postgres
 from .models import WebhookDelivery
-from .payments import Outcome
 from .states import DeliveryStatus, guard
 from .work import CLAIM_GRACE_S, DELIVER_WEBHOOK, DueWork
 
@@ -99,12 +98,6 @@ def lease_seconds(settings) -> float:
     does), and the time to record it. A lease therefore outlives the longest send it covers, and
     no other worker sends the delivery while it is in flight."""
     return SENDER_QUEUE_WAIT_S + float(settings.webhook_timeout_s) + RECORD_MARGIN_S
-
-
-def record_needs_transaction(claim: Claim | None = None) -> bool:
-    """SQLite records attempts in several statements (wrap them in a unit of work); PostgreSQL in
-    one, unless the claim is a webhook endpoint's (its health may change with the attempt)."""
-    return not is_postgres() or (claim is not None and not claim.default_endpoint)
 
 
 def _ts(value):
@@ -392,18 +385,6 @@ def _note_endpoints(results, now: datetime, disable_after_s: float | None) -> li
 
     span = endpoints.DEFAULT_DISABLE_AFTER_S if disable_after_s is None else disable_after_s
     return endpoints.note_attempts(results, now, span)
-
-
-def record_attempt(claim: Claim, result: AttemptResult, delays: tuple[int, ...] = RETRY_DELAYS_S, disable_after_s: float | None = None) -> Outcome:
-    """Record one attempt (``record_attempts`` for one): the delivery's new state and its retry, if any."""
-    now = utcnow()
-    move = _plan(claim, result, delays, now)
-    if (claim.delivery_id, claim.number) not in _write_moves([move], now):
-        return Outcome({"id": claim.delivery_id, "moved_on": True})
-    work = [DueWork(DELIVER_WEBHOOK, claim.delivery_id, move.next_retry_at)] if move.next_retry_at is not None else []
-    work += _note_endpoints([(claim, result)], now, disable_after_s)
-    data = {"id": claim.delivery_id, "status": move.status, "attempts": claim.number, "response_code": result.response_code}
-    return Outcome(data, work)
 
 
 # --- when to wake ----------------------------------------------------------------------------------
