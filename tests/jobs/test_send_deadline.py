@@ -7,6 +7,9 @@ bounded by the deadline it checks, not by the drip (which would last a minute).
 
 from __future__ import annotations
 
+import socket
+import time
+
 from paygate import config, deliveries
 from paygate.jobs import delivery, sender
 from tests.support.receiver import Receiver
@@ -57,3 +60,18 @@ def test_an_answer_that_is_not_2xx_or_that_erred_is_never_a_success():
     assert deliveries.AttemptResult(200, "ok", None, 1, now).succeeded
     assert not deliveries.AttemptResult(200, "ok", "timed out after 5 s", 1, now).succeeded
     assert not deliveries.AttemptResult(500, "no", "HTTP 500", 1, now).succeeded
+
+
+def test_a_name_lookup_that_hangs_counts_against_the_deadline(monkeypatch):
+    real = socket.getaddrinfo
+
+    def slow_lookup(host, *args, **kw):
+        if host == "slow-dns.deadline.test":
+            time.sleep(3.0)
+            host = "127.0.0.1"
+        return real(host, *args, **kw)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_lookup)
+    monkeypatch.setattr(delivery, "_dns_cache", {})
+    result = delivery.send(_claim("http://slow-dns.deadline.test:9/hooks"), config.load({}).replace(webhook_timeout_s=1.0))
+    assert result.error == "timed out after 1 s" and result.duration_ms < 2_500
