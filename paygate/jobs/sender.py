@@ -103,11 +103,11 @@ class DeliverySender:
                     continue
                 key = (claim.merchant_id, destination(claim.url))
                 lane = self._lanes.get(key)
-                if lane is None:
-                    lane = self._lanes[key] = _Lane(key, claim.merchant_id)
-                if len(lane.queue) >= self.queue_limit or self._queued[lane.merchant] >= self.merchant_queue_limit:
+                if self._queued[claim.merchant_id] >= self.merchant_queue_limit or lane is not None and len(lane.queue) >= self.queue_limit:
                     refused.append(claim)
                     continue
+                if lane is None:
+                    lane = self._lanes[key] = _Lane(key, claim.merchant_id)
                 self._in_flight.add(claim.delivery_id)
                 lane.queue.append((now, claim))
                 self._queued[lane.merchant] += 1
