@@ -13,8 +13,12 @@ this module never imports a transport. A delivery is driven by its row:
 
 Batched units of work (the due loop), run by the caller inside ``db.unit_of_work``:
 ``lease_due_deliveries`` → send concurrently → ``record_attempts`` (and ``release_leases`` for
-what was leased but not sent). The single-delivery ``claim_delivery``/``record_attempt`` (the
-queue task, a manual retry) are the same statements for one row.
+what was leased but not sent). ``claim_delivery`` (the queue task) leases one row by id with the
+same statements; its attempt is sent and recorded like the batch's.
+
+A delivery whose destination is gone — the merchant's ``webhook_url`` removed, its endpoint
+deleted or disabled — ends ``failed`` with a ``failure_code`` saying why (``end_pending``, and the
+lease for one that was due meanwhile): it is never sent to an old URL, nor sent unsigned.
 
 On PostgreSQL each step is one statement (data-modifying CTEs; ``FOR UPDATE SKIP LOCKED`` so
 concurrent leasers take disjoint rows). On SQLite the caller's IMMEDIATE transaction makes a step
@@ -31,7 +35,6 @@ from . import ids
 from .clock import after, parse_db_datetime, utcnow
 from .db import database, is_postgres
 from .models import WebhookDelivery
-from .payments import Outcome
 from .states import DeliveryStatus, guard
 from .work import CLAIM_GRACE_S, DELIVER_WEBHOOK, DueWork
 
@@ -40,6 +43,15 @@ RETRY_DELAYS_S = (0, 60, 300, 1800, 7200)
 TEST_RETRY_DELAYS_S = (0, 5, 10, 15, 20)  # WEBHOOK_RETRY_INTERVALS_TEST=true
 MAX_ATTEMPTS = len(RETRY_DELAYS_S)
 EXCERPT_BYTES = 1024
+# A leased claim waits at most this long for a sender thread (then it is handed back unsent).
+SENDER_QUEUE_WAIT_S = 4.0
+# After the send, the time the due loop takes to record it (its next pass, one commit).
+RECORD_MARGIN_S = 4.0
+# Why a delivery ended without being sent (``failure_code``): its destination is gone.
+WEBHOOK_URL_REMOVED = "webhook_url_removed"
+ENDPOINT_DELETED = "endpoint_deleted"
+ENDPOINT_DISABLED = "endpoint_disabled"
+FAILURE_CODES = (WEBHOOK_URL_REMOVED, ENDPOINT_DELETED, ENDPOINT_DISABLED)
 # A queue item may fire a little before its due time (clocks of different hosts); accept that.
 DUE_TOLERANCE_S = 1.0
 # Rows per statement: well under SQLite's 32,766 bound variables (7 per attempt row).
@@ -61,6 +73,7 @@ class Claim:
     secret: str = field(repr=False)  # never in a log line
     number: int  # the attempt being made, 1-based
     endpoint_id: str | None = None
+    merchant_id: str | None = None  # whose endpoint: the sender bounds what one merchant may hold
     previous_secrets: tuple[str, ...] = field(default=(), repr=False)  # still inside their rotation overlap: signed with too
     default_endpoint: bool = True  # the merchant's webhook_url: X-Webhook-Signature, never auto-disabled
     failing_since: datetime | None = None  # the endpoint's run of failures began then (None: healthy)
@@ -76,18 +89,15 @@ class AttemptResult:
 
     @property
     def succeeded(self) -> bool:
-        return self.response_code is not None and 200 <= self.response_code < 300
+        return self.error is None and self.response_code is not None and 200 <= self.response_code < 300
 
 
 def lease_seconds(settings) -> float:
-    """How long a claimed delivery is left alone: the request timeout plus a margin."""
-    return float(settings.webhook_timeout_s) + CLAIM_GRACE_S
-
-
-def record_needs_transaction(claim: Claim | None = None) -> bool:
-    """SQLite records attempts in several statements (wrap them in a unit of work); PostgreSQL in
-    one, unless the claim is a webhook endpoint's (its health may change with the attempt)."""
-    return not is_postgres() or (claim is not None and not claim.default_endpoint)
+    """How long a leased delivery is left alone, derived from the send deadline: the longest wait
+    for a sender thread, the whole send (``webhook_timeout_s`` ends it, whatever the receiver
+    does), and the time to record it. A lease therefore outlives the longest send it covers, and
+    no other worker sends the delivery while it is in flight."""
+    return SENDER_QUEUE_WAIT_S + float(settings.webhook_timeout_s) + RECORD_MARGIN_S
 
 
 def _ts(value):
@@ -151,15 +161,17 @@ def _db_time(value):
     return parse_db_datetime(value) if isinstance(value, str) else value
 
 
-def _claim_from_row(row, now: datetime) -> Claim:
+def _claim_from_row(row, now: datetime) -> Claim | str:
+    """The claim for a leased row, or the failure code of a row whose destination is gone."""
     delivery_id, attempts, url, event_id, body, secret, current_url, merchant_id, endpoint_id = row[:9]
     w_id, w_url, w_secret, w_previous, w_previous_until, w_failing_since = row[9:]
-    common = dict(delivery_id=delivery_id, event_id=event_id, body=body.encode("utf-8"), number=attempts + 1, endpoint_id=endpoint_id)
+    common = dict(delivery_id=delivery_id, event_id=event_id, body=body.encode("utf-8"), number=attempts + 1, endpoint_id=endpoint_id, merchant_id=merchant_id)
     if endpoint_id is None or endpoint_id == ids.default_endpoint_id(merchant_id):
-        # A merchant who fixes a broken URL expects the pending retries to go to the new one.
-        return Claim(url=current_url or url, secret=secret, **common)
-    if w_id is None:  # deleted after this row was leased: the row's own URL, no secret to sign with
-        return Claim(url=url, secret="", default_endpoint=False, **common)
+        # A merchant who fixes a broken URL expects the pending retries to go to the new one; one
+        # who removes it expects them to stop.
+        return Claim(url=current_url, secret=secret, **common) if current_url else WEBHOOK_URL_REMOVED
+    if w_id is None:  # deleted: nothing to send to, no secret to sign with
+        return ENDPOINT_DELETED
     until = _db_time(w_previous_until)
     previous = (w_previous,) if w_previous and until is not None and until > now else ()
     return Claim(url=w_url, secret=w_secret, previous_secrets=previous, default_endpoint=False, failing_since=_db_time(w_failing_since), **common)
@@ -178,7 +190,7 @@ def _lease(delivery_id: str | None, limit: int, lease_s: float) -> list[Claim]:
             sql, due = _LEASE_BATCH_PG_SQL, (pending, MAX_ATTEMPTS, due_by, limit)
         else:
             sql, due = _LEASE_ONE_PG_SQL, (delivery_id, pending, MAX_ATTEMPTS, due_by)
-        return [_claim_from_row(r, now) for r in database.execute_sql(sql, due + (lease_end, lease_end)).fetchall()]
+        return _sendable(database.execute_sql(sql, due + (lease_end, lease_end)).fetchall(), now)
     if delivery_id is None:
         select = _SELECT_DUE_SQLITE.format(where=_DUE_BATCH_SQLITE), (pending, MAX_ATTEMPTS, due_by, limit)
     else:
@@ -188,14 +200,48 @@ def _lease(delivery_id: str | None, limit: int, lease_s: float) -> list[Claim]:
     for chunk in _chunks([r[0] for r in rows]):
         sql = _MOVE_LEASED_SQLITE.format(ids=_marks(len(chunk)))
         moved.update(r[0] for r in database.execute_sql(sql, (lease_end, lease_end, *chunk, pending, MAX_ATTEMPTS, due_by)).fetchall())
-    return [_claim_from_row(r, now) for r in rows if r[0] in moved]
+    return _sendable([r for r in rows if r[0] in moved], now)
+
+
+def _sendable(rows, now: datetime) -> list[Claim]:
+    """The claims of the leased rows; rows whose destination is gone end instead (no statement
+    unless there is one)."""
+    claims: list[Claim] = []
+    gone: dict[str, list[str]] = {}
+    for row in rows:
+        claim = _claim_from_row(row, now)
+        if isinstance(claim, Claim):
+            claims.append(claim)
+        else:
+            gone.setdefault(claim, []).append(row[0])
+    for code, delivery_ids in gone.items():
+        end_pending(WebhookDelivery.id.in_(delivery_ids), code, now)
+    return claims
+
+
+def end_pending(where, code: str, now: datetime | None = None) -> int:
+    """End the pending deliveries ``where`` selects: ``failed``, with ``code`` saying why (one of
+    ``FAILURE_CODES``), and nothing left to send. Returns how many ended."""
+    now = now or utcnow()
+    status = guard("delivery", DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+    return (
+        WebhookDelivery.update(status=status, failure_code=code, next_retry_at=None, claimed_until=None, updated_at=now)
+        .where(where & (WebhookDelivery.status == DeliveryStatus.PENDING))
+        .execute()
+    )
+
+
+def end_default_endpoint_deliveries(merchant_id: str, code: str = WEBHOOK_URL_REMOVED) -> int:
+    """End the pending deliveries to the merchant's webhook_url (rows from before endpoints included)."""
+    default = (WebhookDelivery.endpoint_id == ids.default_endpoint_id(merchant_id)) | WebhookDelivery.endpoint_id.is_null()
+    return end_pending((WebhookDelivery.merchant == merchant_id) & default, code)
 
 
 def lease_due_deliveries(limit: int, lease_s: float) -> list[Claim]:
     """Lease up to ``limit`` pending deliveries that are due, oldest due first; run in a unit of work.
 
-    Each claim is for the row's next attempt, to the merchant's current URL (the row's URL when it
-    was since removed), signed with the current secret. Concurrent leasers get disjoint rows. A
+    Each claim is for the row's next attempt, to the merchant's current URL, signed with the
+    current secret; a row whose destination is gone ends instead (``failure_code``). Concurrent leasers get disjoint rows. A
     leased row is not due again until ``lease_s`` has passed: record or release it before then.
     """
     return _lease(None, limit, lease_s)
@@ -339,18 +385,6 @@ def _note_endpoints(results, now: datetime, disable_after_s: float | None) -> li
 
     span = endpoints.DEFAULT_DISABLE_AFTER_S if disable_after_s is None else disable_after_s
     return endpoints.note_attempts(results, now, span)
-
-
-def record_attempt(claim: Claim, result: AttemptResult, delays: tuple[int, ...] = RETRY_DELAYS_S, disable_after_s: float | None = None) -> Outcome:
-    """Record one attempt (``record_attempts`` for one): the delivery's new state and its retry, if any."""
-    now = utcnow()
-    move = _plan(claim, result, delays, now)
-    if (claim.delivery_id, claim.number) not in _write_moves([move], now):
-        return Outcome({"id": claim.delivery_id, "moved_on": True})
-    work = [DueWork(DELIVER_WEBHOOK, claim.delivery_id, move.next_retry_at)] if move.next_retry_at is not None else []
-    work += _note_endpoints([(claim, result)], now, disable_after_s)
-    data = {"id": claim.delivery_id, "status": move.status, "attempts": claim.number, "response_code": result.response_code}
-    return Outcome(data, work)
 
 
 # --- when to wake ----------------------------------------------------------------------------------

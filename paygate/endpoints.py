@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from peewee import fn
 
-from . import events, ids, serialize, wakeup
+from . import deliveries, events, ids, serialize, wakeup
 from .clock import after, iso, utcnow
 from .db import for_update
 from .errors import InvalidRequest, NotFound
@@ -204,13 +204,10 @@ def create_endpoint(merchant_id: str, body, *, allow_private: bool) -> dict:
     return {**serialize.webhook_endpoint(row), "secret": row.secret}
 
 
-def _stop_pending(endpoint_ids: list[str], now: datetime) -> int:
-    """Pending deliveries of these endpoints become failed (a replay can send them again)."""
-    return (
-        WebhookDelivery.update(status=DeliveryStatus.FAILED, next_retry_at=None, claimed_until=None, updated_at=now)
-        .where(WebhookDelivery.endpoint_id.in_(endpoint_ids) & (WebhookDelivery.status == DeliveryStatus.PENDING))
-        .execute()
-    )
+def _stop_pending(endpoint_ids: list[str], now: datetime, code: str = deliveries.ENDPOINT_DISABLED) -> int:
+    """Pending deliveries of these endpoints become failed with ``code`` (a replay can send a
+    disabled endpoint's again)."""
+    return deliveries.end_pending(WebhookDelivery.endpoint_id.in_(endpoint_ids), code, now)
 
 
 def update_endpoint(endpoint_id, merchant_id: str, body, *, allow_private: bool) -> dict:
@@ -246,7 +243,7 @@ def delete_endpoint(endpoint_id, merchant_id: str) -> dict:
     if _is_default(endpoint_id, merchant_id):
         raise InvalidRequest(NOT_MANAGED_HERE)
     row = _own(endpoint_id, merchant_id, lock=True)
-    _stop_pending([row.id], utcnow())
+    _stop_pending([row.id], utcnow(), deliveries.ENDPOINT_DELETED)
     row.delete_instance()
     return {"id": row.id, "deleted": True}
 
@@ -310,7 +307,7 @@ def replay(endpoint_id, merchant_id: str, body) -> dict:
         guard("delivery", s, DeliveryStatus.PENDING)
     now = utcnow()
     queued = (
-        WebhookDelivery.update(status=DeliveryStatus.PENDING, attempts=0, next_retry_at=now, claimed_until=after(CLAIM_GRACE_S, now), updated_at=now)
+        WebhookDelivery.update(status=DeliveryStatus.PENDING, attempts=0, next_retry_at=now, claimed_until=after(CLAIM_GRACE_S, now), failure_code=None, updated_at=now)
         .where(where)
         .execute()
     )

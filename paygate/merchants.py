@@ -174,6 +174,10 @@ def validate_webhook_url(url, *, allow_private: bool) -> str | None:
 def set_webhook_url(merchant_id: str, url, *, allow_private: bool) -> Merchant:
     url = validate_webhook_url(url, allow_private=allow_private)
     m = get_merchant(merchant_id)
+    if url is None and m.webhook_url is not None:  # its pending deliveries have nowhere to go: they end
+        from .deliveries import end_default_endpoint_deliveries
+
+        end_default_endpoint_deliveries(merchant_id)
     m.webhook_url = url
     m.updated_at = utcnow()
     m.save()

@@ -52,11 +52,23 @@ def _deployment_secrets(db):
     db.create_tables([models.DeploymentSecret], safe=True)
 
 
+def _delivery_failure_code(db):
+    """A delivery whose destination is gone ends with a code saying why (``webhook_delivery.failure_code``)."""
+    from peewee import CharField
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run
+
+    if "failure_code" in {c.name for c in db.get_columns("webhook_delivery")}:
+        return  # created by migration 1 from the current models
+    migrator = PostgresqlMigrator(db) if is_postgres() else SqliteMigrator(db)
+    run(migrator.add_column("webhook_delivery", "failure_code", CharField(max_length=40, null=True)))
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
     (3, "webhook endpoints", _webhook_endpoints),
     (4, "deployment secrets", _deployment_secrets),
+    (10, "webhook_delivery.failure_code", _delivery_failure_code),
 ]
 
 

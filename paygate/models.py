@@ -149,6 +149,8 @@ class WebhookDelivery(BaseModel):
     # derived id (``endpoints.default_endpoint_id``). NULL on rows older than migration 3. No
     # foreign key: a deleted endpoint's log stays.
     endpoint_id = CharField(max_length=32, null=True)
+    # Why the delivery ended unsent (``deliveries.FAILURE_CODES``: its destination is gone); NULL otherwise.
+    failure_code = CharField(max_length=40, null=True)
 
     class Meta:
         indexes = (

@@ -110,6 +110,7 @@ def delivery(d) -> dict:
         "next_retry_at": iso(d.next_retry_at) if d.status == DeliveryStatus.PENDING else None,
         "response_code": d.response_code,
         "endpoint_id": d.endpoint_id,
+        "failure_code": d.failure_code,
     }
 
 

@@ -14,10 +14,10 @@ from . import events, ids, serialize
 from .clock import after, utcnow
 from .db import for_update
 from .errors import InvalidRequest, NotFound
-from .models import Event, Merchant, WebhookAttempt, WebhookDelivery
+from .models import Event, Merchant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .paging import parse_choice, parse_page, _int_param
 from .payments import Outcome
-from .states import DeliveryStatus, guard
+from .states import DeliveryStatus, EndpointStatus, guard
 from .work import CLAIM_GRACE_S, DELIVER_WEBHOOK, DueWork
 
 OBJECT_ID_PATTERN = r"^[a-z]{2,5}_[A-Za-z0-9]{16}$(?!\n)"  # pay_…, rfnd_…, we_…
@@ -35,15 +35,30 @@ def _own_delivery(delivery_id, merchant_id: str, lock: bool = False) -> WebhookD
     return row
 
 
+def _current_destination(row: WebhookDelivery, merchant_id: str) -> str:
+    """The URL a retry of ``row`` goes to now; InvalidRequest when its destination is gone."""
+    if row.endpoint_id is None or row.endpoint_id == ids.default_endpoint_id(merchant_id):
+        url = Merchant.select(Merchant.webhook_url).where(Merchant.id == merchant_id).scalar()
+        if url is None:
+            raise InvalidRequest("This delivery went to the webhook_url, which was removed: set one with PUT /api/v1/merchants/me, then retry")
+        return url
+    endpoint = WebhookEndpoint.select(WebhookEndpoint.url, WebhookEndpoint.status).where(WebhookEndpoint.id == row.endpoint_id).first()
+    if endpoint is None:
+        raise InvalidRequest("This delivery's webhook endpoint was deleted: there is nowhere to send it")
+    if endpoint.status != EndpointStatus.ENABLED:
+        raise InvalidRequest("This delivery's webhook endpoint is disabled: enable it before retrying")
+    return endpoint.url
+
+
 def retry_delivery(delivery_id: str, merchant_id: str) -> Outcome:
-    """A manual retry: attempts back to 0, pending, due now (at the merchant's current URL, if set)."""
+    """A manual retry: attempts back to 0, pending, due now, to the destination's current URL.
+    Refused when the destination is gone (the webhook_url removed, the endpoint deleted or disabled)."""
     row = _own_delivery(delivery_id, merchant_id, lock=True)
     now = utcnow()
+    row.url = _current_destination(row, merchant_id)
     row.status = guard("delivery", row.status, DeliveryStatus.PENDING)
     row.attempts = 0
-    if row.endpoint_id is None or row.endpoint_id == ids.default_endpoint_id(merchant_id):
-        current_url = Merchant.select(Merchant.webhook_url).where(Merchant.id == merchant_id).scalar()
-        row.url = current_url or row.url  # a webhook endpoint's sends go to its current URL anyway
+    row.failure_code = None
     row.next_retry_at = now
     row.claimed_until = after(CLAIM_GRACE_S, now)
     row.updated_at = now

@@ -9,22 +9,24 @@ connects to a checked address — never to whatever a second lookup answers (DNS
 Host header, TLS server name and certificate check still use the URL's host name. Pools are
 keyed by (scheme, host, pinned address, port), so kept-alive connections are reused across sends.
 
-``deliver(delivery_id)`` is idempotent: one conditional UPDATE leases the row (nothing happens
-when it is not pending or not due), the POST runs outside any transaction, a second atomic
-write records the attempt, and the next retry is returned for the task layer to enqueue after
-that commit (this module imports nothing else of ``paygate.jobs``).
+A send has one deadline for the whole call (``settings.webhook_timeout_s``, 5 s): name lookup,
+connect, TLS, the request and the answer's status, headers and body. ``paygate.jobs.deadline``
+cuts the connection when it passes, so a receiver that answers slowly or drips its answer is a
+failed attempt ("timed out after 5 s"), never a success that outlived its lease. It never touches
+the database: ``jobs.sender`` runs the sends, the due loop leases and records them.
 
-Refuses: redirects (a 3xx is a failed attempt), bodies other than the event's stored bytes, and
+Refuses: redirects (a 3xx is a failed attempt), bodies other than the event's stored bytes, a
+claim with no secret to sign it with (nothing is ever sent unsigned), and
 — unless ``private_webhooks_allowed`` — destinations that resolve to private, loopback,
 link-local or otherwise non-public addresses (checked at send time, not only when the URL is set).
 """
 
 from __future__ import annotations
 
-import logging
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, TimeoutError as LookupTimeout
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -33,11 +35,10 @@ from urllib3._collections import RecentlyUsedContainer
 from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError as Urllib3Timeout
 from urllib3.util import parse_url
 
-from .. import config, db, deliveries, signing
+from .. import deliveries, signing
 from ..addresses import is_public_address
 from ..clock import unix, utcnow
-
-log = logging.getLogger("paygate.webhooks")
+from .deadline import Watch, attach_current, watchdog
 
 USER_AGENT = "paygate-webhooks/1.0"
 SMALL_BODY_BYTES = 64 * 1024  # read whole (keeps the connection alive); larger: first 1 KB, then drop
@@ -48,6 +49,8 @@ _pool_lock = threading.Lock()
 # least recently used pools are closed beyond 256.
 _pools: RecentlyUsedContainer = RecentlyUsedContainer(256, dispose_func=lambda pool: pool.close())
 _dns_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
+# getaddrinfo has no timeout of its own: lookups run here, and a send waits for one only until its deadline.
+_lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="paygate-dns")
 
 
 class DestinationRefused(Exception):
@@ -69,14 +72,18 @@ class Destination:
 _is_public = is_public_address  # the same rule as when the URL was set (paygate/addresses.py)
 
 
-def _resolve(host: str) -> tuple[str, ...]:
-    """The host's addresses, cached for a short while (connections go to these, never re-resolved)."""
+def _resolve(host: str, watch: Watch | None = None) -> tuple[str, ...]:
+    """The host's addresses, cached for a short while (connections go to these, never re-resolved).
+    A lookup still running at the send's deadline is a timeout."""
     cached = _dns_cache.get(host)
     now = time.monotonic()
     if cached and cached[0] > now:
         return cached[1]
     try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        lookup = _lookups.submit(socket.getaddrinfo, host, None, proto=socket.IPPROTO_TCP)
+        infos = lookup.result(timeout=watch.remaining() if watch else None)
+    except LookupTimeout:
+        raise Urllib3Timeout(f"looking up {host} took too long") from None
     except (socket.gaierror, UnicodeError):
         raise DestinationRefused(f"cannot resolve {host}") from None
     addresses = tuple(dict.fromkeys(info[4][0] for info in infos))
@@ -88,7 +95,7 @@ def _resolve(host: str) -> tuple[str, ...]:
     return addresses
 
 
-def resolve_destination(url: str, allow_private: bool) -> Destination:
+def resolve_destination(url: str, allow_private: bool, watch: Watch | None = None) -> Destination:
     """Resolve ``url``'s host once and check every address it gave.
 
     The send then connects to these addresses only: a name that answers a public address to the
@@ -105,7 +112,7 @@ def resolve_destination(url: str, allow_private: bool) -> Destination:
         host = host.encode("idna").decode("ascii")
         authority = host + (f":{parts.port}" if parts.port else "")
     port = parts.port or _DEFAULT_PORTS[scheme]
-    addresses = _resolve(host)
+    addresses = _resolve(host, watch)
     if not allow_private and not all(_is_public(a) for a in addresses):
         raise DestinationRefused("destination refused: the URL resolves to a private, loopback or link-local address")
     target = parse_url(url).request_uri  # path and query, percent-encoded as urllib3 sends them
@@ -116,6 +123,34 @@ def check_destination(url: str, allow_private: bool) -> None:
     """Raise DestinationRefused when ``url``'s host resolves to a non-public address."""
     if not allow_private:
         resolve_destination(url, allow_private)
+
+
+class _Watched:
+    """A connection that puts itself under the running send's deadline before any I/O."""
+
+    def connect(self):
+        attach_current(self)
+        super().connect()
+
+    def request(self, *args, **kwargs):
+        attach_current(self)
+        return super().request(*args, **kwargs)
+
+
+class _WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
 
 
 def _pool(dest: Destination, address: str) -> urllib3.HTTPConnectionPool:
@@ -131,11 +166,11 @@ def _pool(dest: Destination, address: str) -> urllib3.HTTPConnectionPool:
             pool = _pools.get(key)
             if pool is None:
                 if dest.scheme == "https":
-                    pool = urllib3.HTTPSConnectionPool(
+                    pool = _HTTPSPool(
                         address, dest.port, maxsize=32, block=False, retries=False, server_hostname=dest.host, assert_hostname=dest.host
                     )
                 else:
-                    pool = urllib3.HTTPConnectionPool(address, dest.port, maxsize=32, block=False, retries=False)
+                    pool = _HTTPPool(address, dest.port, maxsize=32, block=False, retries=False)
                 _pools[key] = pool
     return pool
 
@@ -166,24 +201,31 @@ def _excerpt(response) -> str:
 
 
 def send(claim: deliveries.Claim, settings) -> deliveries.AttemptResult:
-    """POST the event's bytes, signed; never raises — every outcome becomes an attempt record."""
+    """POST the event's bytes, signed, within the send deadline; never raises — every outcome
+    becomes an attempt record. A send the deadline cut is a failed attempt with no response code,
+    even when the status line had arrived (the answer was never complete)."""
     attempted_at = utcnow()
+    if not claim.secret:  # nothing is ever sent unsigned
+        return deliveries.AttemptResult(None, None, "not sent: no secret to sign it with", 0, attempted_at)
     started = time.perf_counter()
     code = excerpt = error = None
+    watch = watchdog.start(settings.webhook_timeout_s)
     try:
-        dest = resolve_destination(claim.url, settings.private_webhooks_allowed)
+        dest = resolve_destination(claim.url, settings.private_webhooks_allowed, watch)
         headers = {"User-Agent": USER_AGENT, "Content-Type": "application/json"}
         headers.update(
             signing.signature_headers(
                 claim.secret, claim.event_id, claim.body, unix(attempted_at), previous=claim.previous_secrets, hex_header=claim.default_endpoint
             )
         )
-        timeout = urllib3.Timeout(connect=settings.webhook_timeout_s, read=settings.webhook_timeout_s)
-        response = _post(dest, claim.body, headers, timeout)
+        left = watch.remaining()
+        response = _post(dest, claim.body, headers, urllib3.Timeout(connect=left, read=left))
         try:
             code = response.status
             excerpt = _excerpt(response)
         finally:
+            if watch.expired:
+                response.close()  # cut mid-answer: the connection never goes back to the pool
             response.release_conn()
         if not 200 <= code < 300:
             error = f"HTTP {code}"
@@ -191,25 +233,17 @@ def send(claim: deliveries.Claim, settings) -> deliveries.AttemptResult:
         error = str(exc)
     except NewConnectionError:  # a subclass of urllib3's timeout: refused or unreachable, not slow
         error = "NewConnectionError: could not connect or send"
-    except Urllib3Timeout:
-        error = f"timed out after {settings.webhook_timeout_s:g} s"
+    except (Urllib3Timeout, TimeoutError):
+        error = _timed_out(settings)
     except (HTTPError, OSError, ValueError) as exc:
         error = f"{type(exc).__name__}: could not connect or send"
+    finally:
+        cut = watchdog.finish(watch)
+    if cut:
+        code, excerpt, error = None, None, _timed_out(settings)
     duration_ms = int((time.perf_counter() - started) * 1000)
     return deliveries.AttemptResult(code, excerpt, error, duration_ms, attempted_at)
 
 
-def deliver(delivery_id: str) -> list:
-    """Send one due delivery; return its follow-up work (the next retry, if any)."""
-    settings = config.current()
-    # The claim is one conditional UPDATE (atomic by itself) and a read: it needs no enclosing
-    # transaction, so it runs in autocommit and saves the BEGIN/COMMIT round trips.
-    claim = db.write(deliveries.claim_delivery, delivery_id, deliveries.lease_seconds(settings))
-    if claim is None:
-        return []
-    result = send(claim, settings)
-    record = db.unit_of_work if deliveries.record_needs_transaction(claim) else db.write  # one statement on PostgreSQL
-    outcome = record(deliveries.record_attempt, claim, result, deliveries.retry_delays(settings), settings.webhook_disable_after_s)
-    if result.error:
-        log.info("webhook %s attempt %d to %s failed: %s", claim.delivery_id, claim.number, urlsplit(claim.url).hostname, result.error)
-    return outcome.work
+def _timed_out(settings) -> str:
+    return f"timed out after {settings.webhook_timeout_s:g} s"

@@ -1,6 +1,6 @@
 """Enqueue the core's returned work, for callers outside the task layer (the API, the sweeper).
 
-Imports go one way: dispatch → tasks → delivery, and all of them → enqueue; nothing below imports
+Imports go one way: dispatch → tasks → due_loop → sender → delivery, and dispatch → enqueue; nothing below imports
 back up.
 """
 

@@ -15,6 +15,12 @@ work: the in-process alarm (the embedded committer rings it) or PostgreSQL NOTIF
 rings it). Work therefore runs when it falls due, not on a scheduler tick. The rows stay the
 truth: a killed worker's transactions roll back and its leases lapse, so another pass — here or
 in another worker — picks the work up; nothing is settled twice.
+
+The huey tasks of the worker (``jobs.tasks``: work that another process enqueued, the sweeper's
+orphans, a manual retry) run the same code: :meth:`DueLoop.settle_now` is the pass's settlement
+step for named rows, and :meth:`DueLoop.deliver_now` leases one delivery and hands it to this
+loop's sender, whose attempts the loop records with the batch's. A webhook is sent from one place
+(the sender) and recorded one way (``deliveries.record_attempts``).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from datetime import datetime
 from .. import db, deliveries, payments, refunds, wakeup
 from ..clock import after
 from ..errors import CommitInDoubt
+from ..work import SETTLE_PAYMENT, SETTLE_REFUND
 from .sender import DeliverySender
 
 log = logging.getLogger("paygate.due")
@@ -36,6 +43,16 @@ PASS_GAP_S = 0.005  # at least this between passes: under load, due work gathers
 SATURATED_RETRY_S = 1.0  # a lease a saturated destination could not take is due again after this
 STEP_BACKOFF_MAX_S = 60.0  # a step that keeps failing is tried at most this seldom (0.5 s, 1 s, 2 s, … up to this)
 STEP_LOG_EVERY_S = 60.0  # and logged at most once per this, with its count
+SETTLE = {SETTLE_PAYMENT: payments.settle_due_payments, SETTLE_REFUND: refunds.settle_due_refunds}
+
+_running: "DueLoop | None" = None  # this process's loop: the tasks run their work through it
+
+
+def running() -> "DueLoop | None":
+    """The due loop started in this process (None before one starts, or after it stopped)."""
+    return _running
+
+
 
 
 class DueLoop(threading.Thread):
@@ -116,8 +133,8 @@ class DueLoop(threading.Thread):
         if not recorded:  # keep them leased meanwhile: what was sent is recorded later, never sent again
             held = [c.delivery_id for c, _ in finished] + [c.delivery_id for c in unsent]
             self._step("hold unrecorded deliveries", deliveries.release_leases, held, after(deliveries.lease_seconds(self.settings)))
-        settled = self._step("settle payments", payments.settle_due_payments, self.batch) or []
-        refunded = self._step("settle refunds", refunds.settle_due_refunds, self.batch) or []
+        settled = self._step("settle payments", SETTLE[SETTLE_PAYMENT], self.batch) or []
+        refunded = self._step("settle refunds", SETTLE[SETTLE_REFUND], self.batch) or []
         claims = (self._step("lease deliveries", deliveries.lease_due_deliveries, capacity, deliveries.lease_seconds(self.settings)) or []) if capacity > 0 else []
         return len(settled) >= self.batch or len(refunded) >= self.batch, claims, recorded
 
@@ -133,17 +150,42 @@ class DueLoop(threading.Thread):
             raise
         if recorded:
             self._unrecorded = ([], [])
+        refused = self.submit(claims)
+        leased_full = capacity > 0 and len(claims) >= capacity and len(refused) < len(claims)
+        return full or leased_full or (recorded and bool(finished or unsent))
+
+    def submit(self, claims) -> list:
+        """Hand leased claims to the sender; give back, due a moment later, those its bounds refuse."""
         refused = self.sender.submit(claims) if claims else []
         if refused:
             db.unit_of_work(deliveries.release_leases, [c.delivery_id for c in refused], after(SATURATED_RETRY_S))
-        leased_full = capacity > 0 and len(claims) >= capacity and len(refused) < len(claims)
-        return full or leased_full or (recorded and bool(finished or unsent))
+        return refused
+
+    # --- the same work for named rows (the huey tasks) -----------------------------------
+
+    def settle_now(self, task: str, row_id: str) -> None:
+        """Settle one payment or refund if it is due: the pass's settlement step for that row. The
+        deliveries it creates are leased by the next pass, rung at once."""
+        if db.unit_of_work(SETTLE[task], 1, [row_id]):
+            self.alarm.ring_in(0)
+
+    def deliver_now(self, delivery_id: str) -> None:
+        """Lease one due delivery and hand it to the sender (nothing when it is not due or not
+        pending); the loop records its attempt with the others."""
+        claim = db.write(deliveries.claim_delivery, delivery_id, deliveries.lease_seconds(self.settings))
+        if claim is not None:
+            self.submit([claim])
 
     def next_due(self) -> datetime | None:
         times = [t for t in (db.read(payments.next_due_at), db.read(refunds.next_due_at), db.read(deliveries.next_delivery_due_at)) if t]
         return min(times) if times else None
 
     # --- the thread ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        global _running
+        _running = self
+        super().start()
 
     def run(self) -> None:
         while not self.stopped.is_set():
@@ -160,6 +202,9 @@ class DueLoop(threading.Thread):
             self.errors = 0
 
     def stop(self, timeout: float = 10.0) -> None:
+        global _running
+        if _running is self:
+            _running = None
         self.stopped.set()
         self.alarm.ring_in(0)
         self.join(timeout)

@@ -1,8 +1,7 @@
 """Put committed work on the queue: each item to the task its table names, now or at its due time.
 
 The row is already committed: if the queue is down this only logs, and the sweeper enqueues the
-work again from the row. Knows no task itself (the table is passed in), so the task layer can use
-it for its own follow-up work without a cycle.
+work again from the row. Knows no task itself (the table is passed in by ``dispatch``).
 """
 
 from __future__ import annotations

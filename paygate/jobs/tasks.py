@@ -1,36 +1,47 @@
-"""Tasks: thin. An id in, one core unit of work, its follow-up work enqueued after commit.
+"""Tasks: thin. An id in; the work runs through this worker's due loop, the one code path.
 
-Every handler is idempotent (the core checks the row's status under a lock), so a duplicate
-from the sweeper or a retry changes nothing.
+Settlement and delivery each have one path, whether the due loop finds the row due or a task
+names it (work another process enqueued, the sweeper's orphans, a manual retry): a task asks the
+process's :class:`~paygate.jobs.due_loop.DueLoop` to settle the row now, or to lease the delivery
+and hand it to its sender; the loop records the attempt like every other. Every process that runs
+a consumer runs a due loop (``jobs.runner``). Idempotent: a row that is not due, or already
+settled or leased, is left alone, so a duplicate from the sweeper changes nothing.
 """
 
 from __future__ import annotations
 
-from .. import db, payments, refunds
+import logging
+
 from ..work import DELIVER_WEBHOOK, SETTLE_PAYMENT, SETTLE_REFUND
-from .delivery import deliver
-from .enqueue import enqueue
+from . import due_loop
 from .queue import huey
 
+log = logging.getLogger("paygate.jobs")
 
-def _follow_up(work) -> None:
-    if work:
-        enqueue(work, TASKS)
+
+def _loop() -> due_loop.DueLoop | None:
+    loop = due_loop.running()
+    if loop is None:  # the row stays due: a due loop (here once started, or in another worker) takes it
+        log.warning("no due loop runs in this process; the row is left for one that does")
+    return loop
 
 
 @huey.task()
 def settle_payment(payment_id: str):
-    _follow_up(db.unit_of_work(payments.settle_payment, payment_id).work)
+    if loop := _loop():
+        loop.settle_now(SETTLE_PAYMENT, payment_id)
 
 
 @huey.task()
 def settle_refund(refund_id: str):
-    _follow_up(db.unit_of_work(refunds.settle_refund, refund_id).work)
+    if loop := _loop():
+        loop.settle_now(SETTLE_REFUND, refund_id)
 
 
 @huey.task()
 def deliver_webhook(delivery_id: str):
-    _follow_up(deliver(delivery_id))
+    if loop := _loop():
+        loop.deliver_now(delivery_id)
 
 
 TASKS = {SETTLE_PAYMENT: settle_payment, SETTLE_REFUND: settle_refund, DELIVER_WEBHOOK: deliver_webhook}

@@ -367,6 +367,10 @@ PATHS.update(
 )
 PATHS["/api/v1/webhooks"]["get"]["parameters"].append(_param("endpoint_id", "query", {"type": "string", "pattern": id_pattern("webhook_endpoint")}))
 PATHS["/api/v1/events"]["get"]["parameters"].append(_param("object_id", "query", {"type": "string", "pattern": webhooks.OBJECT_ID_PATTERN}))
+PATHS["/api/v1/webhooks/{delivery_id}/retry"]["post"]["description"] = (
+    "Attempts back to 0, due now, to the destination's current URL. 400 when the destination is gone: "
+    "the webhook_url was removed, or the delivery's endpoint was deleted or is disabled."
+)
 
 
 def _shape(path: str) -> str:

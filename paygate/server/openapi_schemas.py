@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .. import analytics, clock, errors, events, ids, instruments, merchants, money, orders, payments, refunds, text
+from .. import analytics, clock, deliveries, errors, events, ids, instruments, merchants, money, orders, payments, refunds, text
 from ..states import DeliveryStatus, OrderStatus, PaymentStatus, RefundStatus
 from .errors import SANIC_STATUS_CODES, status_for
 from .responses import MAX_JSON_DEPTH
@@ -228,7 +228,8 @@ SCHEMAS = {
             "created_at": TIME,
             "last_attempt_at": nullable(TIME),
             "response_code": nullable(INT),
-        }
+        },
+        {"failure_code": {**nullable(enum(deliveries.FAILURE_CODES)), "description": "Why the delivery ended unsent: its destination is gone."}},
     ),
     "WebhookDeliveryPage": page_of("WebhookDelivery"),
     "WebhookRetry": obj({"id": STR, "status": STR, "message": STR}),

@@ -9,7 +9,7 @@ from datetime import timedelta
 from paygate import db, deliveries, events, payments
 from paygate.clock import utcnow
 from paygate.jobs.due_loop import DueLoop
-from paygate.models import Payment, WebhookAttempt, WebhookDelivery
+from paygate.models import Merchant, Payment, WebhookAttempt, WebhookDelivery
 from paygate.processor import SimulatedBank
 
 UPI = {"method": "upi", "vpa": "pass@okbank"}
@@ -60,6 +60,7 @@ class _SentOnce:
 
 def test_a_step_that_keeps_failing_backs_off_is_logged_once_per_interval_and_never_resends(merchant, core_db, monkeypatch, caplog):
     url = "https://hooks.example.test/in"
+    db.unit_of_work(lambda: Merchant.update(webhook_url=url).where(Merchant.id == merchant.id).execute())  # a destination that exists
     _, work = db.unit_of_work(events.record_event, merchant.id, url, events.PAYMENT_SUCCESS, "pay_backoff", {"x": 1})
     delivery_id = work[0].id
     claim = db.unit_of_work(deliveries.claim_delivery, delivery_id, 2.0)

@@ -44,6 +44,11 @@ def _claim(delivery_id):
     return db.unit_of_work(deliveries.claim_delivery, delivery_id, 15.0)
 
 
+def _record(claim, result):
+    """Record one attempt the way the due loop records every attempt; the retry it schedules."""
+    return db.unit_of_work(deliveries.record_attempts, [(claim, result)], TEST_DELAYS)
+
+
 def _make_due(delivery_id):
     db.unit_of_work(lambda: WebhookDelivery.update(next_retry_at=utcnow() - timedelta(seconds=1)).where(WebhookDelivery.id == delivery_id).execute())
 
@@ -112,18 +117,18 @@ def test_failed_attempts_back_off_on_the_schedule_then_fail(core_db):
         claim = _claim(did)
         assert claim is not None and claim.number == n
         before = utcnow()
-        outcome = db.unit_of_work(deliveries.record_attempt, claim, _result(500, "HTTP 500"), TEST_DELAYS)
+        retry = _record(claim, _result(500, "HTTP 500"))
         row = _delivery(claim.event_id)
         assert row.attempts == n and row.response_code == 500
         if n < deliveries.MAX_ATTEMPTS:
             assert row.status == "pending"
             wait = (row.next_retry_at - before).total_seconds()
             assert TEST_DELAYS[n] - 1 <= wait <= TEST_DELAYS[n] + 1
-            assert outcome.work and outcome.work[0].due_at == row.next_retry_at
+            assert retry and retry[0].due_at == row.next_retry_at
             assert _claim(did) is None, "not due yet"
             _make_due(did)
         else:
-            assert row.status == "failed" and outcome.work == []
+            assert row.status == "failed" and retry == []
             assert _claim(did) is None
     log = db.read(lambda: [a.number for a in WebhookAttempt.select().where(WebhookAttempt.delivery == did).order_by(WebhookAttempt.id)])
     assert log == [1, 2, 3, 4, 5]
@@ -133,9 +138,9 @@ def test_a_2xx_is_success_and_ends_the_delivery(core_db):
     m = _merchant()
     _, work = _event(m)
     claim = _claim(work[0].id)
-    outcome = db.unit_of_work(deliveries.record_attempt, claim, _result(204), TEST_DELAYS)
-    assert outcome.work == [] and outcome.data["status"] == "success" and outcome.data["response_code"] == 204
+    assert _record(claim, _result(204)) == []
     row = _delivery(claim.event_id)
+    assert (row.status, row.response_code) == ("success", 204)
     assert row.next_retry_at is None and row.claimed_until is None
 
 
@@ -145,7 +150,7 @@ def test_manual_retry_resets_attempts_and_is_due_now(core_db):
     did = work[0].id
     for _ in range(deliveries.MAX_ATTEMPTS):
         _make_due(did)
-        db.unit_of_work(deliveries.record_attempt, _claim(did), _result(error="ConnectionError"), TEST_DELAYS)
+        _record(_claim(did), _result(error="ConnectionError"))
     assert db.read(lambda: WebhookDelivery.get_by_id(did).status) == "failed"
     outcome = db.unit_of_work(webhooks.retry_delivery, did, m.id)
     assert outcome.data == {"id": did, "status": "pending", "message": "Webhook retry scheduled"}
@@ -173,8 +178,8 @@ def test_late_result_after_a_manual_retry_does_not_undo_it(core_db):
     in_flight = _claim(did)
     db.unit_of_work(webhooks.retry_delivery, did, m.id)
     fresh = _claim(did)
-    db.unit_of_work(deliveries.record_attempt, fresh, _result(200), TEST_DELAYS)
-    db.unit_of_work(deliveries.record_attempt, in_flight, _result(500), TEST_DELAYS)
+    _record(fresh, _result(200))
+    _record(in_flight, _result(500))
     row = db.read(lambda: WebhookDelivery.get_by_id(did))
     assert row.status == "success" and row.attempts == 1
     assert db.read(lambda: WebhookAttempt.select().where(WebhookAttempt.delivery == did).count()) == 2
@@ -187,7 +192,7 @@ def test_list_filters_and_orders_newest_first(core_db):
     m = _merchant()
     first = _event(m, events.PAYMENT_CREATED)[1][0].id
     second = _event(m, events.PAYMENT_SUCCESS)[1][0].id
-    db.unit_of_work(deliveries.record_attempt, _claim(second), _result(200), TEST_DELAYS)
+    _record(_claim(second), _result(200))
     page = db.read(webhooks.list_deliveries, m.id, {"limit": "10"})
     assert page["total"] == 2 and [d["id"] for d in page["data"]] == [second, first]
     assert set(page["data"][0]) >= {"id", "event", "status", "attempts", "created_at", "last_attempt_at", "response_code"}
@@ -230,11 +235,11 @@ def test_pending_retries_go_to_the_current_url_signed_with_the_current_secret(co
     m = _merchant()
     _, work = _event(m)
     did = work[0].id
-    db.unit_of_work(deliveries.record_attempt, _claim(did), _result(500), TEST_DELAYS)
+    _record(_claim(did), _result(500))
     db.unit_of_work(lambda: Merchant.update(webhook_url="https://fixed.example.test/hooks").where(Merchant.id == m.id).execute())
     rotated = db.unit_of_work(merchants.rotate_webhook_secret, m.id).webhook_secret
     _make_due(did)
     claim = _claim(did)
     assert claim.url == "https://fixed.example.test/hooks" and claim.secret == rotated != m.webhook_secret
-    db.unit_of_work(deliveries.record_attempt, claim, _result(200), TEST_DELAYS)
+    _record(claim, _result(200))
     assert db.read(lambda: WebhookDelivery.get_by_id(did).url) == "https://fixed.example.test/hooks"

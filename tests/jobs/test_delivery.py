@@ -212,3 +212,21 @@ def test_sigkilled_worker_with_deliveries_in_flight_loses_nothing(deploy, backen
         "every delivery logged as success",
     )
     assert {x["id"] for x in final["data"]} == {s["id"] for s in sent}
+
+
+def test_removing_the_webhook_url_stops_pending_retries_and_a_retry_of_them_is_refused(merchant_api):
+    """The reviewer's reproduction: a failing receiver, then PUT webhook_url=null. The retries due
+    later never go to the old address; the delivery ends with a code; a manual retry is a 400."""
+    with Receiver(default_status=500) as rx:
+        merchant_api.ok("PUT", "/api/v1/merchants/me", json={"webhook_url": rx.url})
+        sent = merchant_api.ok("POST", "/api/v1/webhooks/test", 201)
+        rx.wait_for(1, timeout=30)
+        wait_until(lambda: merchant_api.ok("GET", f"/api/v1/webhooks/{sent['id']}")["attempts"] == 1, 15, "the first attempt recorded")
+        merchant_api.ok("PUT", "/api/v1/merchants/me", json={"webhook_url": None})
+        log = merchant_api.ok("GET", f"/api/v1/webhooks/{sent['id']}")
+        assert (log["status"], log["failure_code"], log["next_retry_at"]) == ("failed", "webhook_url_removed", None)
+        r = merchant_api.post(f"/api/v1/webhooks/{sent['id']}/retry")
+        assert r.status_code == 400 and r.json()["error"]["code"] == "BAD_REQUEST_ERROR"
+        assert "webhook_url" in r.json()["error"]["description"]
+        assert len(rx.requests) == 1
+    assert merchant_api.ok("GET", f"/api/v1/webhooks/{sent['id']}")["status"] == "failed"

@@ -18,8 +18,8 @@ from tests.support.receiver import Receiver
 SETTINGS = SimpleNamespace(webhook_timeout_s=5.0, private_webhooks_allowed=True)
 
 
-def _claims(url: str, n: int, prefix: str = "whd") -> list[Claim]:
-    return [Claim(f"{prefix}_{i:04d}", f"evt_{prefix}_{i:04d}", url, b'{"i":%d}' % i, "whsec_test", 1) for i in range(n)]
+def _claims(url: str, n: int, prefix: str = "whd", merchant: str = "m-1") -> list[Claim]:
+    return [Claim(f"{prefix}_{i:04d}", f"evt_{prefix}_{i:04d}", url, b'{"i":%d}' % i, "whsec_test", 1, merchant_id=merchant) for i in range(n)]
 
 
 def _wait_results(sender: DeliverySender, n: int, timeout: float = 30.0) -> list:
@@ -69,8 +69,8 @@ def test_a_slow_destination_does_not_hold_up_another():
     with Receiver(delay_s=1.0) as slow, Receiver() as fast:
         sender = DeliverySender(SETTINGS, threads=8, per_destination=2)
         try:
-            sender.submit(_claims(slow.url.replace("127.0.0.1", "localhost"), 6, "slow"))
-            assert sender.submit(_claims(fast.url, 16, "fast")) == []
+            sender.submit(_claims(slow.url.replace("127.0.0.1", "localhost"), 6, "slow", "m-slow"))
+            assert sender.submit(_claims(fast.url, 16, "fast", "m-fast")) == []
             fast.wait_for(16, timeout=10)
             assert len(slow.requests) <= 2, "the fast destination finished while the slow one was still on its first sends"
         finally:
@@ -114,3 +114,20 @@ def test_close_hands_back_queued_claims_and_waits_for_the_posting_ones():
     assert len(receiver.requests) == 1
     with pytest.raises(RuntimeError):
         sender.submit(claims)
+
+
+def test_a_merchant_at_its_bound_takes_turns_between_its_endpoints():
+    """threads=4: a merchant may post 2 at once, 1 per endpoint. Two slow endpoints hold both; the
+    merchant's third endpoint waits its turn and is served before the slow ones are drained."""
+    with Receiver(delay_s=0.3) as slow1, Receiver(delay_s=0.3) as slow2, Receiver() as fast:
+        sender = DeliverySender(SETTINGS, threads=4, per_destination=4)
+        try:
+            assert (sender.per_merchant, sender.per_destination) == (2, 1)
+            sender.submit(_claims(slow1.url, 3, "s1") + _claims(slow2.url, 3, "s2"))
+            sender.submit(_claims(fast.url, 3, "f"))
+            results = _wait_results(sender, 9)
+        finally:
+            sender.close()
+    assert all(r.response_code == 200 for _, r in results)
+    assert slow1.max_active == slow2.max_active == 1
+    assert fast.arrivals[0] < max(slow1.arrivals + slow2.arrivals), "the waiting endpoint got a turn before the others were drained"

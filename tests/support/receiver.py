@@ -2,6 +2,9 @@
 
 It records every request (headers and exact body bytes) and answers with programmable status
 codes: ``Receiver(statuses=[500, 500])`` fails twice, then answers ``default_status``.
+``drip_s`` answers one byte every ``drip_s`` seconds (the body only, or from the status line with
+``drip_head``): a receiver that is never quite silent, so no socket timeout ever trips.
+``arrivals`` keeps when each request arrived (``time.monotonic()``), before any delay or answer.
 """
 
 from __future__ import annotations
@@ -37,12 +40,13 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class Receiver:
-    def __init__(self, statuses: list[int] | None = None, default_status: int = 200, delay_s: float = 0.0, host: str = "127.0.0.1", reply: bytes | None = None, headers: dict | None = None):
+    def __init__(self, statuses: list[int] | None = None, default_status: int = 200, delay_s: float = 0.0, host: str = "127.0.0.1", reply: bytes | None = None, headers: dict | None = None, drip_s: float = 0.0, drip_head: bool = False):
         self.statuses = list(statuses or [])
         self.connections: set = set()  # client (address, port) pairs seen: one per kept-alive connection
         self.default_status = default_status
         self.delay_s = delay_s
         self.requests: list[Received] = []
+        self.arrivals: list[float] = []
         self.active = 0  # requests being answered now
         self.max_active = 0  # the most answered at once
         self._lock = threading.Condition()
@@ -58,6 +62,7 @@ class Receiver:
                     self.close_connection = True
                     return
                 with receiver._lock:
+                    receiver.arrivals.append(time.monotonic())
                     receiver.active += 1
                     receiver.max_active = max(receiver.max_active, receiver.active)
                 if receiver.delay_s:
@@ -69,6 +74,9 @@ class Receiver:
                     receiver.active -= 1
                     receiver._lock.notify_all()
                 body_out = reply if reply is not None else json.dumps({"received": True, "status": status}).encode()
+                if drip_s:
+                    self._drip(status, body_out)
+                    return
                 self.send_response(status)
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
@@ -76,6 +84,17 @@ class Receiver:
                 self.send_header("Content-Length", str(len(body_out)))
                 self.end_headers()
                 self.wfile.write(body_out)
+
+            def _drip(self, status: int, body_out: bytes) -> None:
+                head = f"HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\nContent-Length: {len(body_out)}\r\n\r\n".encode()
+                out, start = head + body_out, 0 if drip_head else len(head)
+                self.close_connection = True
+                self.wfile.write(out[:start])
+                self.wfile.flush()
+                for i in range(start, len(out)):
+                    time.sleep(drip_s)
+                    self.wfile.write(out[i : i + 1])
+                    self.wfile.flush()
 
             def log_message(self, *args):
                 pass
