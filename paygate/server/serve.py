@@ -11,7 +11,7 @@ from sanic.worker.loader import AppLoader
 
 from .. import logs
 
-from . import metrics_dir
+from . import metrics_dir, parent_death
 from .app import create_api_app
 from .checkout import create_checkout_app
 
@@ -36,6 +36,8 @@ def _attach_embedded_worker(app: Sanic, settings) -> None:
 
 
 def build_apps(settings) -> Sanic:
+    if os.environ.get("SANIC_WORKER_NAME"):  # a worker of `serve --workers N`
+        parent_death.die_with_parent()
     api = create_api_app(settings)
     checkout = create_checkout_app(settings)
     common = dict(host=settings.host, access_log=False, motd=False)
@@ -58,6 +60,7 @@ def serve(settings) -> None:
         api = build_apps(settings)
         Sanic.serve_single(api)
     else:
+        parent_death.mark_main_process()
         loader = AppLoader(factory=partial(build_apps, settings))
         api = loader.load()
         Sanic.serve(primary=api, app_loader=loader)
