@@ -214,6 +214,8 @@ def load(env: dict | None = None, **overrides) -> Settings:
             raise ConfigError("PAYGATE_SWEEP_INTERVAL must be a number of seconds") from None
 
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if "host" not in values:
+        values["host"] = default_host("database_url" not in values, values.get("seed_test_merchant", True))
     settings = Settings(**values)
     if settings.api_port == settings.checkout_port:
         raise ConfigError("the API port and the checkout port must differ")
@@ -222,6 +224,37 @@ def load(env: dict | None = None, **overrides) -> Settings:
     if settings.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("PAYGATE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     return settings
+
+
+LOOPBACK = "127.0.0.1"
+
+
+def default_host(embedded: bool, seeded: bool) -> str:
+    """The quick start (embedded, with the seeded test merchant whose credentials are public)
+    listens on loopback only; anything else on every interface, as a server behind a load
+    balancer must. ``--host`` / ``PAYGATE_HOST`` always win."""
+    return LOOPBACK if embedded and seeded else "0.0.0.0"
+
+
+def is_loopback_host(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(settings: Settings) -> str | None:
+    """What to tell the operator when the seeded test merchant answers beyond this machine."""
+    if not settings.seed_test_merchant or is_loopback_host(settings.host):
+        return None
+    return (
+        f"the seeded test merchant (key_test_abc123, its secret is in the README) is reachable on {settings.host}: "
+        "anyone who can reach this port can act as it; set PAYGATE_SEED_TEST_MERCHANT=false or bind 127.0.0.1"
+    )
 
 
 _current: Settings | None = None

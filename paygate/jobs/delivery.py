@@ -41,6 +41,7 @@ log = logging.getLogger("paygate.webhooks")
 
 USER_AGENT = "paygate-webhooks/1.0"
 SMALL_BODY_BYTES = 64 * 1024  # read whole (keeps the connection alive); larger: first 1 KB, then drop
+HIDDEN_EXCERPT = "(hidden: the response came from a private or loopback address)"
 _DNS_TTL_S = 30.0
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _pool_lock = threading.Lock()
@@ -165,11 +166,22 @@ def _excerpt(response) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+def _shown(dest: Destination | None, excerpt: str | None) -> str | None:
+    """The excerpt a merchant may read: only from a destination whose every address is public.
+
+    An answer from a private or loopback address (allowed on the embedded default) is whatever
+    an internal service said; showing it would turn a webhook URL into a way to read it.
+    """
+    if excerpt is None or (dest is not None and all(_is_public(a) for a in dest.addresses)):
+        return excerpt
+    return HIDDEN_EXCERPT
+
+
 def send(claim: deliveries.Claim, settings) -> deliveries.AttemptResult:
     """POST the event's bytes, signed; never raises — every outcome becomes an attempt record."""
     attempted_at = utcnow()
     started = time.perf_counter()
-    code = excerpt = error = None
+    code = excerpt = error = dest = None
     try:
         dest = resolve_destination(claim.url, settings.private_webhooks_allowed)
         headers = {"User-Agent": USER_AGENT, "Content-Type": "application/json"}
@@ -196,7 +208,7 @@ def send(claim: deliveries.Claim, settings) -> deliveries.AttemptResult:
     except (HTTPError, OSError, ValueError) as exc:
         error = f"{type(exc).__name__}: could not connect or send"
     duration_ms = int((time.perf_counter() - started) * 1000)
-    return deliveries.AttemptResult(code, excerpt, error, duration_ms, attempted_at)
+    return deliveries.AttemptResult(code, _shown(dest, excerpt), error, duration_ms, attempted_at)
 
 
 def deliver(delivery_id: str) -> list:
