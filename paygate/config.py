@@ -88,6 +88,8 @@ class Settings:
     delivery_threads: int = 32  # concurrent webhook sends per worker process
     delivery_per_destination: int = 8  # in-flight sends to one merchant endpoint, per worker process
     log_level: str = "INFO"
+    metrics_host: str = "127.0.0.1"  # /metrics listens here, never on the merchant API port
+    metrics_port: int = 9100  # 0: no metrics listener
 
     @property
     def embedded(self) -> bool:
@@ -161,6 +163,7 @@ def load(env: dict | None = None, **overrides) -> Settings:
         "PAYGATE_PUBLIC_API_URL": ("public_api_url", lambda v: v.rstrip("/")),
         "PAYGATE_LOG_LEVEL": ("log_level", lambda v: v.upper()),
         "PAYGATE_QUEUE_NAME": ("queue_name", str),
+        "PAYGATE_METRICS_HOST": ("metrics_host", str),
     }
     for env_name, (attr, conv) in simple.items():
         if env.get(env_name):
@@ -182,6 +185,7 @@ def load(env: dict | None = None, **overrides) -> Settings:
         "PAYGATE_SETTLE_BATCH": ("settle_batch", 1, 5000),
         "PAYGATE_DELIVERY_THREADS": ("delivery_threads", 1, 512),
         "PAYGATE_DELIVERY_PER_DESTINATION": ("delivery_per_destination", 1, 512),
+        "PAYGATE_METRICS_PORT": ("metrics_port", 0, 65535),
     }
     for env_name, (attr, lo, hi) in ints.items():
         if env.get(env_name, "") != "" and attr not in values:
@@ -219,6 +223,8 @@ def load(env: dict | None = None, **overrides) -> Settings:
     settings = Settings(**values)
     if settings.api_port == settings.checkout_port:
         raise ConfigError("the API port and the checkout port must differ")
+    if settings.metrics_port in (settings.api_port, settings.checkout_port):
+        raise ConfigError("PAYGATE_METRICS_PORT must differ from the API and checkout ports (0 turns the metrics listener off)")
     if settings.public_api_url and urlsplit(settings.public_api_url).scheme not in ("http", "https"):
         raise ConfigError("PAYGATE_PUBLIC_API_URL must be an http:// or https:// URL")
     if settings.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):

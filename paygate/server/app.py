@@ -22,7 +22,7 @@ from .routes import analytics, endpoints, events, health, merchants, orders, pay
 
 log = logging.getLogger("paygate.http")
 
-API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp, refunds.bp, analytics.bp, webhooks.bp, endpoints.bp, events.bp, metrics.bp, openapi.bp]
+API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp, refunds.bp, analytics.bp, webhooks.bp, endpoints.bp, events.bp, openapi.bp]  # /metrics: its own listener
 
 
 def _configure(app: Sanic, settings) -> None:

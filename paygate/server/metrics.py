@@ -1,5 +1,9 @@
 """``GET /metrics`` in the Prometheus text format, and the per-request bookkeeping behind it.
 
+The scrape is operator data (every merchant's work, workers' names), so it is served by its own
+listener (:func:`create_metrics_app`), on loopback by default (``PAYGATE_METRICS_HOST``,
+``PAYGATE_METRICS_PORT``, 127.0.0.1:9100), never on the merchant API port.
+
 Request counters and the latency histogram are prometheus_client metrics. With one API process
 they live in its memory; with ``serve --workers N`` they use the library's multiprocess mode
 (``PROMETHEUS_MULTIPROC_DIR``, set up by serve: see ``metrics_dir``), so a scrape answered by
@@ -152,6 +156,29 @@ def _scrape() -> str:
 async def metrics(request):
     body = await in_pool(request, _scrape)
     return HTTPResponse(body, content_type=CONTENT_TYPE)
+
+
+def create_metrics_app(settings, name: str = "paygate_metrics") -> Sanic:
+    """The operator's listener: ``GET /metrics`` only, with a small pool of its own for the reads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import errors
+    from .app import _configure
+
+    app = Sanic(name)
+    _configure(app, settings)
+    errors.install(app)
+
+    @app.before_server_start
+    async def open_pool(app):
+        app.ctx.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="metrics")
+
+    @app.after_server_stop
+    async def close_pool(app):
+        app.ctx.pool.shutdown(wait=False)
+
+    app.blueprint(bp)
+    return app
 
 
 def install(app: Sanic, settings) -> None:

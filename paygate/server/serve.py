@@ -14,6 +14,7 @@ from .. import logs
 from . import metrics_dir, parent_death
 from .app import create_api_app
 from .checkout import create_checkout_app
+from .metrics import create_metrics_app
 
 log = logging.getLogger("paygate.serve")
 
@@ -48,6 +49,9 @@ def build_apps(settings) -> Sanic:
     # process too would bind it there without SO_REUSEPORT and every worker's bind would fail.
     if single or os.environ.get("SANIC_WORKER_NAME"):
         checkout.prepare(port=settings.checkout_port, workers=settings.api_workers, single_process=single, **common)
+        if settings.metrics_port:  # operator data, on its own (loopback by default) address
+            metrics_common = {**common, "host": settings.metrics_host}
+            create_metrics_app(settings).prepare(port=settings.metrics_port, workers=settings.api_workers, single_process=single, **metrics_common)
     if not settings.redis_url:
         _attach_embedded_worker(api, settings)
     logs.setup(settings.log_level)  # creating the apps installed Sanic's plain-text handlers: JSON lines only

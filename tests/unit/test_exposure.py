@@ -36,3 +36,11 @@ def test_an_exposed_test_merchant_is_warned_about(host):
 @pytest.mark.parametrize("env", [{}, {"PAYGATE_HOST": "localhost"}, {"PAYGATE_HOST": "::1"}, {"PAYGATE_HOST": "0.0.0.0", "PAYGATE_SEED_TEST_MERCHANT": "false"}])
 def test_no_warning_on_loopback_or_without_the_test_merchant(env):
     assert exposure_warning(load(env)) is None
+
+
+def test_metrics_listen_on_loopback_on_their_own_port():
+    s = load({"DATABASE_URL": "postgresql://u@db/x"})  # even where the API listens on every interface
+    assert (s.metrics_host, s.metrics_port) == ("127.0.0.1", 9100)
+    assert load({"PAYGATE_METRICS_HOST": "10.0.0.5", "PAYGATE_METRICS_PORT": "9200"}).metrics_port == 9200
+    with pytest.raises(ValueError, match="PAYGATE_METRICS_PORT"):
+        load({"PAYGATE_METRICS_PORT": "8000"})
