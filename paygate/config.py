@@ -90,6 +90,9 @@ class Settings:
     log_level: str = "INFO"
     metrics_host: str = "127.0.0.1"  # /metrics listens here, never on the merchant API port
     metrics_port: int = 9100  # 0: no metrics listener
+    commit_queue_max: int = 4096  # creates waiting for a commit, per API process; more get 503
+    public_attempts_per_order: int = 10  # POST /payments/public per order per minute; 0: no limit
+    public_attempts_per_client: int = 60  # … per client address per minute; 0: no limit
 
     @property
     def embedded(self) -> bool:
@@ -186,6 +189,9 @@ def load(env: dict | None = None, **overrides) -> Settings:
         "PAYGATE_DELIVERY_THREADS": ("delivery_threads", 1, 512),
         "PAYGATE_DELIVERY_PER_DESTINATION": ("delivery_per_destination", 1, 512),
         "PAYGATE_METRICS_PORT": ("metrics_port", 0, 65535),
+        "PAYGATE_COMMIT_QUEUE_MAX": ("commit_queue_max", 1, 1_000_000),
+        "PAYGATE_PUBLIC_ATTEMPTS_PER_ORDER": ("public_attempts_per_order", 0, 1_000_000),
+        "PAYGATE_PUBLIC_ATTEMPTS_PER_CLIENT": ("public_attempts_per_client", 0, 1_000_000),
     }
     for env_name, (attr, lo, hi) in ints.items():
         if env.get(env_name, "") != "" and attr not in values:

@@ -15,6 +15,7 @@
     ├── PayloadTooLarge               PAYLOAD_TOO_LARGE
     ├── RateLimited                   RATE_LIMIT_ERROR
     └── ServiceUnavailable            SERVICE_UNAVAILABLE
+        └── Overloaded                SERVICE_UNAVAILABLE (the committer's queue is full; Retry-After)
 
 The core raises these and nothing transport-shaped; it never knows an HTTP status.
 """
@@ -109,3 +110,13 @@ class RateLimited(PaygateError):
 class ServiceUnavailable(PaygateError):
     code = "SERVICE_UNAVAILABLE"
     description = "Service temporarily unavailable; retry with the same Idempotency-Key"
+
+
+class Overloaded(ServiceUnavailable):
+    """More creates are waiting for a commit than the process will hold: refused before any work."""
+
+    description = "The server is busy; retry shortly with the same Idempotency-Key"
+
+    def __init__(self, retry_after: int = 1, description: str | None = None):
+        super().__init__(description)
+        self.retry_after = retry_after

@@ -11,7 +11,9 @@ Each request keeps its own answer: a handler returns one result per request, whe
 neighbours'. Should the batch itself fail (a deadlock, an unexpected error), nothing of it was
 committed and every request is run again alone, so the culprit fails by itself.
 
-Refuses: work that is not a create (reads and other writes keep their own short transactions).
+Refuses: work that is not a create (reads and other writes keep their own short transactions),
+and any create beyond ``max_queue`` waiting ones (:class:`~paygate.errors.Overloaded`, 503 with
+``Retry-After``): a flood is answered at once instead of growing the process's memory.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from datetime import datetime
 from typing import Callable
 
 from . import db
-from .errors import PaygateError, ServiceUnavailable
+from .errors import Overloaded, PaygateError, ServiceUnavailable
 
 log = logging.getLogger("paygate.commit")
 
@@ -48,6 +50,7 @@ class BatchStats:
     requests: int = 0
     largest: int = 0
     isolated_retries: int = 0
+    refused_full: int = 0  # creates refused because the queue held max_queue already
 
 
 class GroupCommitter:
@@ -67,8 +70,10 @@ class GroupCommitter:
         threads: int = 1,
         announce: Callable[[datetime], None] | None = None,
         after_commit: Callable[[datetime], None] | None = None,
+        max_queue: int = 0,
     ):
         self.handlers = handlers
+        self.max_queue = max_queue  # 0: unbounded
         self.window_s = window_s
         self.max_batch = max_batch
         self.announce = announce
@@ -108,6 +113,9 @@ class GroupCommitter:
             raise ValueError(f"no batch handler for {item.kind!r}")
         if self._stopping:
             _resolve([(item, ServiceUnavailable("The server is shutting down; retry shortly"))])
+        elif self.max_queue and self._queue.qsize() >= self.max_queue:
+            self.stats.refused_full += 1
+            _resolve([(item, Overloaded())])
         else:
             self._queue.put(item)
         return item.future
