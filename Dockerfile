@@ -19,6 +19,8 @@ RUN pip install --no-cache-dir /tmp/dist/paygate-*.whl \
 USER paygate
 WORKDIR /home/paygate
 ENV PAYGATE_DATA_DIR=/data
+# A container is reached through its published ports, never its own loopback: listen on every interface.
+ENV PAYGATE_HOST=0.0.0.0
 EXPOSE 8000 3001 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=2).status == 200 else 1)"

@@ -31,6 +31,10 @@ TEST_ENV = {
     "PAYGATE_ALLOW_PRIVATE_WEBHOOK_URLS": "true",
     "PAYGATE_SWEEP_INTERVAL": "1",
     "PAYGATE_LOG_LEVEL": "INFO",
+    # Suites pay through checkout from one address, many times a minute (races, fuzzing): the
+    # public endpoint's limits are off here and tested on a deployment of their own.
+    "PAYGATE_PUBLIC_ATTEMPTS_PER_ORDER": "0",
+    "PAYGATE_PUBLIC_ATTEMPTS_PER_CLIENT": "0",
 }
 
 
@@ -48,6 +52,7 @@ class Deployment:
     worker_processes: int = 1  # separate `paygate worker` processes (postgres backend)
     api_port: int = field(default_factory=free_port)
     checkout_port: int = field(default_factory=free_port)
+    metrics_port: int = field(default_factory=free_port)
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="paygate-deploy-")))
     server: subprocess.Popen | None = None
     workers: list = field(default_factory=list)
@@ -61,12 +66,18 @@ class Deployment:
     def checkout_url(self) -> str:
         return f"http://127.0.0.1:{self.checkout_port}"
 
+    @property
+    def metrics_url(self) -> str:
+        """The operator's listener (loopback): ``GET /metrics`` is not on the merchant port."""
+        return f"http://127.0.0.1:{self.metrics_port}/metrics"
+
     def process_env(self) -> dict:
         env = clean_env()
         env.update(TEST_ENV)
         env.update(self.env)
         env["PAYGATE_API_PORT"] = str(self.api_port)
         env["PAYGATE_CHECKOUT_PORT"] = str(self.checkout_port)
+        env["PAYGATE_METRICS_PORT"] = str(self.metrics_port)
         env["PAYGATE_HOST"] = "127.0.0.1"
         env.setdefault("PAYGATE_DATA_DIR", str(self.root / "data"))
         env["PYTHONUNBUFFERED"] = "1"

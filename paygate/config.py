@@ -87,6 +87,10 @@ BOUNDS: dict[str, tuple[str | None, float, float]] = {
     "settle_batch": ("PAYGATE_SETTLE_BATCH", 1, 5000),
     "delivery_threads": ("PAYGATE_DELIVERY_THREADS", 1, 512),
     "delivery_per_destination": ("PAYGATE_DELIVERY_PER_DESTINATION", 1, 512),
+    "metrics_port": ("PAYGATE_METRICS_PORT", 0, 65535),
+    "commit_queue_max": ("PAYGATE_COMMIT_QUEUE_MAX", 1, 1_000_000),
+    "public_attempts_per_order": ("PAYGATE_PUBLIC_ATTEMPTS_PER_ORDER", 0, 1_000_000),
+    "public_attempts_per_client": ("PAYGATE_PUBLIC_ATTEMPTS_PER_CLIENT", 0, 1_000_000),
 }
 ALIASES = {"api_port": ("PORT",)}  # read after the PAYGATE_ name
 
@@ -132,6 +136,11 @@ class Settings:
     delivery_threads: int = 32  # concurrent webhook sends per worker process
     delivery_per_destination: int = 8  # in-flight sends to one merchant endpoint, per worker process
     log_level: str = "INFO"
+    metrics_host: str = "127.0.0.1"  # /metrics listens here, never on the merchant API port
+    metrics_port: int = 9100  # 0: no metrics listener
+    commit_queue_max: int = 4096  # creates waiting for a commit, per API process; more get 503
+    public_attempts_per_order: int = 10  # POST /payments/public per order per minute; 0: no limit
+    public_attempts_per_client: int = 60  # … per client address per minute; 0: no limit
 
     @property
     def embedded(self) -> bool:
@@ -205,6 +214,7 @@ def load(env: dict | None = None, **overrides) -> Settings:
         "PAYGATE_PUBLIC_API_URL": ("public_api_url", lambda v: v.rstrip("/")),
         "PAYGATE_LOG_LEVEL": ("log_level", lambda v: v.upper()),
         "PAYGATE_QUEUE_NAME": ("queue_name", str),
+        "PAYGATE_METRICS_HOST": ("metrics_host", str),
     }
     for env_name, (attr, conv) in simple.items():
         if env.get(env_name):
@@ -229,15 +239,50 @@ def load(env: dict | None = None, **overrides) -> Settings:
             "PAYGATE_ALLOW_PRIVATE_WEBHOOK_URLS", env["PAYGATE_ALLOW_PRIVATE_WEBHOOK_URLS"]
         )
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if "host" not in values:
+        values["host"] = default_host("database_url" not in values, values.get("seed_test_merchant", True))
     settings = Settings(**values)
     _check_bounds(settings)
     if settings.api_port == settings.checkout_port:
         raise ConfigError("the API port and the checkout port must differ")
+    if settings.metrics_port in (settings.api_port, settings.checkout_port):
+        raise ConfigError("PAYGATE_METRICS_PORT must differ from the API and checkout ports (0 turns the metrics listener off)")
     if settings.public_api_url and urlsplit(settings.public_api_url).scheme not in ("http", "https"):
         raise ConfigError("PAYGATE_PUBLIC_API_URL must be an http:// or https:// URL")
     if settings.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("PAYGATE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
     return settings
+
+
+LOOPBACK = "127.0.0.1"
+
+
+def default_host(embedded: bool, seeded: bool) -> str:
+    """The quick start (embedded, with the seeded test merchant whose credentials are public)
+    listens on loopback only; anything else on every interface, as a server behind a load
+    balancer must. ``--host`` / ``PAYGATE_HOST`` always win."""
+    return LOOPBACK if embedded and seeded else "0.0.0.0"
+
+
+def is_loopback_host(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(settings: Settings) -> str | None:
+    """What to tell the operator when the seeded test merchant answers beyond this machine."""
+    if not settings.seed_test_merchant or is_loopback_host(settings.host):
+        return None
+    return (
+        f"the seeded test merchant (key_test_abc123, its secret is in the README) is reachable on {settings.host}: "
+        "anyone who can reach this port can act as it; set PAYGATE_SEED_TEST_MERCHANT=false or bind 127.0.0.1"
+    )
 
 
 _current: Settings | None = None

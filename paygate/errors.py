@@ -16,6 +16,7 @@
     ├── RateLimited                   RATE_LIMIT_ERROR
     └── ServiceUnavailable            SERVICE_UNAVAILABLE
         └── CommitInDoubt             SERVICE_UNAVAILABLE (COMMIT sent, outcome unknown)
+        └── Overloaded                SERVICE_UNAVAILABLE (the committer's queue is full; Retry-After)
 
 The core raises these and nothing transport-shaped; it never knows an HTTP status.
 """
@@ -120,3 +121,13 @@ class CommitInDoubt(ServiceUnavailable):
         "The database failed while committing this request, so it may or may not have taken effect; "
         "retrying with the same Idempotency-Key is safe"
     )
+
+
+class Overloaded(ServiceUnavailable):
+    """More creates are waiting for a commit than the process will hold: refused before any work."""
+
+    description = "The server is busy; retry shortly with the same Idempotency-Key"
+
+    def __init__(self, retry_after: int = 1, description: str | None = None):
+        super().__init__(description)
+        self.retry_after = retry_after

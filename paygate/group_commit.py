@@ -16,7 +16,9 @@ Should it fail once COMMIT was sent (the connection lost at that moment), the ou
 every request of the batch gets :class:`~paygate.errors.CommitInDoubt` (503, retry with the same
 Idempotency-Key) and nothing is run again, since running it again could write it twice.
 
-Refuses: work that is not a create (reads and other writes keep their own short transactions).
+Refuses: work that is not a create (reads and other writes keep their own short transactions),
+and any create beyond ``max_queue`` waiting ones (:class:`~paygate.errors.Overloaded`, 503 with
+``Retry-After``): a flood is answered at once instead of growing the process's memory.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from datetime import datetime
 from typing import Callable
 
 from . import db
-from .errors import CommitInDoubt, PaygateError, ServiceUnavailable
+from .errors import CommitInDoubt, Overloaded, PaygateError, ServiceUnavailable
 
 log = logging.getLogger("paygate.commit")
 
@@ -54,6 +56,7 @@ class BatchStats:
     largest: int = 0
     isolated_retries: int = 0  # batches run again, one savepoint per request, after failing before COMMIT
     in_doubt: int = 0  # batches whose COMMIT failed with its outcome unknown (answered 503)
+    refused_full: int = 0  # creates refused because the queue held max_queue already
 
 
 class GroupCommitter:
@@ -73,8 +76,10 @@ class GroupCommitter:
         threads: int = 1,
         announce: Callable[[datetime], None] | None = None,
         after_commit: Callable[[datetime], None] | None = None,
+        max_queue: int = 0,
     ):
         self.handlers = handlers
+        self.max_queue = max_queue  # 0: unbounded
         self.window_s = window_s
         self.max_batch = max_batch
         self.announce = announce
@@ -114,6 +119,9 @@ class GroupCommitter:
             raise ValueError(f"no batch handler for {item.kind!r}")
         if self._stopping:
             _resolve([(item, ServiceUnavailable("The server is shutting down; retry shortly"))])
+        elif self.max_queue and self._queue.qsize() >= self.max_queue:
+            self.stats.refused_full += 1
+            _resolve([(item, Overloaded())])
         else:
             self._queue.put(item)
         return item.future

@@ -3,8 +3,8 @@
 pending: waiting for its due time; processing: due now and being worked on; completed and
 failed: final.
 
-``job_counts()`` counts every merchant's rows: it backs the unauthenticated test endpoint, which
-only test deployments answer. ``job_counts(merchant_id)`` is one merchant's own work, for its console.
+``job_counts(merchant_id)`` is one merchant's own work: for its console, and the seeded test
+merchant's for the unauthenticated test endpoint. ``job_counts()`` counts every merchant's rows.
 """
 
 from __future__ import annotations

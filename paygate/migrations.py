@@ -63,12 +63,30 @@ def _delivery_failure_code(db):
     run(migrator.add_column("webhook_delivery", "failure_code", CharField(max_length=40, null=True)))
 
 
+def _event_txid(db):
+    """Each event names the transaction that wrote it, so the feed's cursor can wait for every
+    earlier transaction to end (``paygate.event_cursor``). Older events are all committed: txid 0."""
+    from peewee import BigIntegerField
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run
+
+    from .event_cursor import TXID_DEFAULT
+
+    if "txid" not in {c.name for c in db.get_columns("event")}:
+        migrator = PostgresqlMigrator(db) if is_postgres() else SqliteMigrator(db)
+        run(migrator.add_column("event", "txid", BigIntegerField(null=True)))
+    if is_postgres():  # SQLite commits in insertion order: seq alone is its cursor
+        db.execute_sql("UPDATE event SET txid = 0 WHERE txid IS NULL")
+        db.execute_sql(f"ALTER TABLE event ALTER COLUMN txid SET DEFAULT {TXID_DEFAULT}")
+        db.execute_sql("CREATE INDEX IF NOT EXISTS event_merchant_id_txid_seq ON event (merchant_id, txid, seq)")
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
     (3, "webhook endpoints", _webhook_endpoints),
     (4, "deployment secrets", _deployment_secrets),
     (10, "webhook_delivery.failure_code", _delivery_failure_code),
+    (15, "event.txid: the events cursor's visibility horizon", _event_txid),
 ]
 
 

@@ -121,6 +121,7 @@ class Event(BaseModel):
     object_id = CharField(max_length=40, null=True)
     body = TextField()
     created_at = DateTimeField(default=utcnow)
+    txid = BigIntegerField(null=True)  # PostgreSQL: the writing transaction (paygate.event_cursor)
 
     class Meta:
         indexes = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from . import events, ids, serialize
+from . import event_cursor, events, ids, serialize
 from .clock import after, utcnow
 from .db import for_update
 from .errors import InvalidRequest, NotFound
@@ -137,7 +137,7 @@ def list_events(merchant_id: str, params: dict) -> dict:
     """Events, newest first; with ``after`` (an event id), the ones after it, oldest first.
 
     ``after`` is the cursor a follower (``paygate listen``, the console) keeps: pass the last id
-    seen and get what happened since, in order.
+    seen and get what happened since, in order, each event once (``paygate.event_cursor``).
     """
     limit = _int_param("limit", params.get("limit"), 10, 1, 100)
     event_type = parse_choice("type", params.get("type"), events.EVENT_TYPES)
@@ -153,12 +153,12 @@ def list_events(merchant_id: str, params: dict) -> dict:
     if after_id is not None:
         if not ids.looks_like("event", after_id):
             raise InvalidRequest("after must be an event id", field="after")
-        seq = Event.select(Event.seq).where((Event.id == after_id) & (Event.merchant == merchant_id)).scalar()
-        if seq is None:
+        place = event_cursor.position(after_id, merchant_id)
+        if place is None:
             raise NotFound("Event not found")
-        rows = list(Event.select().where(where & (Event.seq > seq)).order_by(Event.seq).limit(limit + 1))
+        rows = event_cursor.after(where, place, limit + 1)
     else:
-        rows = list(Event.select().where(where).order_by(Event.seq.desc()).limit(limit + 1))
+        rows = event_cursor.newest(where, limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
     return {"data": [serialize.event(e) for e in rows], "has_more": has_more, "limit": limit}

@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
     def serve(
         port: Optional[int] = typer.Option(None, help="API port (default 8000, env PAYGATE_API_PORT)."),
         checkout_port: Optional[int] = typer.Option(None, help="Checkout port (default 3001)."),
-        host: Optional[str] = typer.Option(None, help="Bind address (default 0.0.0.0)."),
+        host: Optional[str] = typer.Option(None, help="Bind address (default 127.0.0.1 on the embedded default with its test merchant, else 0.0.0.0; env PAYGATE_HOST)."),
         workers: Optional[int] = typer.Option(None, "--workers", "-w", help="API processes (default 1)."),
         database_url: Optional[str] = typer.Option(None, help="postgresql://… (default: embedded SQLite)."),
         redis_url: Optional[str] = typer.Option(None, help="redis://… (default: queue on SQLite, worker in-process)."),
@@ -28,7 +28,12 @@ def register(app: typer.Typer) -> None:
             api_port=port, checkout_port=checkout_port, host=host, api_workers=workers, database_url=database_url, redis_url=redis_url
         )
         setup_logging(settings.log_level)
+        from ..config import exposure_warning
         from ..server.serve import serve as run
+
+        warning = exposure_warning(settings)
+        if warning:
+            typer.echo(f"Warning: {warning}", err=True)
 
         backend = "PostgreSQL + Redis" if settings.redis_url else ("embedded SQLite" if settings.embedded else "database URL")
         ready = (

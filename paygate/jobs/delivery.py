@@ -42,6 +42,7 @@ from .deadline import Watch, attach_current, watchdog
 
 USER_AGENT = "paygate-webhooks/1.0"
 SMALL_BODY_BYTES = 64 * 1024  # read whole (keeps the connection alive); larger: first 1 KB, then drop
+HIDDEN_EXCERPT = "(hidden: the response came from a private or loopback address)"
 _DNS_TTL_S = 30.0
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _pool_lock = threading.Lock()
@@ -200,6 +201,17 @@ def _excerpt(response) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+def _shown(dest: Destination | None, excerpt: str | None) -> str | None:
+    """The excerpt a merchant may read: only from a destination whose every address is public.
+
+    An answer from a private or loopback address (allowed on the embedded default) is whatever
+    an internal service said; showing it would turn a webhook URL into a way to read it.
+    """
+    if excerpt is None or (dest is not None and all(_is_public(a) for a in dest.addresses)):
+        return excerpt
+    return HIDDEN_EXCERPT
+
+
 def send(claim: deliveries.Claim, settings) -> deliveries.AttemptResult:
     """POST the event's bytes, signed, within the send deadline; never raises — every outcome
     becomes an attempt record. A send the deadline cut is a failed attempt with no response code,
@@ -208,7 +220,7 @@ def send(claim: deliveries.Claim, settings) -> deliveries.AttemptResult:
     if not claim.secret:  # nothing is ever sent unsigned
         return deliveries.AttemptResult(None, None, "not sent: no secret to sign it with", 0, attempted_at)
     started = time.perf_counter()
-    code = excerpt = error = None
+    code = excerpt = error = dest = None
     watch = watchdog.start(settings.webhook_timeout_s)
     try:
         dest = resolve_destination(claim.url, settings.private_webhooks_allowed, watch)
@@ -242,7 +254,7 @@ def send(claim: deliveries.Claim, settings) -> deliveries.AttemptResult:
     if cut:
         code, excerpt, error = None, None, _timed_out(settings)
     duration_ms = int((time.perf_counter() - started) * 1000)
-    return deliveries.AttemptResult(code, excerpt, error, duration_ms, attempted_at)
+    return deliveries.AttemptResult(code, _shown(dest, excerpt), error, duration_ms, attempted_at)
 
 
 def _timed_out(settings) -> str:

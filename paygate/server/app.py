@@ -16,13 +16,13 @@ from .. import bootstrap, db, wakeup
 from ..group_commit import GroupCommitter
 from ..payments import get_payments
 from ..processor import SimulatedBank
-from . import cors, errors, idempotent, metrics, openapi, ratelimit
+from . import cors, errors, idempotent, metrics, openapi, public_limits, ratelimit
 from .read_batch import ReadBatcher
 from .routes import analytics, endpoints, events, health, merchants, orders, payments, refunds, testing, webhooks
 
 log = logging.getLogger("paygate.http")
 
-API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp, refunds.bp, analytics.bp, webhooks.bp, endpoints.bp, events.bp, metrics.bp, openapi.bp]
+API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp, refunds.bp, analytics.bp, webhooks.bp, endpoints.bp, events.bp, openapi.bp]  # /metrics: its own listener
 
 
 def _configure(app: Sanic, settings) -> None:
@@ -60,6 +60,7 @@ def _install_resources(app: Sanic, settings, *, migrate: bool) -> None:
             threads=1 if db.is_sqlite() else 2,
             announce=wakeup.announce,
             after_commit=wakeup.alarm.ring,
+            max_queue=settings.commit_queue_max,
         ).start()
 
     @app.after_server_stop
@@ -80,6 +81,7 @@ def create_api_app(settings, name: str = "paygate_api", *, migrate: bool = True)
     _install_request_id(app)
     metrics.install(app, settings)
     ratelimit.install(app, settings)
+    public_limits.install(app, settings)
     cors.install(app)
     _install_resources(app, settings, migrate=migrate)
     for bp in API_BLUEPRINTS:

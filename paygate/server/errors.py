@@ -74,7 +74,7 @@ def install(app: Sanic) -> None:
     @app.exception(e.PaygateError)
     async def domain_error(request, exc: e.PaygateError):
         headers = {}
-        if isinstance(exc, e.RateLimited):
+        if isinstance(exc, (e.RateLimited, e.Overloaded)):
             headers["Retry-After"] = str(exc.retry_after)
         body = {"error": {**exc.as_dict(), "request_id": getattr(request.ctx, "request_id", None)}}
         return json_response(body, status=status_for(exc), headers=headers)

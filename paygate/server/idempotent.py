@@ -8,6 +8,8 @@ replay answers with the stored status and body, byte for byte, plus ``Idempotent
 from __future__ import annotations
 
 from .. import idempotency, payments
+from ..errors import Overloaded
+from . import metrics
 from .responses import raw_json_response
 
 PAYMENT_CREATE = "payment.create"
@@ -21,7 +23,11 @@ def handlers(processor) -> dict:
 
 async def committed(request, kind: str, payload) -> idempotency.Answer:
     """Hand ``payload`` to the committer; resume when its batch has committed."""
-    return await request.app.ctx.committer.submit_async(kind, payload)
+    try:
+        return await request.app.ctx.committer.submit_async(kind, payload)
+    except Overloaded:
+        metrics.COMMIT_QUEUE_FULL.inc()
+        raise
 
 
 def answer_response(answer: idempotency.Answer):

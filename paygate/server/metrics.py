@@ -1,5 +1,9 @@
 """``GET /metrics`` in the Prometheus text format, and the per-request bookkeeping behind it.
 
+The scrape is operator data (every merchant's work, workers' names), so it is served by its own
+listener (:func:`create_metrics_app`), on loopback by default (``PAYGATE_METRICS_HOST``,
+``PAYGATE_METRICS_PORT``, 127.0.0.1:9100), never on the merchant API port.
+
 Request counters and the latency histogram are prometheus_client metrics. With one API process
 they live in its memory; with ``serve --workers N`` they use the library's multiprocess mode
 (``PROMETHEUS_MULTIPROC_DIR``, set up by serve: see ``metrics_dir``), so a scrape answered by
@@ -38,6 +42,8 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 disable_created_metrics()  # no *_created series: they double the output and nobody graphs them
 HTTP_REQUESTS = Counter("paygate_http_requests", "HTTP requests answered, by method, route pattern and status.", ["method", "route", "status"])
+COMMIT_QUEUE_FULL = Counter("paygate_commit_queue_full", "Creates refused with 503 because the committer's queue was full.")
+PUBLIC_LIMITED = Counter("paygate_public_payment_limited", "Public payment attempts refused with 429, by the limit hit (order, client).", ["limit"])
 HTTP_DURATION = Histogram("paygate_http_request_duration_seconds", "Time to answer a request, by route pattern.", ["route"], buckets=BUCKETS)
 
 
@@ -148,10 +154,47 @@ def _scrape() -> str:
     return "\n".join(lines) + "\n"
 
 
+def limit_metrics(settings) -> list[str]:
+    """The configured bounds beside their refusal counters (paygate_commit_queue_full_total,
+    paygate_public_payment_limited_total), so a graph shows how close to them the load runs."""
+    return _gauge(
+        "paygate_limit",
+        "Configured bounds: creates waiting per API process, public payment attempts per minute (0: off).",
+        [
+            ({"name": "commit_queue"}, settings.commit_queue_max),
+            ({"name": "public_attempts_per_order"}, settings.public_attempts_per_order),
+            ({"name": "public_attempts_per_client"}, settings.public_attempts_per_client),
+        ],
+    )
+
+
 @bp.get("/metrics")
 async def metrics(request):
-    body = await in_pool(request, _scrape)
+    body = await in_pool(request, _scrape) + "\n".join(limit_metrics(request.app.ctx.settings)) + "\n"
     return HTTPResponse(body, content_type=CONTENT_TYPE)
+
+
+def create_metrics_app(settings, name: str = "paygate_metrics") -> Sanic:
+    """The operator's listener: ``GET /metrics`` only, with a small pool of its own for the reads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import errors
+    from .app import _configure
+
+    app = Sanic(name)
+    _configure(app, settings)
+    errors.install(app)
+
+    @app.before_server_start
+    async def open_pool(app):
+        app.ctx.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="metrics")
+
+    @app.after_server_stop
+    async def close_pool(app):
+        app.ctx.pool.shutdown(wait=False)
+
+    app.blueprint(bp)
+    return app
 
 
 def install(app: Sanic, settings) -> None:

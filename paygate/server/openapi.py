@@ -137,15 +137,6 @@ PATHS = {
             },
         }
     },
-    "/metrics": {
-        "get": {
-            "operationId": "getMetrics",
-            "summary": "Prometheus metrics",
-            "security": [],
-            "tags": ["ops"],
-            "responses": {"200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": STR}}}},
-        }
-    },
     "/openapi.json": {
         "get": {
             "operationId": "getOpenApiDocument",

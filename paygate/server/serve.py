@@ -11,9 +11,10 @@ from sanic.worker.loader import AppLoader
 
 from .. import logs
 
-from . import metrics_dir
+from . import metrics_dir, parent_death
 from .app import create_api_app
 from .checkout import create_checkout_app
+from .metrics import create_metrics_app
 
 log = logging.getLogger("paygate.serve")
 
@@ -36,6 +37,8 @@ def _attach_embedded_worker(app: Sanic, settings) -> None:
 
 
 def build_apps(settings) -> Sanic:
+    if os.environ.get("SANIC_WORKER_NAME"):  # a worker of `serve --workers N`
+        parent_death.die_with_parent()
     api = create_api_app(settings)
     checkout = create_checkout_app(settings)
     common = dict(host=settings.host, access_log=False, motd=False)
@@ -46,6 +49,9 @@ def build_apps(settings) -> Sanic:
     # process too would bind it there without SO_REUSEPORT and every worker's bind would fail.
     if single or os.environ.get("SANIC_WORKER_NAME"):
         checkout.prepare(port=settings.checkout_port, workers=settings.api_workers, single_process=single, **common)
+        if settings.metrics_port:  # operator data, on its own (loopback by default) address
+            metrics_common = {**common, "host": settings.metrics_host}
+            create_metrics_app(settings).prepare(port=settings.metrics_port, workers=settings.api_workers, single_process=single, **metrics_common)
     if not settings.redis_url:
         _attach_embedded_worker(api, settings)
     logs.setup(settings.log_level)  # creating the apps installed Sanic's plain-text handlers: JSON lines only
@@ -58,6 +64,7 @@ def serve(settings) -> None:
         api = build_apps(settings)
         Sanic.serve_single(api)
     else:
+        parent_death.mark_main_process()
         loader = AppLoader(factory=partial(build_apps, settings))
         api = loader.load()
         Sanic.serve(primary=api, app_loader=loader)

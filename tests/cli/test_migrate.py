@@ -58,6 +58,32 @@ def test_a_version_2_database_gets_webhook_endpoints(backend, services):
     assert _sql(d, "SELECT count(*) FROM webhook_endpoint") == [(0,)]
     assert _sql(d, "SELECT count(endpoint_id) FROM webhook_delivery") == [(0,)]
     assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
+
+
+def test_a_version_3_database_gets_the_event_txid(backend, services):
+    d = Deployment(backend, backend_env(backend, *services))
+    _migrate(d)
+    made = subprocess.run([sys.executable, "-m", "paygate", "merchants", "create", "--name", "Old", "--email", "old@example.test"],
+                          env=d.process_env(), cwd=d.root, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    # what a database migrated by the previous paygate looks like: events without txid
+    _sql(
+        d,
+        "DROP INDEX IF EXISTS event_merchant_id_txid_seq",
+        "ALTER TABLE event DROP COLUMN txid",
+        "DELETE FROM schema_migration WHERE version = 15",
+        "INSERT INTO event (id, merchant_id, type, body, created_at) SELECT 'evt_old', id, 'webhook.test', '{}', "
+        "'2024-01-01 00:00:00' FROM merchant LIMIT 1",
+    )
+    _migrate(d)
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
+    if backend == "postgres":  # older events are committed: below every horizon; new ones name their transaction
+        assert _sql(d, "SELECT txid FROM event WHERE id = 'evt_old'") == [(0,)]
+        (txid,) = _sql(d, "INSERT INTO event (id, merchant_id, type, body, created_at) SELECT 'evt_new', id, 'webhook.test', '{}', "
+                          "'2024-01-01 00:00:00' FROM merchant LIMIT 1 RETURNING txid")[0]
+        assert txid > 0
+    else:
+        assert _sql(d, "SELECT count(*), count(txid) FROM event") == [(1, 0)]
     _migrate(d)
 
 

@@ -9,6 +9,7 @@ acknowledged. ``Ledger`` reads the deployment's database directly to check exact
 from __future__ import annotations
 
 import collections
+import os
 import concurrent.futures as cf
 import threading
 import time
@@ -180,3 +181,41 @@ def assert_every_event_delivered(ledger: Ledger, receiver) -> None:
     assert not changed, f"an event id was delivered with different bodies: {changed}"
     failed = ledger.query("SELECT count(*) FROM webhook_delivery WHERE status <> 'success'")[0][0]
     assert failed == 0, f"{failed} deliveries did not succeed"
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (children, their children…), read from /proc."""
+    parent_of = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            parent_of[int(entry)] = int(stat.rpartition(")")[2].split()[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parent_of.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def assert_none_survive(pids, timeout: float = 10.0) -> None:
+    """Every process of a killed deployment ends within ``timeout`` (an orphan fails the test)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(alive(p) for p in pids):
+        time.sleep(0.1)
+    survivors = [p for p in pids if alive(p)]
+    for p in survivors:  # never leave them running after the test
+        os.kill(p, 9)
+    assert not survivors, f"processes of the killed serve still running: {survivors}"

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.faults.support import Ledger, Load, assert_exactly_once
+from tests.faults.support import Ledger, Load, assert_exactly_once, assert_none_survive, descendants
 from devstack.daemon import Deployment
 
 pytestmark = pytest.mark.slow
@@ -48,8 +48,10 @@ def killable(request):
 
 
 def _kill_and_restart(d, n: int) -> None:
+    below = descendants(d.server.pid)
     d.server.send_signal(signal.SIGKILL)
     d.server.wait(10)
+    assert_none_survive(below)
     d.server = d._spawn(["serve"], f"serve-after-kill{n}")
     d.wait_healthy(30)
 
@@ -79,3 +81,12 @@ def test_sigkill_serve_mid_batch_loses_no_acknowledged_payment(killable):
     keys = ledger.query("SELECT key, response_body FROM idempotency_key WHERE scope = 'payment.create'")
     assert {k for k, _ in keys} == set(load.acked), "every acknowledged create stored its key, and no other"
     assert all(load.acked[k] in body for k, body in keys), "a stored response names another payment"
+
+
+def test_sigkill_of_serve_takes_its_worker_processes_with_it(deploy):
+    d = deploy(api_workers=2, worker_processes=0)
+    workers = descendants(d.server.pid)
+    assert len(workers) >= 2, "serve --workers 2 runs two worker processes"
+    d.server.send_signal(signal.SIGKILL)
+    d.server.wait(10)
+    assert_none_survive(workers)

@@ -24,7 +24,8 @@ def _claim(url: str) -> deliveries.Claim:
 # --- one send, in-process: no database needed ----------------------------------------------
 
 
-def test_send_posts_the_exact_bytes_signed_and_keeps_a_short_excerpt():
+def test_send_posts_the_exact_bytes_signed_and_keeps_a_short_excerpt(monkeypatch):
+    monkeypatch.setattr(delivery, "_is_public", lambda address: True)  # as if the receiver were on the internet
     big = b"x" * 5000
     with Receiver(reply=big, default_status=202) as rx:
         claim = _claim(rx.url)
@@ -34,6 +35,13 @@ def test_send_posts_the_exact_bytes_signed_and_keeps_a_short_excerpt():
     assert signing.verify_hex(claim.secret, req.body, req.headers["x-webhook-signature"])
     assert result.succeeded and result.response_code == 202 and result.error is None
     assert len(result.response_excerpt) == deliveries.EXCERPT_BYTES
+
+
+def test_an_answer_from_a_private_address_is_never_kept():
+    with Receiver(reply=b"root:x:0:0:internal service secret", default_status=200) as rx:
+        result = delivery.send(_claim(rx.url), config.load({}))  # loopback, allowed on the embedded default
+    assert result.succeeded and result.response_code == 200
+    assert result.response_excerpt == delivery.HIDDEN_EXCERPT
 
 
 def test_send_does_not_follow_redirects_and_times_out():

@@ -68,6 +68,7 @@ def test_the_wheel_installs_and_serves_outside_the_checkout(tmp_path):
         "PAYGATE_HOST": "127.0.0.1",
         "PAYGATE_API_PORT": str(api),
         "PAYGATE_CHECKOUT_PORT": str(checkout),
+        "PAYGATE_METRICS_PORT": str(free_port()),
         "PAYGATE_DATA_DIR": str(run_dir / "data"),
         "PYTHONPATH": "",
     }

@@ -52,12 +52,19 @@ def test_every_daemon_log_line_is_json_without_secrets(api, deployment):
     assert TEST_SECRET not in text and "X-Api-Secret" not in text
 
 
+def test_operator_data_is_not_on_the_merchant_port(deployment):
+    r = requests.get(deployment.base_url + "/metrics", timeout=10)
+    assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND_ERROR"
+    assert "paygate_" not in r.text
+    assert "/metrics" not in requests.get(deployment.base_url + "/openapi.json", timeout=10).json()["paths"]
+
+
 def test_metrics_in_prometheus_format(api, deployment):
     deployment.wait_worker_running()
     payment = api.create_payment(api.create_order(9000)["id"])
     api.get(f"/api/v1/payments/{payment['id']}")
     api.get("/api/v1/payments/pay_AAAAAAAAAAAAAAAA")
-    r = requests.get(deployment.base_url + "/metrics", timeout=10)
+    r = requests.get(deployment.metrics_url, timeout=10)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     text = r.text
     for family in (

@@ -129,7 +129,7 @@ def test_log_lists_newest_first_with_filters_and_shows_attempts(merchant_api):
         detail = merchant_api.ok("GET", f"/api/v1/webhooks/{first['id']}")
         (attempt,) = detail["attempt_log"]
         assert attempt["number"] == 1 and attempt["response_code"] == 503 and attempt["error"] == "HTTP 503"
-        assert '"status": 503' in attempt["response_excerpt"] and attempt["duration_ms"] >= 0
+        assert attempt["response_excerpt"].startswith("(hidden") and attempt["duration_ms"] >= 0  # a loopback receiver
         for bad in ({"status": "done"}, {"event": "nope"}, {"limit": 0}, {"offset": -1}):
             r = merchant_api.get("/api/v1/webhooks", params=bad)
             assert r.status_code == 400 and r.json()["error"]["code"] == "BAD_REQUEST_ERROR", bad

@@ -66,8 +66,8 @@ def test_secrets_never_print():
 
 
 def test_cli_overrides_beat_environment():
-    s = load({"PAYGATE_API_PORT": "9000"}, api_port=9100, data_dir=Path("/tmp/x"))
-    assert s.api_port == 9100 and s.data_dir == Path("/tmp/x")
+    s = load({"PAYGATE_API_PORT": "9000"}, api_port=9200, data_dir=Path("/tmp/x"))
+    assert s.api_port == 9200 and s.data_dir == Path("/tmp/x")
 
 
 def test_bad_config_stops_the_daemon_with_a_clear_message(tmp_path):

@@ -9,6 +9,7 @@ from ..auth import current_merchant
 from ..idempotent import PAYMENT_CREATE, answer_response, committed
 from ..params import query_params
 from ..pool import read, transact
+from ..public_limits import check_public_attempt
 from ..responses import json_body, json_response
 
 bp = Blueprint("payments", url_prefix="/api/v1/payments")
@@ -16,6 +17,8 @@ bp = Blueprint("payments", url_prefix="/api/v1/payments")
 
 async def _create(request, merchant_id: str | None):
     body = json_body(request)
+    if merchant_id is None:  # the public path: no credentials, so bounded per client and per order
+        await check_public_attempt(request, body)
     key = idempotency.validate_key(request.headers.get("Idempotency-Key"))
     fingerprint = idempotency.fingerprint(body) if key is not None else None
     # On the public path the key is scoped to the order's merchant, found in the batch.

@@ -1,9 +1,11 @@
 """Endpoints integrators' test suites call without credentials (the seed family's promise).
 
 They exist only on test deployments: where the test merchant is seeded or ``TEST_MODE`` is on.
-Anywhere else they are 404, like a route that does not exist: ``jobs/status`` counts every
-merchant's work, and a production gateway tells no one that. A merchant's own counts are
-``GET /api/v1/merchants/me/jobs`` (authenticated).
+Anywhere else they are 404, like a route that does not exist. Even there they tell an anonymous
+caller nothing about anyone else: ``jobs/status`` counts the seeded test merchant's work only
+(the merchant integrators' test suites use), never other merchants' or the workers' names. A
+merchant's own counts are ``GET /api/v1/merchants/me/jobs`` (authenticated); operators read
+everything on the metrics listener.
 """
 
 from __future__ import annotations
@@ -43,4 +45,4 @@ async def test_merchant(request):
 
 @bp.get("/jobs/status")
 async def jobs_status(request):
-    return json_response(await read(request, jobstats.job_counts))
+    return json_response(await read(request, jobstats.job_counts, merchants.TEST_MERCHANT["id"]))
