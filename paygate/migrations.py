@@ -47,10 +47,27 @@ def _webhook_endpoints(db):
     )
 
 
+def _api_keys(db):
+    """Several keys per merchant; each existing merchant's key becomes its first full-access key."""
+    db.create_tables([models.ApiKey], safe=True)
+    db.execute_sql(
+        "INSERT INTO api_key (id, merchant_id, name, scopes, secret_hash, created_at, updated_at) "
+        "SELECT m.api_key, m.id, 'default', 'full_access', m.api_secret_hash, m.created_at, m.created_at "
+        "FROM merchant m WHERE NOT EXISTS (SELECT 1 FROM api_key k WHERE k.id = m.api_key)"
+    )
+
+
+def _audit_log(db):
+    """The hash-chained audit log and its per-merchant chain heads."""
+    db.create_tables([models.AuditEntry, models.AuditHead], safe=True)
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
     (3, "webhook endpoints", _webhook_endpoints),
+    (30, "api keys", _api_keys),
+    (31, "audit log", _audit_log),
 ]
 
 

@@ -33,4 +33,5 @@ def json_body(request, *, optional: bool = False) -> dict:
         raise InvalidRequest("Request body must be valid JSON (UTF-8)") from None
     if not isinstance(value, dict):
         raise InvalidRequest("Request body must be a JSON object")
+    request.ctx.json_body = value  # the audit summary reads it: parsed once
     return value
