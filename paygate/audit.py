@@ -53,7 +53,7 @@ class AuditContext:
     operation: str
     request_id: str | None = None
     client_address: str | None = None
-    object_id: str | None = None  # the path's id, when the operation names one
+    object_id: str | None = None  # the path's id: the object when the answer names none
     request: dict = field(default_factory=dict)  # the request body, already made safe
 
 
@@ -101,7 +101,8 @@ def _result_data(result) -> dict:
 def entry(ctx: AuditContext, result, merchant_id: str | None = None) -> dict:
     """The row (without its chain fields) for a change that answered ``result``."""
     data = _result_data(result)
-    object_id = ctx.object_id or (data.get("id") if isinstance(data.get("id"), str) else None) or ctx.merchant_id
+    made = data.get("id") if isinstance(data.get("id"), str) else None  # what was created or changed
+    object_id = made or ctx.object_id or ctx.merchant_id
     summary = {"request": ctx.request, "result": safe_summary(data)}
     return dict(
         merchant=merchant_id or ctx.merchant_id,
