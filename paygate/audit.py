@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from . import ids, paging
 from .clock import iso, utcnow
-from .db import for_update, insert_row, insert_rows
+from .db import database, for_update, insert_row, insert_rows, is_postgres
 from .errors import InvalidRequest
 from .models import AuditEntry, AuditHead, Payment
 
@@ -150,13 +150,27 @@ def append(rows: list[dict]) -> None:
         head.seq += 1
         row.update(id=ids.new_id("audit_entry"), seq=head.seq, created_at=now, prev_hash=head.hash)
         row["hash"] = head.hash = row_hash(row, head.hash)
-    insert_rows(AuditEntry, [{k: r[k] for k in _COLUMNS} for r in rows])
-    for head in heads.values():
-        AuditHead.update(seq=head.seq, hash=head.hash).where(AuditHead.merchant == head.merchant_id).execute()
+    _write(rows, list(heads.values()))
 
 
 _COLUMNS = ("id", "merchant", "seq", "created_at", "actor_type", "actor_id", "actor_name", "operation", "object_id",
             "request_id", "client_address", "summary", "prev_hash", "hash")
+
+
+def _write(rows: list[dict], heads: list[AuditHead]) -> None:
+    """Insert the rows and move the heads: on PostgreSQL one statement (the head UPDATEs ride in
+    a WITH), so the audit costs the batch one round trip besides the lock."""
+    if not is_postgres():
+        insert_rows(AuditEntry, [{k: r[k] for k in _COLUMNS} for r in rows])
+        for head in heads:
+            AuditHead.update(seq=head.seq, hash=head.hash).where(AuditHead.merchant == head.merchant_id).execute()
+        return
+    fields = [AuditEntry._meta.fields[c] for c in _COLUMNS]
+    moves = ", ".join(f"h{i} AS (UPDATE audit_head SET seq = %s, hash = %s WHERE merchant_id = %s)" for i in range(len(heads)))
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = f"WITH {moves} INSERT INTO audit_entry ({', '.join(f.column_name for f in fields)}) VALUES " + ", ".join([one] * len(rows))
+    params = [v for h in heads for v in (h.seq, h.hash, h.merchant_id)] + [f.db_value(r[f.name]) for r in rows for f in fields]
+    database.execute_sql(sql, params)
 
 
 def record(ctx: AuditContext, result) -> None:
