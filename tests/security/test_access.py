@@ -150,6 +150,8 @@ def test_the_seed_key_is_a_full_access_key(api):
     seed = next(k for k in keys if k["id"] == "key_test_abc123")
     assert seed["scopes"] == [FULL_ACCESS] and seed["status"] == "active" and "secret" not in seed
     assert seed["last_used_at"]  # this very request used it
+    (created,) = api.ok("GET", "/api/v1/audit_log", params={"operation": "admin.seedTestMerchant"})["data"]
+    assert created["seq"] == 1 and created["actor"]["type"] == "admin"  # seeded once, however many starts
 
 
 def test_merchants_never_see_each_others_keys(deployment, owner):
