@@ -5,7 +5,8 @@ the key and gives it a new secret; the previous secret keeps working for ``expir
 seconds (the webhook secret rotation's manners), so a fleet can switch without downtime.
 
 Refuses: granting a scope the calling key does not hold (a ``keys:write`` key cannot mint a
-full-access key), changing a revoked key, and another merchant's key (404).
+full-access key), rotating a revoked or expired key, revoking the merchant's last active key that
+can manage keys (a lock-out only an operator could undo), and another merchant's key (404).
 """
 
 from __future__ import annotations
@@ -105,11 +106,26 @@ def list_keys(merchant_id: str, params) -> dict:
 def revoke_key(key_id, merchant_id: str) -> dict:
     """Revoke now (idempotent): every process refuses the key within a second."""
     row = _own_key(key_id, merchant_id)
+    if row.revoked_at is None and _manages_keys(row) and not _other_key_manager(row):
+        raise InvalidRequest("This is the merchant's last active key that can manage keys: create another one first")
     if row.revoked_at is None:
         row.revoked_at = row.updated_at = utcnow()
         row.save()
     auth_cache.forget(row.id)
     return as_dict(row)
+
+
+def _manages_keys(row: ApiKey) -> bool:
+    return bool({FULL_ACCESS, "keys:write"} & set(row.scopes.split()))
+
+
+def _other_key_manager(row: ApiKey) -> bool:
+    """Another active key of the merchant that can still create keys (so revoking is no lock-out)."""
+    now = utcnow()
+    others = ApiKey.select().where(
+        (ApiKey.merchant == row.merchant_id) & (ApiKey.id != row.id) & ApiKey.revoked_at.is_null() & (ApiKey.expires_at.is_null() | (ApiKey.expires_at > now))
+    )
+    return any(_manages_keys(k) for k in others)
 
 
 def rotate_key(key_id, merchant_id: str, body) -> dict:

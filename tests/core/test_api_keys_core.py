@@ -70,3 +70,13 @@ def test_bad_input_is_refused_and_changes_nothing(merchant, body, field):
         db.unit_of_work(api_keys.create_key, merchant.id, body)
     assert err.value.field == field
     assert db.read(lambda: ApiKey.select().where(ApiKey.merchant == merchant.id).count()) == before
+
+
+def test_the_last_key_that_can_manage_keys_cannot_be_revoked(merchant):
+    first = merchant.api_key
+    with pytest.raises(InvalidRequest):
+        db.unit_of_work(api_keys.revoke_key, first, merchant.id)
+    spare = db.unit_of_work(api_keys.create_key, merchant.id, {"name": "spare", "scopes": ["keys:write"]})
+    assert db.unit_of_work(api_keys.revoke_key, first, merchant.id)["status"] == "revoked"
+    with pytest.raises(InvalidRequest):
+        db.unit_of_work(api_keys.revoke_key, spare["id"], merchant.id)
