@@ -10,8 +10,15 @@ from typer.testing import CliRunner
 
 from paygate.cli import app
 from paygate.client import ApiError, Client, Credentials
+from tests.support.api import new_merchant
 
 runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def shop(deployment):
+    """One fresh merchant for the module (each test filters what it checks by its own keys)."""
+    return new_merchant(deployment.base_url, deployment)
 
 
 def _cli(merchant_api):
@@ -33,7 +40,8 @@ def test_every_verb_has_help_with_an_example():
             assert out.exit_code == 0 and f"Example: paygate {noun} {verb}" in out.stdout, (noun, verb)
 
 
-def test_create_list_rotate_revoke_and_the_audit_trail(merchant_api):
+def test_create_list_rotate_revoke_and_the_audit_trail(shop):
+    merchant_api = shop
     run = _cli(merchant_api)
     made = json.loads(run("keys", "create", "nightly report", "-s", "payments:read", "--json").stdout)
     assert made["scopes"] == ["payments:read"] and made["secret"].startswith("secret_live_")
@@ -51,7 +59,8 @@ def test_create_list_rotate_revoke_and_the_audit_trail(merchant_api):
     run("keys", "create", "bad", "-s", "payments:everything", expect=1)
 
 
-def test_the_client_has_the_same_calls(merchant_api):
+def test_the_client_has_the_same_calls(shop):
+    merchant_api = shop
     client = Client(Credentials(merchant_api.base_url, merchant_api.session.headers["X-Api-Key"], merchant_api.session.headers["X-Api-Secret"]))
     key = client.create_api_key("client", ["webhooks:read"])
     assert key["id"] in {k["id"] for k in client.api_keys()["data"]}

@@ -77,4 +77,3 @@ def test_a_version_3_database_gets_api_keys_and_the_audit_log(backend, services)
     assert rows == [("key_live_old", "6f1c2d4e-0000-4000-8000-000000000001", "default", "full_access", "ab12", None)]
     assert _sql(d, "SELECT count(*) FROM audit_entry") == [(0,)]
     assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
-    _migrate(d)

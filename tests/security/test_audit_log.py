@@ -66,9 +66,9 @@ def exercised(deployment):
     assert replay.status_code == 201 and replay.headers.get("Idempotent-Replayed") == "true"
     public_order = rec.send("createOrder", "POST", "/api/v1/orders", 201, json={"amount": 20000})
     rec.send("createPublicPayment", "POST", "/api/v1/payments/public", 201, public=True, json={"order_id": public_order["id"], "method": "upi", "vpa": instruments.SUCCESS_VPA})
-    rec.send("capturePayment", "POST", f"/api/v1/payments/{pay['id']}/capture", 400, json={})  # still pending: refused
     api.wait_payment(pay["id"], ("success",))
     rec.send("capturePayment", "POST", f"/api/v1/payments/{pay['id']}/capture", 200, json={})
+    rec.send("capturePayment", "POST", f"/api/v1/payments/{pay['id']}/capture", 400, json={})  # captured already: refused
     rec.send("createRefund", "POST", f"/api/v1/payments/{pay['id']}/refunds", 201, json={"amount": 1000, "reason": "damaged"})
     rec.send("createRefund", "POST", f"/api/v1/payments/{pay['id']}/refunds", 400, json={"amount": 10_000_000})
     rec.send("createOrder", "POST", "/api/v1/orders", 400, json={"amount": 50})
