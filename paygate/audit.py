@@ -35,6 +35,7 @@ SAFE_FIELDS = (
     "expire_previous_in", "since", "until", "event", "card_network", "card_last4",
 )
 MAX_TEXT = 200
+MAX_FILTER = 64  # the longest actor, operation or object id a filter may name
 
 
 @dataclass(frozen=True)
@@ -233,15 +234,12 @@ def as_dict(row: AuditEntry) -> dict:
 
 def list_entries(merchant_id: str, params) -> dict:
     query = AuditEntry.select().where(AuditEntry.merchant == merchant_id)
-    actor = params.get("actor")
-    if actor:
-        query = query.where(AuditEntry.actor_id == str(actor)[:100])
-    operation = params.get("operation")
-    if operation:
-        query = query.where(AuditEntry.operation == str(operation)[:64])
-    object_id = params.get("object_id")
-    if object_id:
-        query = query.where(AuditEntry.object_id == str(object_id)[:64])
+    for name, column in (("actor", AuditEntry.actor_id), ("operation", AuditEntry.operation), ("object_id", AuditEntry.object_id)):
+        value = params.get(name)
+        if value is not None:
+            if not isinstance(value, str) or not 1 <= len(value) <= MAX_FILTER:
+                raise InvalidRequest(f"{name} must be 1 to {MAX_FILTER} characters", field=name)
+            query = query.where(column == value)
     since, until = paging.parse_time("from", params.get("from")), paging.parse_time("to", params.get("to"))
     if since and until and since > until:
         raise InvalidRequest("from must not be after to", field="from")

@@ -22,7 +22,7 @@ import re
 
 from sanic import Blueprint
 
-from .. import analytics, endpoints, events, instruments, merchants, paging, payments, scopes, webhooks
+from .. import analytics, audit, endpoints, events, instruments, merchants, paging, payments, scopes, webhooks
 from ..states import DeliveryStatus, EndpointStatus, PaymentStatus, RefundStatus
 from .openapi_schemas import BOOL, CURRENCY, INT, SCHEMAS, STR, TEXT, TIME, TIME_FILTER, codes_by_status, enum, error_schema, id_pattern, nullable, obj, page_of, ref, regex
 from .responses import json_response
@@ -491,7 +491,7 @@ SCHEMAS.update(
     }
 )
 KEY_LINKS = _uses("key_id", "rotateApiKey", "revokeApiKey")
-_FILTER = {"type": "string", "minLength": 1, "maxLength": 64}
+_FILTER = {"type": "string", "minLength": 1, "maxLength": audit.MAX_FILTER}
 PATHS.update(
     {
         "/api/v1/api_keys": {

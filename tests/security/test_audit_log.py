@@ -135,7 +135,8 @@ def test_filters_and_isolation(deployment, exercised, api):
     key_id = owner_api.session.headers["X-Api-Key"]
     assert {r["actor"]["id"] for r in owner_api.ok("GET", "/api/v1/audit_log", params={"actor": key_id, "limit": 100})["data"]} == {key_id}
     assert owner_api.ok("GET", "/api/v1/audit_log", params={"from": "2999-01-01T00:00:00Z"})["data"] == []
-    bad = owner_api.get("/api/v1/audit_log", params={"from": "yesterday"})
-    assert bad.status_code == 400 and bad.json()["error"]["field"] == "from"
+    for params, field in (({"from": "yesterday"}, "from"), ({"actor": ""}, "actor"), ({"object_id": "x" * 65}, "object_id")):
+        bad = owner_api.get("/api/v1/audit_log", params=params)
+        assert bad.status_code == 400 and bad.json()["error"]["field"] == field, params
     theirs = json.dumps(_all_rows(api))
     assert all(r["id"] not in theirs and r["object_id"] not in theirs for r in rows if r["object_id"])
