@@ -490,12 +490,11 @@ SCHEMAS.update(
         "AuditEntryPage": _cursor_page_of("AuditEntry"),
     }
 )
-KEY_LINKS = _uses("key_id", "rotateApiKey", "revokeApiKey")
 _FILTER = {"type": "string", "minLength": 1, "maxLength": audit.MAX_FILTER}
 PATHS.update(
     {
         "/api/v1/api_keys": {
-            "post": op("createApiKey", "Create an API key (its secret is shown in this response only)", ("201", "ApiKeyWithSecret"), body="ApiKeyCreate", tag="api keys", links=KEY_LINKS),
+            "post": op("createApiKey", "Create an API key (its secret is shown in this response only)", ("201", "ApiKeyWithSecret"), body="ApiKeyCreate", tag="api keys"),
             "get": op("listApiKeys", "The merchant's API keys, newest first (never a secret)", ("200", "ApiKeyPage"), params=CURSOR, tag="api keys"),
         },
         "/api/v1/api_keys/{key_id}/revoke": {
