@@ -2,6 +2,9 @@
 
     PaygateError                      code
     ├── AuthenticationFailed          AUTHENTICATION_ERROR
+    │   ├── ApiKeyExpired             API_KEY_EXPIRED     (past expires_at, or a rotated secret past its overlap)
+    │   └── ApiKeyRevoked             API_KEY_REVOKED
+    ├── PermissionDenied              PERMISSION_ERROR    (the key lacks the operation's scope)
     ├── InvalidRequest                BAD_REQUEST_ERROR
     │   ├── InvalidVpa                INVALID_VPA
     │   ├── InvalidCard               INVALID_CARD
@@ -45,6 +48,21 @@ class PaygateError(Exception):
 class AuthenticationFailed(PaygateError):
     code = "AUTHENTICATION_ERROR"
     description = "Invalid API credentials"
+
+
+class ApiKeyExpired(AuthenticationFailed):
+    code = "API_KEY_EXPIRED"
+    description = "This API key has expired"
+
+
+class ApiKeyRevoked(AuthenticationFailed):
+    code = "API_KEY_REVOKED"
+    description = "This API key has been revoked"
+
+
+class PermissionDenied(PaygateError):
+    code = "PERMISSION_ERROR"
+    description = "This API key is not allowed to perform this operation"
 
 
 class InvalidRequest(PaygateError):

@@ -2,7 +2,9 @@
 
 Authentication is on every request's hot path: a small time-bounded cache maps an API key to
 its merchant snapshot, and secrets are compared in constant time as SHA-256 digests (API secrets
-are long random strings; a slow KDF buys nothing and costs every request).
+are long random strings; a slow KDF buys nothing and costs every request). A cache entry lives
+one second, so a key revoked on any process is refused by every process within a second; expiry
+is checked against the clock on every request.
 """
 
 from __future__ import annotations
@@ -13,13 +15,18 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
+
+from peewee import DatabaseError
 
 from . import ids
 from .addresses import is_private_host
 from .clock import utcnow
-from .errors import AuthenticationFailed, InvalidRequest, NotFound
-from .models import Merchant
+from .db import database
+from .errors import ApiKeyExpired, ApiKeyRevoked, AuthenticationFailed, InvalidRequest, NotFound
+from .models import ApiKey, Merchant
+from .scopes import FULL_ACCESS
 
 TEST_MERCHANT = {
     "id": "550e8400-e29b-41d4-a716-446655440000",
@@ -29,7 +36,8 @@ TEST_MERCHANT = {
     "api_secret": "secret_test_xyz789",
     "webhook_secret": "whsec_test_abc123",
 }
-CACHE_TTL_S = 5.0
+CACHE_TTL_S = 1.0
+LAST_USED_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per key
 
 
 @dataclass(frozen=True)
@@ -43,14 +51,47 @@ class MerchantSnapshot:
     api_secret_hash: str
     webhook_url: str | None
     is_active: bool
+    # The API key this request authenticated with (the merchant's first key has full access).
+    key_name: str = "default"
+    scopes: tuple = (FULL_ACCESS,)
+    previous_secret_hash: str | None = None
+    previous_secret_expires_at: datetime | None = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _snapshot(m: Merchant) -> MerchantSnapshot:
-    return MerchantSnapshot(m.id, m.name, m.email, m.api_key, m.api_secret_hash, m.webhook_url, bool(m.is_active))
+def _snapshot(k: ApiKey) -> MerchantSnapshot:
+    m = k.merchant
+    return MerchantSnapshot(
+        m.id, m.name, m.email, k.id, k.secret_hash, m.webhook_url, bool(m.is_active),
+        k.name, tuple(k.scopes.split()), k.previous_secret_hash, k.previous_secret_expires_at, k.expires_at, k.revoked_at,
+    )
+
+
+def _load_key(api_key: str) -> MerchantSnapshot | None:
+    row = ApiKey.select(ApiKey, Merchant).join(Merchant).where(ApiKey.id == api_key).first()
+    if row is None:
+        return None
+    now = utcnow()
+    if row.revoked_at is None and (row.last_used_at is None or row.last_used_at < now - LAST_USED_EVERY):
+        _touch(api_key, now)
+    return _snapshot(row)
+
+
+def _touch(api_key: str, now: datetime) -> None:
+    """Record use, coalesced: one conditional UPDATE a minute per key across every process."""
+    try:
+        ApiKey.update(last_used_at=now).where(
+            (ApiKey.id == api_key) & (ApiKey.last_used_at.is_null() | (ApiKey.last_used_at < now - LAST_USED_EVERY))
+        ).execute()
+    except DatabaseError:  # a busy database: the next minute tries again; authentication goes on
+        if not database.in_transaction():
+            return
+        raise
 
 
 class _AuthCache:
@@ -78,22 +119,35 @@ class _AuthCache:
 auth_cache = _AuthCache()
 
 
-def authenticate(api_key, api_secret) -> MerchantSnapshot:
-    """Return the merchant for these credentials or raise AuthenticationFailed. Runs a query only on a cache miss."""
+def authenticate(api_key, api_secret, *, fresh: bool = False) -> MerchantSnapshot:
+    """Return the merchant for these credentials or raise AuthenticationFailed. Runs a query only on
+    a cache miss, or with ``fresh`` (a secret the cached snapshot refused may be one rotated in on
+    another process within the last second)."""
     if not isinstance(api_key, str) or not isinstance(api_secret, str) or not api_key or not api_secret:
         raise AuthenticationFailed()
     if len(api_key) > 64 or len(api_secret) > 256 or not (api_key.isascii() and api_key.isprintable()):
         raise AuthenticationFailed()  # keys are printable ASCII: odd bytes never reach a query
-    snap = auth_cache.get(api_key)
+    snap = None if fresh else auth_cache.get(api_key)
     if snap is None:
-        row = Merchant.get_or_none(Merchant.api_key == api_key)
-        if row is None:
+        snap = _load_key(api_key)
+        if snap is None:
             hmac.compare_digest(hash_secret(api_secret), hash_secret(""))  # same work either way
             raise AuthenticationFailed()
-        snap = _snapshot(row)
         auth_cache.put(snap)
-    if not hmac.compare_digest(hash_secret(api_secret), snap.api_secret_hash) or not snap.is_active:
+    given = hash_secret(api_secret)
+    now = utcnow()
+    if not hmac.compare_digest(given, snap.api_secret_hash):
+        previous = snap.previous_secret_hash
+        if previous is None or not hmac.compare_digest(given, previous):
+            raise AuthenticationFailed()
+        if snap.previous_secret_expires_at is None or snap.previous_secret_expires_at <= now:
+            raise ApiKeyExpired("This API secret was rotated and its overlap has ended; use the new secret")
+    if not snap.is_active:
         raise AuthenticationFailed()
+    if snap.revoked_at is not None:
+        raise ApiKeyRevoked()
+    if snap.expires_at is not None and snap.expires_at <= now:
+        raise ApiKeyExpired()
     return snap
 
 
@@ -115,7 +169,15 @@ def create_merchant(name: str, email: str, *, webhook_url: str | None = None) ->
         webhook_url=webhook_url,
         webhook_secret=ids.new_webhook_secret(),
     )
+    _first_key(m.id, m.api_key, m.api_secret_hash).execute()
     return m, secret
+
+
+def _first_key(merchant_id: str, api_key: str, secret_hash: str):
+    """The merchant's first key, full access: the one ``Merchant.api_key`` names."""
+    now = utcnow()
+    row = dict(id=api_key, merchant=merchant_id, name="default", scopes=FULL_ACCESS, secret_hash=secret_hash, created_at=now, updated_at=now)
+    return ApiKey.insert(**row).on_conflict_ignore()
 
 
 def ensure_test_merchant() -> bool:
@@ -133,6 +195,7 @@ def ensure_test_merchant() -> bool:
         .on_conflict_ignore()
         .execute()
     )
+    _first_key(t["id"], t["api_key"], hash_secret(t["api_secret"])).execute()  # a revoked seed key stays revoked
     return bool(inserted)
 
 

@@ -80,6 +80,21 @@ def _event_txid(db):
         db.execute_sql("CREATE INDEX IF NOT EXISTS event_merchant_id_txid_seq ON event (merchant_id, txid, seq)")
 
 
+def _api_keys(db):
+    """Several keys per merchant; each existing merchant's key becomes its first full-access key."""
+    db.create_tables([models.ApiKey], safe=True)
+    db.execute_sql(
+        "INSERT INTO api_key (id, merchant_id, name, scopes, secret_hash, created_at, updated_at) "
+        "SELECT m.api_key, m.id, 'default', 'full_access', m.api_secret_hash, m.created_at, m.created_at "
+        "FROM merchant m WHERE NOT EXISTS (SELECT 1 FROM api_key k WHERE k.id = m.api_key)"
+    )
+
+
+def _audit_log(db):
+    """The hash-chained audit log and its per-merchant chain heads."""
+    db.create_tables([models.AuditEntry, models.AuditHead], safe=True)
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
@@ -87,6 +102,8 @@ MIGRATIONS = [
     (4, "deployment secrets", _deployment_secrets),
     (10, "webhook_delivery.failure_code", _delivery_failure_code),
     (15, "event.txid: the events cursor's visibility horizon", _event_txid),
+    (30, "api keys", _api_keys),
+    (31, "audit log", _audit_log),
 ]
 
 

@@ -253,6 +253,68 @@ class AnalyticsHour(BaseModel):
         indexes = ((("merchant", "currency", "hour_start", "method", "outcome"), True),)
 
 
+class ApiKey(BaseModel):
+    """One of a merchant's API keys. ``id`` is the ``X-Api-Key`` value; only hashes of secrets are kept.
+
+    The merchant's first key (``Merchant.api_key``, the seed's) has a row here with full access.
+    ``previous_secret_hash`` still authenticates until ``previous_secret_expires_at`` (rotation
+    with overlap). ``last_used_at`` is coalesced: written at most once a minute.
+    """
+
+    id = CharField(max_length=64, primary_key=True)
+    merchant = ForeignKeyField(Merchant, backref="api_keys", on_delete="CASCADE")
+    name = CharField(max_length=100)
+    scopes = TextField()  # space-separated scope names
+    secret_hash = CharField(max_length=64)
+    previous_secret_hash = CharField(max_length=64, null=True)
+    previous_secret_expires_at = DateTimeField(null=True)
+    expires_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    last_used_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("merchant", "created_at"), False),)
+
+
+class AuditEntry(BaseModel):
+    """One committed change, appended in the change's own transaction; never updated.
+
+    ``hash`` = sha256 over the row's content and ``prev_hash`` (the merchant's previous row), so an
+    edited, deleted or reordered row breaks the chain (``audit.verify``). ``seq`` counts per merchant.
+    """
+
+    id = CharField(max_length=32, primary_key=True)  # aud_…
+    merchant = ForeignKeyField(Merchant, backref="audit_entries", on_delete="CASCADE")
+    seq = BigIntegerField()
+    created_at = DateTimeField(default=utcnow)
+    actor_type = CharField(max_length=16)  # api_key | admin | checkout
+    actor_id = CharField(max_length=100)
+    actor_name = CharField(max_length=200, null=True)
+    operation = CharField(max_length=64)
+    object_id = CharField(max_length=64, null=True)
+    request_id = CharField(max_length=64, null=True)
+    client_address = CharField(max_length=64, null=True)
+    summary = TextField()  # JSON object: what changed, never a secret
+    prev_hash = CharField(max_length=64)
+    hash = CharField(max_length=64)
+
+    class Meta:
+        indexes = (
+            (("merchant", "seq"), True),
+            (("merchant", "created_at"), False),
+        )
+
+
+class AuditHead(BaseModel):
+    """The end of a merchant's audit chain; its row lock serializes appends to that chain."""
+
+    merchant = ForeignKeyField(Merchant, primary_key=True, on_delete="CASCADE")
+    seq = BigIntegerField(default=0)
+    hash = CharField(max_length=64)
+
+
 class SchemaMigration(BaseModel):
     version = IntegerField(primary_key=True)
     name = CharField(max_length=200)
@@ -268,3 +330,6 @@ class DeploymentSecret(BaseModel):
 
     name = CharField(max_length=64, primary_key=True)
     value = CharField(max_length=128)
+
+
+ALL_MODELS += [ApiKey, AuditEntry, AuditHead]

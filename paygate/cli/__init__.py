@@ -12,6 +12,8 @@ from . import admin, console, daemon, events, listen, simulate, trigger, webhook
 from . import endpoints as endpoint_commands
 from . import payments as payment_commands
 from . import refunds as refund_commands
+from . import audit as audit_commands
+from . import keys as key_commands
 
 app = typer.Typer(
     name="paygate",
@@ -31,6 +33,8 @@ payment_commands.register(app)
 refund_commands.register(app)
 console.register(app)
 simulate.register(app)
+key_commands.register(app)
+audit_commands.register(app)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .. import bootstrap, db, merchants, migrations, serialize
+from .. import audit, bootstrap, db, merchants, migrations, serialize
 from ..errors import PaygateError
 from ..models import Merchant
 from .common import fail, print_json, settings_from
@@ -39,7 +39,7 @@ def create(
     """
     bootstrap.start(settings_from())
     try:
-        row, secret = db.unit_of_work(merchants.create_merchant, name, email)
+        row, secret = db.unit_of_work(_create_merchant, name, email)
     except PaygateError as exc:
         fail(exc)
     data = {**serialize.merchant(row), "api_secret": secret, "webhook_secret": row.webhook_secret}
@@ -49,6 +49,13 @@ def create(
     typer.echo(f"Merchant {row.name} <{row.email}> created: {row.id}")
     typer.echo(f"  API key:    {row.api_key}")
     typer.echo(f"  API secret: {secret}   (shown once; store it now)")
+
+
+def _create_merchant(name: str, email: str):
+    """The merchant and its audit row (``admin`` + the OS user), in one transaction."""
+    row, secret = merchants.create_merchant(name, email)
+    audit.record(audit.admin_context(row.id, "admin.createMerchant", {"name": row.name, "email": row.email}, row.id), row)
+    return row, secret
 
 
 @merchants_app.command("list")

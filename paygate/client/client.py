@@ -163,6 +163,26 @@ class Client:
     def rotate_webhook_secret(self) -> dict:
         return self.request("POST", "/api/v1/merchants/me/webhook-secret", json={})
 
+    # --- API keys and the audit log -----------------------------------------------------
+
+    def create_api_key(self, name: str, scopes: list[str], *, expires_at: Optional[str] = None) -> dict:
+        """The answer carries the key's ``secret``, shown this once."""
+        return self.request("POST", "/api/v1/api_keys", json=_present(name=name, scopes=scopes, expires_at=expires_at))
+
+    def api_keys(self, *, limit: int = 100, starting_after: Optional[str] = None) -> dict:
+        return self._get("/api/v1/api_keys", limit=limit, starting_after=starting_after)
+
+    def revoke_api_key(self, key_id: str) -> dict:
+        return self.request("POST", f"/api/v1/api_keys/{_seg(key_id)}/revoke", json={})
+
+    def rotate_api_key(self, key_id: str, expire_previous_in: Optional[int] = None) -> dict:
+        """A new secret (in the answer, shown this once); the old one works ``expire_previous_in`` s more."""
+        return self.request("POST", f"/api/v1/api_keys/{_seg(key_id)}/rotate", json=_present(expire_previous_in=expire_previous_in))
+
+    def audit_log(self, *, actor=None, operation=None, object_id=None, start=None, end=None, limit: int = 20, starting_after: Optional[str] = None) -> dict:
+        params = dict(actor=actor, operation=operation, object_id=object_id, limit=limit, starting_after=starting_after)
+        return self._get("/api/v1/audit_log", **params, **{"from": start, "to": end})
+
 
 def _idempotency(key: Optional[str]) -> Optional[dict]:
     return {"Idempotency-Key": key} if key else None

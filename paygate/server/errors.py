@@ -18,6 +18,7 @@ log = logging.getLogger("paygate.http")
 HTTP_STATUS: dict[type[e.PaygateError], int] = {
     e.AuthenticationFailed: 401,
     e.InvalidRequest: 400,
+    e.PermissionDenied: 403,
     e.NotFound: 404,
     e.IdempotencyKeyReused: 422,
     e.IdempotencyKeyInProgress: 409,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from .. import idempotency, payments
 from ..errors import Overloaded
 from . import metrics
+from ..audit import Audited, audited_handler
+from .audit_context import audit_context
 from .responses import raw_json_response
 
 PAYMENT_CREATE = "payment.create"
@@ -18,13 +20,16 @@ UNIT = "unit"
 
 def handlers(processor) -> dict:
     """The batch handlers of an API process's committer."""
-    return {PAYMENT_CREATE: lambda requests: payments.create_payments(requests, processor), UNIT: idempotency.run_units}
+    return {
+        PAYMENT_CREATE: audited_handler(lambda requests: payments.create_payments(requests, processor)),
+        UNIT: audited_handler(idempotency.run_units),
+    }
 
 
 async def committed(request, kind: str, payload) -> idempotency.Answer:
-    """Hand ``payload`` to the committer; resume when its batch has committed."""
+    """Hand ``payload`` (with its audit context) to the committer; resume when its batch has committed."""
     try:
-        return await request.app.ctx.committer.submit_async(kind, payload)
+        return await request.app.ctx.committer.submit_async(kind, Audited(payload, audit_context(request)))
     except Overloaded:
         metrics.COMMIT_QUEUE_FULL.inc()
         raise

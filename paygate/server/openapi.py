@@ -22,7 +22,7 @@ import re
 
 from sanic import Blueprint
 
-from .. import analytics, endpoints, events, instruments, merchants, paging, payments, webhooks
+from .. import analytics, audit, endpoints, events, instruments, merchants, paging, payments, scopes, webhooks
 from ..states import DeliveryStatus, EndpointStatus, PaymentStatus, RefundStatus
 from .openapi_schemas import BOOL, CURRENCY, INT, SCHEMAS, STR, TEXT, TIME, TIME_FILTER, codes_by_status, enum, error_schema, id_pattern, nullable, obj, page_of, ref, regex
 from .responses import MAX_JSON_DEPTH, json_response
@@ -34,7 +34,8 @@ CREDENTIALS = [{"ApiKey": [], "ApiSecret": []}]
 ERRORS_COMMON = ("400", "404", "413", "429", "503")
 ERROR_TEXT = {
     "400": "Invalid request",
-    "401": "Missing or wrong credentials",
+    "401": "Missing or wrong credentials, or an expired or revoked API key",
+    "403": "The API key lacks the scope this operation needs (see x-scope)",
     "404": "Not found, or another merchant's",
     "405": "Method not allowed; see Allow",
     "409": "Same Idempotency-Key still running",
@@ -83,9 +84,12 @@ def op(
         responses[status] = {"description": "OK", "content": {"application/json": {"schema": ref(schema)}}}
         if links:
             responses[status]["links"] = links
-    for status in errors + (("401",) if auth else ()):
+    for status in errors + (("401", "403") if auth else ()):
         responses[status] = _error(status)
     out: dict = {"operationId": operation_id, "summary": summary, "responses": responses, "tags": [tag] if tag else []}
+    if auth:  # the scope from the one table the auth check reads too
+        out["x-scope"] = scopes.required_scope(operation_id)
+        out["description"] = f"Needs an API key with the `{out['x-scope']}` scope (or `{scopes.FULL_ACCESS}`)."
     if params:
         out["parameters"] = params
     if body:
@@ -358,8 +362,8 @@ PATHS.update(
 )
 PATHS["/api/v1/webhooks"]["get"]["parameters"].append(_param("endpoint_id", "query", {"type": "string", "pattern": id_pattern("webhook_endpoint")}))
 PATHS["/api/v1/events"]["get"]["parameters"].append(_param("object_id", "query", {"type": "string", "pattern": webhooks.OBJECT_ID_PATTERN}))
-PATHS["/api/v1/webhooks/{delivery_id}/retry"]["post"]["description"] = (
-    "Attempts back to 0, due now, to the destination's current URL. 400 when the destination is gone: "
+PATHS["/api/v1/webhooks/{delivery_id}/retry"]["post"]["description"] += (
+    " Attempts back to 0, due now, to the destination's current URL. 400 when the destination is gone: "
     "the webhook_url was removed, or the delivery's endpoint was deleted or is disabled."
 )
 
@@ -378,6 +382,23 @@ def served_operations(app) -> set[tuple[str, str]]:
             if method not in ("HEAD", "OPTIONS"):
                 ops.add((method, _shape(route.path)))
     return ops
+
+
+_OPERATIONS: dict[tuple[str, str], str] = {}
+
+
+def operation_id(request) -> str | None:
+    """The ``operationId`` of the route ``request`` matched (None for a route the document lacks)."""
+    route = getattr(request, "route", None)
+    if route is None:
+        return None
+    key = (request.method, route.path)
+    found = _OPERATIONS.get(key)
+    if found is None:
+        shape = _shape(route.path)
+        found = next((o["operationId"] for p, methods in PATHS.items() if _shape(p) == shape for m, o in methods.items() if m.upper() == request.method), "")
+        _OPERATIONS[key] = found
+    return found or None
 
 
 def document() -> dict:
@@ -415,3 +436,85 @@ async def openapi_json(request):
     if doc is None:
         doc = request.app.ctx.openapi_document = document()
     return json_response(doc)
+
+
+# --- API keys and the audit log (issue 20) ------------------------------------------------------
+# One block, added to the tables above, so it merges apart from the rest of the document.
+KEY_ID = _param("key_id", schema={"type": "string", "pattern": "^key_[A-Za-z0-9_]{1,60}$(?!\\n)"})
+_CURSOR_ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$(?!\\n)"}
+CURSOR = [LIMIT, _param("starting_after", "query", _CURSOR_ID, False), _param("ending_before", "query", _CURSOR_ID, False)]
+_SCOPE_LIST = {"type": "array", "minItems": 1, "items": enum(list(scopes.ALL_SCOPES)), "description": "Scopes, or full_access for every operation."}
+
+
+def _cursor_page_of(item: str) -> dict:
+    return obj({"object": enum(["list"]), "data": {"type": "array", "items": ref(item)}, "has_more": BOOL})
+
+
+SCHEMAS.update(
+    {
+        "ApiKey": obj(
+            {
+                "id": STR,
+                "object": enum(["api_key"]),
+                "name": STR,
+                "scopes": {"type": "array", "items": STR},
+                "status": enum(["active", "expired", "revoked"]),
+                "created_at": TIME,
+            },
+            {"expires_at": nullable(TIME), "revoked_at": nullable(TIME), "last_used_at": nullable(TIME), "previous_secret_expires_at": nullable(TIME)},
+        ),
+        "ApiKeyWithSecret": {"allOf": [ref("ApiKey"), obj({"secret": {"type": "string", "pattern": "^secret_"}})]},
+        "ApiKeyPage": _cursor_page_of("ApiKey"),
+        "ApiKeyCreate": obj(
+            {"name": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": TEXT}, "scopes": _SCOPE_LIST},
+            {"expires_at": nullable({"type": "string", "format": "date-time", "description": "In the future."})},
+        ),
+        "RotateApiKey": obj({}, {"expire_previous_in": {"type": "integer", "minimum": 0, "maximum": endpoints.MAX_PREVIOUS_SECRET_TTL_S, "default": endpoints.DEFAULT_PREVIOUS_SECRET_TTL_S}}),
+        "AuditEntry": obj(
+            {
+                "id": STR,
+                "object": enum(["audit_entry"]),
+                "seq": INT,
+                "created_at": TIME,
+                "actor": obj({"type": enum(["api_key", "admin", "checkout"]), "id": STR}, {"name": nullable(STR)}),
+                "operation": STR,
+                "summary": {"type": "object"},
+                "hash": STR,
+            },
+            {"object_id": nullable(STR), "request_id": nullable(STR), "client_address": nullable(STR)},
+        ),
+        "AuditEntryPage": _cursor_page_of("AuditEntry"),
+    }
+)
+_FILTER = {"type": "string", "minLength": 1, "maxLength": audit.MAX_FILTER}
+PATHS.update(
+    {
+        "/api/v1/api_keys": {
+            "post": op("createApiKey", "Create an API key (its secret is shown in this response only)", ("201", "ApiKeyWithSecret"), body="ApiKeyCreate", tag="api keys"),
+            "get": op("listApiKeys", "The merchant's API keys, newest first (never a secret)", ("200", "ApiKeyPage"), params=CURSOR, tag="api keys"),
+        },
+        "/api/v1/api_keys/{key_id}/revoke": {
+            "post": op("revokeApiKey", "Revoke a key: refused by every API process within a second", ("200", "ApiKey"), params=[KEY_ID], tag="api keys")
+        },
+        "/api/v1/api_keys/{key_id}/rotate": {
+            "post": op(
+                "rotateApiKey",
+                "A new secret for the key; the previous one keeps working until it expires",
+                ("200", "ApiKeyWithSecret"),
+                body="RotateApiKey",
+                body_required=False,
+                params=[KEY_ID],
+                tag="api keys",
+            )
+        },
+        "/api/v1/audit_log": {
+            "get": op(
+                "listAuditLog",
+                "Every committed change, newest first (hash-chained; `paygate audit verify` checks it)",
+                ("200", "AuditEntryPage"),
+                params=[*CURSOR, _param("actor", "query", _FILTER), _param("operation", "query", _FILTER), _param("object_id", "query", _FILTER), FROM, TO],
+                tag="audit",
+            )
+        },
+    }
+)

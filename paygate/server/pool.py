@@ -10,6 +10,8 @@ import asyncio
 from functools import partial
 
 from .. import db
+from ..audit import audited
+from .audit_context import audit_context
 
 
 def _commit_then_dispatch(fn, args, kwargs):
@@ -29,8 +31,8 @@ async def in_pool(request, fn, *args, **kwargs):
 
 
 async def transact(request, fn, *args, **kwargs):
-    """Run ``fn`` as one unit of work; enqueue its returned work after the commit."""
-    return await in_pool(request, _commit_then_dispatch, fn, args, kwargs)
+    """Run ``fn`` as one unit of work with its audit row; enqueue its returned work after the commit."""
+    return await in_pool(request, _commit_then_dispatch, audited(fn, audit_context(request)), args, kwargs)
 
 
 async def read(request, fn, *args, **kwargs):

@@ -45,6 +45,7 @@ def json_body(request, *, optional: bool = False) -> dict:
         raise InvalidRequest("Request body must be a JSON object")
     if too_deep(value, MAX_JSON_DEPTH):
         raise InvalidRequest(f"Request body must not nest objects and arrays more than {MAX_JSON_DEPTH} levels deep")
+    request.ctx.json_body = value  # the audit summary reads it: parsed once
     return value
 
 

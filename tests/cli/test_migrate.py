@@ -5,9 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from paygate.migrations import MIGRATIONS
 from tests.security.probe import _connect
 from devstack.daemon import Deployment, backend_env
 from paygate.migrations import MIGRATIONS
+
+ALL_VERSIONS = [(version,) for version, _, _ in MIGRATIONS]
+
 
 ALL_VERSIONS = [(version,) for version, _, _ in MIGRATIONS]
 
@@ -100,3 +104,20 @@ def test_a_version_3_database_gets_the_deployment_secret_table(backend, services
         out = subprocess.run([sys.executable, "-m", "paygate", "merchants", "list", "--json"], env=d.process_env(), cwd=d.root, capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
     assert _sql(d, "SELECT name, length(value) FROM deployment_secret") == [("idempotency.fingerprint", 64)]
+
+
+def test_a_version_3_database_gets_api_keys_and_the_audit_log(backend, services):
+    d = Deployment(backend, backend_env(backend, *services))
+    _migrate(d)
+    # what a database migrated by the previous paygate looks like: a merchant, no keys, no audit
+    _sql(d, "DROP TABLE audit_entry", "DROP TABLE audit_head", "DROP TABLE api_key", "DELETE FROM schema_migration WHERE version IN (30, 31)")
+    _sql(
+        d,
+        "INSERT INTO merchant (id, name, email, api_key, api_secret_hash, webhook_secret, is_active, created_at, updated_at) VALUES "
+        "('6f1c2d4e-0000-4000-8000-000000000001', 'Old', 'old@example.test', 'key_live_old', 'ab12', 'whsec_x', true, '2024-01-01 00:00:00', '2024-01-01 00:00:00')",
+    )
+    _migrate(d)
+    rows = _sql(d, "SELECT id, merchant_id, name, scopes, secret_hash, revoked_at FROM api_key")
+    assert rows == [("key_live_old", "6f1c2d4e-0000-4000-8000-000000000001", "default", "full_access", "ab12", None)]
+    assert _sql(d, "SELECT count(*) FROM audit_entry") == [(0,)]
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS

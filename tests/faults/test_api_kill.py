@@ -3,7 +3,8 @@
 A 201 means the batch holding that payment committed: after the daemon is killed (twice) and
 started again, every acknowledged payment is in the database, and no batch is half-written — each
 payment has its two creation events and its idempotency key, and each stored key names a payment
-that exists. Clients retry with their Idempotency-Key, so nothing is created twice either.
+that exists. Clients retry with their Idempotency-Key, so nothing is created twice either. The
+audit log holds exactly one row per committed create, and no gap in any merchant's chain.
 """
 
 from __future__ import annotations
@@ -81,6 +82,12 @@ def test_sigkill_serve_mid_batch_loses_no_acknowledged_payment(killable):
     keys = ledger.query("SELECT key, response_body FROM idempotency_key WHERE scope = 'payment.create'")
     assert {k for k, _ in keys} == set(load.acked), "every acknowledged create stored its key, and no other"
     assert all(load.acked[k] in body for k, body in keys), "a stored response names another payment"
+    # the audit log matches the committed changes exactly: one row per payment and per order, chains whole
+    for operation, table in (("createPayment", "payment"), ("createOrder", '"order"')):
+        audited = sorted(o for (o,) in ledger.query("SELECT object_id FROM audit_entry WHERE operation = %s" % f"'{operation}'"))
+        assert audited == sorted(i for (i,) in ledger.query(f"SELECT id FROM {table}")), f"{operation}: audit rows differ from committed rows"
+    chains = ledger.query("SELECT count(*), min(seq), max(seq) FROM audit_entry GROUP BY merchant_id")
+    assert all((n, lo) == (hi, 1) for n, lo, hi in chains), f"an audit chain has a gap: {chains}"
 
 
 def test_sigkill_of_serve_takes_its_worker_processes_with_it(deploy):

@@ -1,1 +1,1 @@
-"""The console's screens: overview, transactions, webhooks, events (switched with 1–4) and help."""
+"""The console's screens: overview, transactions, webhooks, events, keys & audit (switched with 1–5) and help."""

@@ -13,7 +13,7 @@ HELP = """\
 
 | key | what |
 |---|---|
-| `1` `2` `3` `4` | Overview · Transactions · Webhooks · Events |
+| `1` `2` `3` `4` `5` | Overview · Transactions · Webhooks · Events · Keys & audit |
 | `ctrl+p` | command palette (screens, windows, test webhook, …) |
 | `?` | this help · `q` quit |
 | `h` `d` `w` | overview window: last hour / day / week |
@@ -22,6 +22,7 @@ HELP = """\
 | `/` | search payments by id (prefix) |
 | `c` · `r` | in a payment: capture · refund (both ask first) |
 | `r` · `t` | on webhooks: retry the selected delivery · send a test event |
+| `x` | on keys & audit: revoke the selected API key (asks first) |
 | `esc` | close a dialog |
 
 The console talks to the daemon over HTTP with your merchant credentials
