@@ -88,6 +88,20 @@ class Settings:
     delivery_threads: int = 32  # concurrent webhook sends per worker process
     delivery_per_destination: int = 8  # in-flight sends to one merchant endpoint, per worker process
     log_level: str = "INFO"
+    # Fees (ledger.py): basis points of the gross plus fixed minor units, per method; a merchant's
+    # own price (``paygate merchants pricing``) overrides these.
+    fee_upi_bps: int = 100
+    fee_upi_fixed: int = 0
+    fee_card_bps: int = 200
+    fee_card_fixed: int = 0
+    available_after_s: int | None = None  # None: T+2 days, or 2 seconds in TEST_MODE
+
+    @property
+    def funds_available_after_s(self) -> int:
+        """How long a payment's money stays pending before it can be settled."""
+        if self.available_after_s is not None:
+            return self.available_after_s
+        return 2 if self.test_mode else 2 * 86400
 
     @property
     def embedded(self) -> bool:
@@ -182,6 +196,11 @@ def load(env: dict | None = None, **overrides) -> Settings:
         "PAYGATE_SETTLE_BATCH": ("settle_batch", 1, 5000),
         "PAYGATE_DELIVERY_THREADS": ("delivery_threads", 1, 512),
         "PAYGATE_DELIVERY_PER_DESTINATION": ("delivery_per_destination", 1, 512),
+        "PAYGATE_FEE_UPI_BPS": ("fee_upi_bps", 0, 10_000),
+        "PAYGATE_FEE_UPI_FIXED": ("fee_upi_fixed", 0, 10**12),
+        "PAYGATE_FEE_CARD_BPS": ("fee_card_bps", 0, 10_000),
+        "PAYGATE_FEE_CARD_FIXED": ("fee_card_fixed", 0, 10**12),
+        "PAYGATE_AVAILABLE_AFTER": ("available_after_s", 0, 90 * 86400),
     }
     for env_name, (attr, lo, hi) in ints.items():
         if env.get(env_name, "") != "" and attr not in values:

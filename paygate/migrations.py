@@ -47,10 +47,20 @@ def _webhook_endpoints(db):
     )
 
 
+def _ledger(db):
+    """The double-entry ledger and per-merchant pricing; payments already successful and refunds
+    already processed get their entries, so ``ledger verify`` holds on an upgraded database."""
+    from . import ledger
+
+    db.create_tables([models.LedgerEntry, models.LedgerLine, models.MerchantPricing], safe=True)
+    ledger.book_history()
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
     (3, "webhook endpoints", _webhook_endpoints),
+    (20, "ledger", _ledger),
 ]
 
 

@@ -256,4 +256,68 @@ class SchemaMigration(BaseModel):
     applied_at = DateTimeField(default=utcnow)
 
 
+class LedgerEntry(BaseModel):
+    """One journal entry (see ledger.py): immutable once written; its lines sum to zero.
+
+    The entries that move a merchant's balance are that merchant's balance transactions
+    (``txn_…``): ``amount``/``fee``/``net`` are what the merchant sees. ``settlement_id`` is the
+    one column written later: the settlement that paid this transaction out (a claim, not money;
+    the money moves in the settlement's own entry).
+    """
+
+    id = CharField(max_length=32, primary_key=True)  # txn_…
+    merchant = ForeignKeyField(Merchant, backref="ledger_entries")
+    currency = CharField(max_length=3)
+    type = CharField(max_length=24)  # ledger.EntryType
+    source = CharField(max_length=32, null=True)  # pay_… / rfnd_… / setl_… / None (adjustment)
+    amount = BigIntegerField()  # gross, signed: + money in for the merchant, - money out
+    fee = BigIntegerField(default=0)
+    net = BigIntegerField()  # amount - fee: what the merchant's balance moved by
+    available_on = DateTimeField()
+    settlement_id = CharField(max_length=32, null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("merchant", "created_at"), False),
+            (("source", "type"), False),
+            (("merchant", "currency", "settlement_id", "available_on"), False),
+            (("settlement_id",), False),
+        )
+
+
+class LedgerLine(BaseModel):
+    """One posting of an entry: ``amount`` (signed minor units) on one account. Append-only."""
+
+    id = BigAutoField()
+    entry = CharField(max_length=32)  # LedgerEntry.id; no foreign key: the writer inserts both in one statement pair
+    merchant = ForeignKeyField(Merchant, backref="ledger_lines")  # whose money (gateway accounts too)
+    currency = CharField(max_length=3)
+    account = CharField(max_length=24)  # ledger.Account
+    amount = BigIntegerField()
+    available_on = DateTimeField()  # on the merchant's balance: when it stops being pending
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("entry",), False),
+            (("merchant", "currency", "account", "available_on"), False),
+        )
+
+
+class MerchantPricing(BaseModel):
+    """A merchant's own fee for a method, overriding the defaults in config (admin command)."""
+
+    id = BigAutoField()
+    merchant = ForeignKeyField(Merchant, on_delete="CASCADE")
+    method = CharField(max_length=8)
+    percent_bps = IntegerField()  # basis points: 200 = 2 %
+    fixed = BigIntegerField()  # minor units per payment
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("merchant", "method"), True),)
+
+
 ALL_MODELS = [Merchant, Order, Payment, Refund, Event, WebhookDelivery, WebhookEndpoint, WebhookAttempt, IdempotencyKey, Heartbeat, AnalyticsHour]
+ALL_MODELS += [LedgerEntry, LedgerLine, MerchantPricing]
