@@ -76,5 +76,7 @@ def set_price(merchant_id: str, method: str, percent_bps: int, fixed: int) -> Pr
 
 def prices_of(merchant_id: str) -> dict[str, Price]:
     """What ``merchant_id`` pays per method now (its own price or the default)."""
+    if not Merchant.select().where(Merchant.id == merchant_id).exists():
+        raise NotFound("Merchant not found")
     found = prices_for([merchant_id])
     return {method: found[(merchant_id, method)] for method in METHODS}

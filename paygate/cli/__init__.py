@@ -12,6 +12,7 @@ from . import admin, console, daemon, events, listen, simulate, trigger, webhook
 from . import endpoints as endpoint_commands
 from . import payments as payment_commands
 from . import refunds as refund_commands
+from . import ledger as ledger_commands
 
 app = typer.Typer(
     name="paygate",
@@ -31,6 +32,7 @@ payment_commands.register(app)
 refund_commands.register(app)
 console.register(app)
 simulate.register(app)
+ledger_commands.register(app)
 
 
 def main() -> None:

@@ -91,4 +91,6 @@ def test_an_upgraded_database_gets_the_ledger_with_entries_for_past_money(backen
         ("refund", "rfnd_0000000000000001", -20000),
     ]
     assert _sql(d, "SELECT sum(amount) FROM ledger_line") in ([(0,)], [(Decimal(0),)])
+    proof = subprocess.run([sys.executable, "-m", "paygate", "ledger", "verify"], env=d.process_env(), cwd=d.root, capture_output=True, text=True, timeout=60)
+    assert proof.returncode == 0 and "every invariant holds" in proof.stdout, proof.stdout + proof.stderr
     _migrate(d)  # and again: nothing left to do, no error

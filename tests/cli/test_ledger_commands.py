@@ -1,0 +1,64 @@
+"""``paygate ledger verify|adjust`` and ``paygate merchants pricing``: admin commands run as their
+own processes on the core's database, both backends."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from paygate import db, fees, ledger, merchants, orders, payments
+from paygate.clock import utcnow
+from paygate.models import LedgerEntry, LedgerLine
+from paygate.processor import SimulatedBank
+
+
+@pytest.fixture
+def merchant(core_db):
+    row, _secret = db.unit_of_work(merchants.create_merchant, "Ledger Shop", f"ledger-{uuid.uuid4().hex[:10]}@example.test")
+    return row
+
+
+def _paygate(core_db, *args, expect=0):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_") and k != "DATABASE_URL"}
+    if core_db.database_url:
+        env["DATABASE_URL"] = core_db.database_url
+    else:
+        env["PAYGATE_DATA_DIR"] = str(core_db.data_dir)
+    out = subprocess.run([sys.executable, "-m", "paygate", *args], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == expect, (out.stdout, out.stderr)
+    assert "Traceback" not in out.stderr
+    return out.stdout
+
+
+def test_pricing_adjust_and_verify_catch_a_tampered_line(core_db, merchant):
+    shop = merchant.id
+    prices = json.loads(_paygate(core_db, "merchants", "pricing", shop, "--method", "upi", "--bps", "175", "--fixed", "300", "--json"))
+    assert prices["upi"] == {"percent_bps": 175, "fixed": 300}
+    bank = SimulatedBank(core_db.replace(test_processing_delay_ms=0, test_payment_success=True))
+    order = db.unit_of_work(orders.create_order, shop, {"amount": 40000})
+    pid = db.unit_of_work(payments.create_payment, {"order_id": order.id, "method": "upi", "vpa": "a@okbank"}, bank, shop).data["id"]
+    db.unit_of_work(payments.settle_payment, pid)
+    entry = db.read(lambda: LedgerEntry.get(LedgerEntry.source == pid))
+    assert entry.fee == 700 + 300 == fees.fee(40000, fees.Price(175, 300))
+
+    txn = json.loads(_paygate(core_db, "ledger", "adjust", shop, "--amount", "-700", "--reason", "chargeback fee", "--json"))
+    assert (txn["type"], txn["net"]) == ("adjustment", -700)
+    assert json.loads(_paygate(core_db, "ledger", "verify", "--merchant", shop, "--json")) == {"ok": True, "violations": []}
+
+    db.unit_of_work(lambda: LedgerLine.create(entry=entry.id, merchant=shop, currency="INR", account="fee_revenue", amount=5, available_on=utcnow()))
+    try:
+        shown = _paygate(core_db, "ledger", "verify", "--merchant", shop, expect=1)
+        assert "VIOLATION  entries whose lines do not sum to zero: " + entry.id in shown
+    finally:
+        db.unit_of_work(lambda: LedgerLine.delete().where((LedgerLine.entry == entry.id) & (LedgerLine.amount == 5)).execute())
+    assert db.read(ledger.verify, shop) == []
+
+
+def test_pricing_refuses_bad_prices_and_unknown_merchants(core_db, merchant):
+    _paygate(core_db, "merchants", "pricing", merchant.id, "--method", "upi", "--bps", "10001", "--fixed", "0", expect=1)
+    _paygate(core_db, "merchants", "pricing", "00000000-0000-4000-8000-00000000dead", expect=4)
