@@ -30,6 +30,7 @@ The entries that move a merchant's balance are its balance transactions (``txn_â
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -66,6 +67,7 @@ class EntryType:
     BALANCE_TRANSACTIONS = (PAYMENT, REFUND, ADJUSTMENT, SETTLEMENT, SETTLEMENT_FAILURE)
 
 
+ID_FILTER = re.compile(r"[A-Za-z0-9_]{1,32}\Z")  # a source or settlement id to filter by
 SUCCESSFUL = (PaymentStatus.SUCCESS, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 
 
@@ -210,8 +212,8 @@ def list_balance_transactions(merchant_id: str, params: dict) -> dict:
     for name, column in (("source", LedgerEntry.source), ("settlement_id", LedgerEntry.settlement_id)):
         value = params.get(name)
         if value is not None:
-            if not isinstance(value, str) or not 1 <= len(value) <= 32 or not value.replace("_", "").isalnum():
-                raise InvalidRequest(f"{name} must be an id", field=name)
+            if not isinstance(value, str) or not ID_FILTER.match(value):
+                raise InvalidRequest(f"{name} must be an id: up to 32 letters, digits or _", field=name)
             query = query.where(column == value)
     now = utcnow()
     return cursor_page(query, LedgerEntry, cursor, lambda e: balance_transaction(e, now))

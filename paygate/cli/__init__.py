@@ -13,6 +13,7 @@ from . import endpoints as endpoint_commands
 from . import payments as payment_commands
 from . import refunds as refund_commands
 from . import ledger as ledger_commands
+from . import balance as balance_commands
 
 app = typer.Typer(
     name="paygate",
@@ -33,6 +34,7 @@ refund_commands.register(app)
 console.register(app)
 simulate.register(app)
 ledger_commands.register(app)
+balance_commands.register(app)
 
 
 def main() -> None:

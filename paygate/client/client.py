@@ -163,6 +163,19 @@ class Client:
     def rotate_webhook_secret(self) -> dict:
         return self.request("POST", "/api/v1/merchants/me/webhook-secret", json={})
 
+    # --- money: balance, balance transactions ---------------------------------------------
+
+    def balance(self) -> dict:
+        """``{available, pending, in_transit}``: lists of ``{amount, currency}``, from the ledger."""
+        return self._get("/api/v1/balance")
+
+    def balance_transactions(self, *, type=None, source=None, settlement_id=None, limit: int = 10, starting_after=None, ending_before=None) -> dict:
+        """One cursor page ``{object, data, has_more}`` of balance transactions, newest first."""
+        return self._get(
+            "/api/v1/balance_transactions",
+            type=type, source=source, settlement_id=settlement_id, limit=limit, starting_after=starting_after, ending_before=ending_before,
+        )
+
 
 def _idempotency(key: Optional[str]) -> Optional[dict]:
     return {"Idempotency-Key": key} if key else None

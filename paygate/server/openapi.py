@@ -22,7 +22,7 @@ import re
 
 from sanic import Blueprint
 
-from .. import analytics, endpoints, events, instruments, merchants, paging, payments, webhooks
+from .. import analytics, endpoints, events, instruments, ledger, merchants, money, paging, payments, webhooks
 from ..states import DeliveryStatus, EndpointStatus, PaymentStatus, RefundStatus
 from .openapi_schemas import BOOL, CURRENCY, INT, SCHEMAS, STR, TEXT, TIME, TIME_FILTER, codes_by_status, enum, error_schema, id_pattern, nullable, obj, page_of, ref, regex
 from .responses import json_response
@@ -361,6 +361,48 @@ PATHS.update(
                 body="ReplayRequest",
                 params=[ENDPOINT_ID],
                 tag="webhook endpoints",
+            )
+        },
+    }
+)
+# --- money: balance and balance transactions (issue 19) ------------------------------------------
+# One block, added to the tables above, so it merges apart from the rest of the document.
+_AMOUNTS = {"type": "array", "items": obj({"amount": INT, "currency": enum(money.CURRENCIES)})}
+_CURSOR = {"type": "string", "pattern": regex(paging._CURSOR_ID)}
+_ID_FILTER = {"type": "string", "pattern": regex(ledger.ID_FILTER)}
+SCHEMAS.update(
+    {
+        "Balance": obj({"object": enum(["balance"]), "available": _AMOUNTS, "pending": _AMOUNTS, "in_transit": _AMOUNTS}),
+        "BalanceTransaction": obj(
+            {
+                "id": {"type": "string", "pattern": id_pattern("balance_transaction")},
+                "object": enum(["balance_transaction"]),
+                "type": enum(ledger.EntryType.BALANCE_TRANSACTIONS),
+                "source": nullable(STR),
+                "amount": {**INT, "description": "Gross, signed minor units: + into the balance, - out of it."},
+                "fee": {**INT, "minimum": 0},
+                "net": {**INT, "description": "amount - fee: what the balance moved by."},
+                "currency": enum(money.CURRENCIES),
+                "status": enum(["pending", "available"]),
+                "available_on": TIME,
+                "settlement_id": nullable(STR),
+                "created_at": TIME,
+            }
+        ),
+        "BalanceTransactionPage": obj({"object": enum(["list"]), "data": {"type": "array", "items": ref("BalanceTransaction")}, "has_more": BOOL}),
+    }
+)
+CURSOR_PARAMS = [LIMIT, _param("starting_after", "query", _CURSOR), _param("ending_before", "query", _CURSOR)]
+PATHS.update(
+    {
+        "/api/v1/balance": {"get": op("getBalance", "Available, pending and in-transit money per currency, summed from the ledger", ("200", "Balance"), tag="balance")},
+        "/api/v1/balance_transactions": {
+            "get": op(
+                "listBalanceTransactions",
+                "Every money movement of the balance, newest first (cursor pages)",
+                ("200", "BalanceTransactionPage"),
+                params=[_param("type", "query", enum(ledger.EntryType.BALANCE_TRANSACTIONS)), _param("source", "query", _ID_FILTER), _param("settlement_id", "query", _ID_FILTER), *CURSOR_PARAMS],
+                tag="balance",
             )
         },
     }
