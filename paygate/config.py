@@ -95,6 +95,8 @@ class Settings:
     fee_card_bps: int = 200
     fee_card_fixed: int = 0
     available_after_s: int | None = None  # None: T+2 days, or 2 seconds in TEST_MODE
+    settlement_interval_s: int = 86400  # how often the due loop runs a settlement (first: one interval after start)
+    test_settlement_success: bool = True  # TEST_MODE: the simulated bank pays settlements (false: returns them)
 
     @property
     def funds_available_after_s(self) -> int:
@@ -201,6 +203,7 @@ def load(env: dict | None = None, **overrides) -> Settings:
         "PAYGATE_FEE_CARD_BPS": ("fee_card_bps", 0, 10_000),
         "PAYGATE_FEE_CARD_FIXED": ("fee_card_fixed", 0, 10**12),
         "PAYGATE_AVAILABLE_AFTER": ("available_after_s", 0, 90 * 86400),
+        "PAYGATE_SETTLEMENT_INTERVAL": ("settlement_interval_s", 1, 30 * 86400),
     }
     for env_name, (attr, lo, hi) in ints.items():
         if env.get(env_name, "") != "" and attr not in values:
@@ -211,6 +214,7 @@ def load(env: dict | None = None, **overrides) -> Settings:
         "TEST_PAYMENT_SUCCESS": "test_payment_success",
         "WEBHOOK_RETRY_INTERVALS_TEST": "webhook_retry_intervals_test",
         "PAYGATE_SEED_TEST_MERCHANT": "seed_test_merchant",
+        "TEST_SETTLEMENT_SUCCESS": "test_settlement_success",
     }
     for env_name, attr in bools.items():
         if env_name in env:

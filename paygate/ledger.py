@@ -41,10 +41,10 @@ from .clock import after, iso, utcnow
 from .db import insert_rows
 from .errors import InvalidRequest
 from .fees import fee, prices_for
-from .models import LedgerEntry, LedgerLine, Payment, Refund
+from .models import LedgerEntry, LedgerLine, Payment, Refund, Settlement
 from .money import MAX_AMOUNT, parse_currency
 from .paging import cursor_page, parse_choice, parse_cursor
-from .states import PaymentStatus, RefundStatus
+from .states import PaymentStatus, RefundStatus, SettlementStatus
 from .text import parse_text
 
 
@@ -269,7 +269,9 @@ def verify(merchant_id: str | None = None) -> list[str]:
     3. every successful payment has exactly one payment entry, for its amount and currency, and
        no other payment has one; every processed refund exactly one refund entry, for minus its
        amount, and no other refund has one;
-    4. the fee of a payment entry is between 0 and its gross.
+    4. the fee of a payment entry is between 0 and its gross;
+    5. every settlement has exactly its entries (created; processed or failed once it is), and
+       its amount is the sum of the balance transactions it paid.
     """
 
     def mine(model):
@@ -300,6 +302,15 @@ def verify(merchant_id: str | None = None) -> list[str]:
         "refund entries whose amount differs from the refund",
         LedgerEntry.select(LedgerEntry.source).join(Refund, on=(Refund.id == LedgerEntry.source))
         .where(mine(LedgerEntry) & (LedgerEntry.type == EntryType.REFUND) & ((LedgerEntry.amount + Refund.amount != 0) | (LedgerEntry.merchant != Refund.merchant))),
+    )
+    out += _exactly_once("settlements", Settlement, Settlement.status.in_(list(SettlementStatus.ALL)), EntryType.SETTLEMENT, mine(Settlement))
+    out += _exactly_once("settlements", Settlement, Settlement.status == SettlementStatus.PROCESSED, EntryType.SETTLEMENT_PAID, mine(Settlement))
+    out += _exactly_once("settlements", Settlement, Settlement.status == SettlementStatus.FAILED, EntryType.SETTLEMENT_FAILURE, mine(Settlement))
+    paid = fn.COALESCE(fn.SUM(Case(None, [(LedgerEntry.type != EntryType.SETTLEMENT, LedgerEntry.net)], 0)), 0)
+    out += _violations(
+        "settlements whose amount differs from the balance transactions they paid",
+        Settlement.select(Settlement.id).join(LedgerEntry, JOIN.LEFT_OUTER, on=(LedgerEntry.settlement_id == Settlement.id))
+        .where(mine(Settlement)).group_by(Settlement.id, Settlement.amount).having(paid != Settlement.amount),
     )
     return out
 

@@ -56,11 +56,17 @@ def _ledger(db):
     ledger.book_history()
 
 
+def _settlements(db):
+    """Payouts of the available balance to the merchant's bank."""
+    db.create_tables([models.Settlement], safe=True)
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
     (3, "webhook endpoints", _webhook_endpoints),
     (20, "ledger", _ledger),
+    (21, "settlements", _settlements),
 ]
 
 

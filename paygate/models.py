@@ -319,5 +319,32 @@ class MerchantPricing(BaseModel):
         indexes = ((("merchant", "method"), True),)
 
 
+class Settlement(BaseModel):
+    """A payout of a merchant's available balance to its bank (settlements.py).
+
+    The balance transactions it pays carry its id (``LedgerEntry.settlement_id``). The simulated
+    bank's answer is decided when it is created and revealed at ``due_at``, like a payment's.
+    """
+
+    id = CharField(max_length=32, primary_key=True)  # setl_…
+    merchant = ForeignKeyField(Merchant, backref="settlements")
+    currency = CharField(max_length=3)
+    amount = BigIntegerField()
+    status = CharField(max_length=16)  # states.SettlementStatus
+    bank_outcome = CharField(max_length=64)  # "success", or the code the bank returns it with
+    failure_code = CharField(max_length=64, null=True)
+    bank_reference = CharField(max_length=32, null=True)  # the bank's UTR, once processed
+    due_at = DateTimeField()
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    processed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("merchant", "created_at"), False),
+            (("status", "due_at"), False),
+        )
+
+
 ALL_MODELS = [Merchant, Order, Payment, Refund, Event, WebhookDelivery, WebhookEndpoint, WebhookAttempt, IdempotencyKey, Heartbeat, AnalyticsHour]
-ALL_MODELS += [LedgerEntry, LedgerLine, MerchantPricing]
+ALL_MODELS += [LedgerEntry, LedgerLine, MerchantPricing, Settlement]

@@ -32,6 +32,11 @@ class Processor(ABC):
     @abstractmethod
     def refund_delay_s(self) -> float: ...
 
+    def submit_settlement(self, amount: int, currency: str) -> BankDecision:
+        """Pay ``amount`` out to the merchant's bank: the answer, and when it becomes visible.
+        A processor without payouts refuses them (the money stays available)."""
+        return BankDecision(False, 0.0, "PAYOUTS_UNSUPPORTED", "This processor does not pay out")
+
 
 class SimulatedBank(Processor):
     """Contract rates and delays: UPI approves 90 %, card 95 %, answers in 5–10 s; refunds 3–5 s.
@@ -66,3 +71,11 @@ class SimulatedBank(Processor):
         if self.settings.test_mode:
             return self.settings.test_refund_delay_ms / 1000.0
         return self.rng.uniform(3.0, 5.0)
+
+    def submit_settlement(self, amount: int, currency: str) -> BankDecision:
+        """Settlements are paid after the refund delay; ``TEST_SETTLEMENT_SUCCESS=false`` makes the
+        bank return them (``ACCOUNT_CLOSED``), to exercise the failure path."""
+        s = self.settings
+        if s.test_mode and not s.test_settlement_success:
+            return BankDecision(False, self.refund_delay_s(), "ACCOUNT_CLOSED", "The beneficiary account is closed")
+        return BankDecision(True, self.refund_delay_s())

@@ -4,8 +4,8 @@ One thread per worker process (and one inside the embedded daemon). Each pass, i
 transaction (one commit: on SQLite one write lock and one fsync per pass, not four):
 
 1. records the webhook attempts that finished since the last pass;
-2. settles due payments, then due refunds, many at a time (``FOR UPDATE SKIP LOCKED`` so several
-   workers take disjoint batches);
+2. settles due payments, then due refunds, then due settlements, many at a time (``FOR UPDATE
+   SKIP LOCKED`` so several workers take disjoint batches);
 3. leases due deliveries up to the sender's free capacity and hands them to the sender, which
    posts them concurrently (bounded per destination, with a short queue per destination); leases
    a saturated destination cannot take now are given back, due again a moment later.
@@ -15,6 +15,8 @@ work: the in-process alarm (the embedded committer rings it) or PostgreSQL NOTIF
 rings it). Work therefore runs when it falls due, not on a scheduler tick. The rows stay the
 truth: a killed worker's transactions roll back and its leases lapse, so another pass — here or
 in another worker — picks the work up; nothing is settled twice.
+
+Settlement runs (paying balances out) go on their own schedule, ``PAYGATE_SETTLEMENT_INTERVAL``.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ import logging
 import threading
 from datetime import datetime
 
-from .. import db, deliveries, payments, refunds, wakeup
-from ..clock import after
+from .. import db, deliveries, payments, refunds, settlements, wakeup
+from ..clock import after, utcnow
+from ..processor import SimulatedBank
 from .sender import DeliverySender
 
 log = logging.getLogger("paygate.due")
@@ -52,6 +55,8 @@ class DueLoop(threading.Thread):
         self.alarm = alarm or wakeup.alarm
         self.sender = sender or DeliverySender(settings, on_result=lambda *_: self.alarm.ring_in(0))
         self.batch = settings.settle_batch
+        self.bank = SimulatedBank(settings)
+        self.next_settlement_run = after(settings.settlement_interval_s)  # its own schedule
         self.stopped = threading.Event()
         self.passes = 0
         self.errors = 0
@@ -78,12 +83,23 @@ class DueLoop(threading.Thread):
         _step("record webhook attempts", self._record, finished, unsent)
         settled = _step("settle payments", payments.settle_due_payments, self.batch)
         refunded = _step("settle refunds", refunds.settle_due_refunds, self.batch)
+        _step("settle settlements", settlements.settle_due_settlements, self.batch)
         claims = _step("lease deliveries", deliveries.lease_due_deliveries, capacity, deliveries.lease_seconds(self.settings)) if capacity > 0 else []
         return len(settled) >= self.batch or len(refunded) >= self.batch, claims
+
+    def run_settlements_when_due(self) -> None:
+        """The settlement run, on its own schedule (``PAYGATE_SETTLEMENT_INTERVAL``); its events'
+        deliveries are leased by the next pass."""
+        if utcnow() < self.next_settlement_run:
+            return
+        self.next_settlement_run = after(self.settings.settlement_interval_s)
+        if settlements.run_settlements(self.bank):
+            self.alarm.ring_in(0)
 
     def run_pass(self) -> bool:
         """One pass; True when more work is known to be due right away."""
         self.passes += 1
+        self.run_settlements_when_due()
         finished, unsent = self.sender.take_results(), self.sender.take_unsent()
         capacity = self.sender.capacity()
         full, claims = db.unit_of_work(self._pass_work, finished, unsent, capacity)
@@ -95,6 +111,7 @@ class DueLoop(threading.Thread):
 
     def next_due(self) -> datetime | None:
         times = [t for t in (db.read(payments.next_due_at), db.read(refunds.next_due_at), db.read(deliveries.next_delivery_due_at)) if t]
+        times += [t for t in (db.read(settlements.next_due_at), self.next_settlement_run) if t]
         return min(times) if times else None
 
     # --- the thread ----------------------------------------------------------------------
