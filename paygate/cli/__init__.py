@@ -14,6 +14,7 @@ from . import payments as payment_commands
 from . import refunds as refund_commands
 from . import ledger as ledger_commands
 from . import balance as balance_commands
+from . import settlements as settlement_commands
 
 app = typer.Typer(
     name="paygate",
@@ -35,6 +36,7 @@ console.register(app)
 simulate.register(app)
 ledger_commands.register(app)
 balance_commands.register(app)
+settlement_commands.register(app)
 
 
 def main() -> None:

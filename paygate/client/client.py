@@ -176,6 +176,14 @@ class Client:
             type=type, source=source, settlement_id=settlement_id, limit=limit, starting_after=starting_after, ending_before=ending_before,
         )
 
+    def settlements(self, *, status=None, limit: int = 10, starting_after=None, ending_before=None) -> dict:
+        """One cursor page ``{object, data, has_more}`` of settlements, newest first."""
+        return self._get("/api/v1/settlements", status=status, limit=limit, starting_after=starting_after, ending_before=ending_before)
+
+    def settlement(self, settlement_id: str) -> dict:
+        """One settlement with ``lines``: the balance transactions it paid."""
+        return self._get(f"/api/v1/settlements/{_seg(settlement_id)}")
+
 
 def _idempotency(key: Optional[str]) -> Optional[dict]:
     return {"Idempotency-Key": key} if key else None

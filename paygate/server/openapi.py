@@ -23,7 +23,7 @@ import re
 from sanic import Blueprint
 
 from .. import analytics, endpoints, events, instruments, ledger, merchants, money, paging, payments, webhooks
-from ..states import DeliveryStatus, EndpointStatus, PaymentStatus, RefundStatus
+from ..states import DeliveryStatus, EndpointStatus, PaymentStatus, RefundStatus, SettlementStatus
 from .openapi_schemas import BOOL, CURRENCY, INT, SCHEMAS, STR, TEXT, TIME, TIME_FILTER, codes_by_status, enum, error_schema, id_pattern, nullable, obj, page_of, ref, regex
 from .responses import json_response
 
@@ -392,6 +392,25 @@ SCHEMAS.update(
         "BalanceTransactionPage": obj({"object": enum(["list"]), "data": {"type": "array", "items": ref("BalanceTransaction")}, "has_more": BOOL}),
     }
 )
+SCHEMAS.update(
+    {
+        "Settlement": obj(
+            {
+                "id": {"type": "string", "pattern": id_pattern("settlement")},
+                "object": enum(["settlement"]),
+                "amount": {**INT, "minimum": 1},
+                "currency": enum(money.CURRENCIES),
+                "status": enum(SettlementStatus.ALL),
+                "failure_code": nullable(STR),
+                "bank_reference": nullable(STR),
+                "created_at": TIME,
+                "processed_at": nullable(TIME),
+            }
+        ),
+        "SettlementPage": obj({"object": enum(["list"]), "data": {"type": "array", "items": ref("Settlement")}, "has_more": BOOL}),
+        "SettlementDetail": {"allOf": [ref("Settlement"), obj({"lines": ref("BalanceTransactionPage")})]},
+    }
+)
 CURSOR_PARAMS = [LIMIT, _param("starting_after", "query", _CURSOR), _param("ending_before", "query", _CURSOR)]
 PATHS.update(
     {
@@ -402,6 +421,18 @@ PATHS.update(
                 "Every money movement of the balance, newest first (cursor pages)",
                 ("200", "BalanceTransactionPage"),
                 params=[_param("type", "query", enum(ledger.EntryType.BALANCE_TRANSACTIONS)), _param("source", "query", _ID_FILTER), _param("settlement_id", "query", _ID_FILTER), *CURSOR_PARAMS],
+                tag="balance",
+            )
+        },
+        "/api/v1/settlements": {
+            "get": op("listSettlements", "Payouts to the merchant's bank, newest first (cursor pages)", ("200", "SettlementPage"), params=[_param("status", "query", enum(SettlementStatus.ALL)), *CURSOR_PARAMS], tag="balance")
+        },
+        "/api/v1/settlements/{settlement_id}": {
+            "get": op(
+                "getSettlement",
+                "One settlement with the balance transactions it paid (the first 100; the rest by settlement_id)",
+                ("200", "SettlementDetail"),
+                params=[_param("settlement_id", schema={"type": "string", "pattern": id_pattern("settlement")})],
                 tag="balance",
             )
         },

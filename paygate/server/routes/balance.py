@@ -1,10 +1,11 @@
-"""The merchant's money: its balance and its balance transactions (``ledger.py``)."""
+"""The merchant's money: its balance, its balance transactions (``ledger.py``) and its
+settlements (``settlements.py``)."""
 
 from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import ledger
+from ... import ledger, settlements
 from ..auth import current_merchant
 from ..params import query_params
 from ..pool import read
@@ -26,3 +27,16 @@ async def list_balance_transactions(request):
     merchant = await current_merchant(request)
     params = query_params(request, TRANSACTION_PARAMS)
     return json_response(await read(request, ledger.list_balance_transactions, merchant.id, params))
+
+
+@bp.get("/settlements")
+async def list_settlements(request):
+    merchant = await current_merchant(request)
+    params = query_params(request, ("status", "limit", "starting_after", "ending_before"))
+    return json_response(await read(request, settlements.list_settlements, merchant.id, params))
+
+
+@bp.get("/settlements/<settlement_id:str>")
+async def get_settlement(request, settlement_id):
+    merchant = await current_merchant(request)
+    return json_response(await read(request, settlements.get_settlement, settlement_id, merchant.id))
