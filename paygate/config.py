@@ -31,6 +31,7 @@ def redact_url(url: str | None) -> str | None:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+BANK_FILE_FAULTS = ("drop_row", "change_amount", "extra_row", "late")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -97,6 +98,7 @@ class Settings:
     available_after_s: int | None = None  # None: T+2 days, or 2 seconds in TEST_MODE
     settlement_interval_s: int = 86400  # how often the due loop runs a settlement (first: one interval after start)
     test_settlement_success: bool = True  # TEST_MODE: the simulated bank pays settlements (false: returns them)
+    bank_file_faults: tuple = ()  # the simulated bank's settlement files: drop_row, change_amount, extra_row, late
 
     @property
     def funds_available_after_s(self) -> int:
@@ -235,6 +237,13 @@ def load(env: dict | None = None, **overrides) -> Settings:
             values["sweep_interval_s"] = float(env["PAYGATE_SWEEP_INTERVAL"])
         except ValueError:
             raise ConfigError("PAYGATE_SWEEP_INTERVAL must be a number of seconds") from None
+
+    if env.get("TEST_BANK_FILE_FAULTS", "") != "":
+        faults = tuple(f.strip() for f in env["TEST_BANK_FILE_FAULTS"].split(",") if f.strip())
+        unknown = sorted(set(faults) - set(BANK_FILE_FAULTS))
+        if unknown:
+            raise ConfigError(f"TEST_BANK_FILE_FAULTS: unknown fault(s) {', '.join(unknown)}; use {', '.join(BANK_FILE_FAULTS)}")
+        values["bank_file_faults"] = faults
 
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = Settings(**values)

@@ -61,12 +61,18 @@ def _settlements(db):
     db.create_tables([models.Settlement], safe=True)
 
 
+def _reconciliations(db):
+    """Bank settlement files compared with the ledger, and the differences found."""
+    db.create_tables([models.Reconciliation, models.ReconciliationItem], safe=True)
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
     (3, "webhook endpoints", _webhook_endpoints),
     (20, "ledger", _ledger),
     (21, "settlements", _settlements),
+    (22, "reconciliations", _reconciliations),
 ]
 
 

@@ -346,5 +346,36 @@ class Settlement(BaseModel):
         )
 
 
+class Reconciliation(BaseModel):
+    """One bank file compared with the ledger (reconcile.py): counts per class; the differences
+    themselves are its items. Outside records are compared, never copied into the ledger."""
+
+    id = CharField(max_length=32, primary_key=True)  # recon_…
+    file_name = CharField(max_length=255)
+    rows = BigIntegerField()
+    matched = BigIntegerField()
+    missing_in_bank = BigIntegerField()
+    missing_in_ledger = BigIntegerField()
+    amount_mismatch = BigIntegerField()
+    late = BigIntegerField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class ReconciliationItem(BaseModel):
+    """One difference a reconciliation found (matched rows are only counted)."""
+
+    id = BigAutoField()
+    reconciliation = ForeignKeyField(Reconciliation, backref="items", on_delete="CASCADE")
+    status = CharField(max_length=24)
+    settlement_id = CharField(max_length=64, null=True)
+    transaction_id = CharField(max_length=64, null=True)
+    bank_net = BigIntegerField(null=True)
+    ledger_net = BigIntegerField(null=True)
+    detail = TextField(null=True)
+
+    class Meta:
+        indexes = ((("reconciliation", "status"), False),)
+
+
 ALL_MODELS = [Merchant, Order, Payment, Refund, Event, WebhookDelivery, WebhookEndpoint, WebhookAttempt, IdempotencyKey, Heartbeat, AnalyticsHour]
-ALL_MODELS += [LedgerEntry, LedgerLine, MerchantPricing, Settlement]
+ALL_MODELS += [LedgerEntry, LedgerLine, MerchantPricing, Settlement, Reconciliation, ReconciliationItem]

@@ -20,6 +20,7 @@ the bank's due time, in batches (:func:`settle_due_settlements`), like payments.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime
 
@@ -34,9 +35,10 @@ from .ledger import Account, EntryType, Journal, balance_transaction
 from .models import LedgerEntry, Merchant, Settlement
 from .paging import cursor_page, parse_choice, parse_cursor
 from .payments import Outcome
-from .processor import Processor
+from .processor import PaidLine, Processor
 from .states import SettlementStatus, guard
 
+log = logging.getLogger(__name__)
 BANK_PAID = "success"  # Settlement.bank_outcome when the bank pays; otherwise its return code
 LINES_SHOWN = 100  # balance transactions embedded in GET /settlements/{id}; the rest by filter
 
@@ -130,9 +132,10 @@ def _bank_reference() -> str:
     return "PGB" + "".join(secrets.choice("0123456789") for _ in range(13))
 
 
-def settle_due_settlements(limit: int) -> list[Outcome]:
+def settle_due_settlements(limit: int, processor: Processor | None = None) -> list[Outcome]:
     """Reveal the bank's answer for up to ``limit`` due settlements, in one transaction: each
-    moves through the guard and writes its entry. Claimed ``FOR UPDATE SKIP LOCKED``."""
+    moves through the guard and writes its entry. Claimed ``FOR UPDATE SKIP LOCKED``. After the
+    commit, ``processor`` reports each paid one (the simulated bank writes its settlement file)."""
     now = utcnow()
     query = Settlement.select().where((Settlement.status == SettlementStatus.CREATED) & (Settlement.due_at <= now)).order_by(Settlement.due_at).limit(limit)
     due = list(for_update(query, skip_locked=True))
@@ -160,7 +163,31 @@ def settle_due_settlements(limit: int) -> list[Outcome]:
         s.updated_at = now
         s.save(only=[Settlement.status, Settlement.bank_reference, Settlement.failure_code, Settlement.processed_at, Settlement.updated_at])
     journal.write()
+    paid = [s for s, event_type in moved if event_type == events.SETTLEMENT_PROCESSED]
+    if processor is not None and paid:
+        reports = [(s, paid_lines(s.id)) for s in paid]
+        events.database_after_commit(lambda: _report(processor, reports))
     return _announce(moved, now)
+
+
+def _report(processor: Processor, reports) -> None:
+    """After the commit: a file the bank failed to write is logged, never undoes the payout
+    (reconciliation then finds the whole settlement missing in the bank)."""
+    for settlement, lines in reports:
+        try:
+            processor.report_settlement(settlement, lines)
+        except OSError:
+            log.warning("could not write the settlement file of %s", settlement.id, exc_info=True)
+
+
+def paid_lines(settlement_id: str) -> list[PaidLine]:
+    """The balance transactions a settlement paid, oldest first, as the bank is told of them."""
+    query = (
+        LedgerEntry.select(LedgerEntry.id, LedgerEntry.amount, LedgerEntry.fee, LedgerEntry.net)
+        .where((LedgerEntry.settlement_id == settlement_id) & (LedgerEntry.type != EntryType.SETTLEMENT))
+        .order_by(LedgerEntry.created_at, LedgerEntry.id)
+    )
+    return [PaidLine(*row) for row in query.tuples()]
 
 
 def next_due_at():

@@ -15,6 +15,7 @@ from . import refunds as refund_commands
 from . import ledger as ledger_commands
 from . import balance as balance_commands
 from . import settlements as settlement_commands
+from . import reconcile as reconcile_commands
 
 app = typer.Typer(
     name="paygate",
@@ -37,6 +38,7 @@ simulate.register(app)
 ledger_commands.register(app)
 balance_commands.register(app)
 settlement_commands.register(app)
+reconcile_commands.register(app)
 
 
 def main() -> None:

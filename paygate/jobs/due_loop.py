@@ -83,7 +83,7 @@ class DueLoop(threading.Thread):
         _step("record webhook attempts", self._record, finished, unsent)
         settled = _step("settle payments", payments.settle_due_payments, self.batch)
         refunded = _step("settle refunds", refunds.settle_due_refunds, self.batch)
-        _step("settle settlements", settlements.settle_due_settlements, self.batch)
+        _step("settle settlements", settlements.settle_due_settlements, self.batch, self.bank)
         claims = _step("lease deliveries", deliveries.lease_due_deliveries, capacity, deliveries.lease_seconds(self.settings)) if capacity > 0 else []
         return len(settled) >= self.batch or len(refunded) >= self.batch, claims
 

@@ -15,6 +15,8 @@ from paygate import db, fees, ledger, merchants, orders, payments
 from paygate.clock import utcnow
 from paygate.models import LedgerEntry, LedgerLine
 from paygate.processor import SimulatedBank
+from tests.core.test_reconcile_core import paid_file
+from tests.core.test_settlements_core import available_at_once, bank, shop  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
@@ -62,3 +64,13 @@ def test_pricing_adjust_and_verify_catch_a_tampered_line(core_db, merchant):
 def test_pricing_refuses_bad_prices_and_unknown_merchants(core_db, merchant):
     _paygate(core_db, "merchants", "pricing", merchant.id, "--method", "upi", "--bps", "10001", "--fixed", "0", expect=1)
     _paygate(core_db, "merchants", "pricing", "00000000-0000-4000-8000-00000000dead", expect=4)
+
+
+def test_reconcile_exits_1_on_a_difference_and_0_on_a_clean_file(core_db, shop, bank, tmp_path):
+    clean, setl, _ = paid_file(shop, bank, tmp_path / "clean")
+    shown = _paygate(core_db, "reconcile", str(clean))
+    assert "matched" in shown and f"{clean.name}: 3 row(s)" in shown
+    faulty, _, _ = paid_file(shop, bank, tmp_path / "faulty", ["change_amount"])
+    result = json.loads(_paygate(core_db, "reconcile", str(faulty), "--json", expect=1))
+    assert result["counts"]["amount_mismatch"] == 1 and result["unmatched"] == 1
+    assert _paygate(core_db, "reconcile", str(tmp_path), expect=2) == ""  # a folder is not a file
