@@ -30,6 +30,8 @@ The entries that move a merchant's balance are its balance transactions (``txn_â
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,13 +39,13 @@ from datetime import datetime
 from peewee import JOIN, Case, fn
 
 from . import config, ids
-from .clock import after, iso, utcnow
+from .clock import after, db_datetime, iso, utcnow
 from .db import insert_rows
 from .errors import InvalidRequest
 from .fees import fee, prices_for
 from .models import LedgerEntry, LedgerLine, Payment, Refund, Settlement
 from .money import MAX_AMOUNT, parse_currency
-from .paging import cursor_page, parse_choice, parse_cursor
+from .paging import cursor_page, parse_choice, parse_cursor, parse_time
 from .states import PaymentStatus, RefundStatus, SettlementStatus
 from .text import parse_text
 
@@ -217,6 +219,59 @@ def list_balance_transactions(merchant_id: str, params: dict) -> dict:
             query = query.where(column == value)
     now = utcnow()
     return cursor_page(query, LedgerEntry, cursor, lambda e: balance_transaction(e, now))
+
+
+# --- Reports: every balance transaction of a window as CSV, page by page ---------------------
+
+REPORT_COLUMNS = ("id", "created_at", "type", "source", "amount", "fee", "net", "currency", "status", "available_on", "settlement_id")
+REPORT_PAGE = 2000  # rows per query: the export's memory stays one page, however long the window
+
+
+@dataclass(frozen=True)
+class ReportWindow:
+    start: datetime | None
+    end: datetime | None
+
+
+def parse_report_window(params: dict) -> ReportWindow:
+    """``from`` (inclusive) and ``to`` (exclusive) on ``created_at``; checked before streaming starts."""
+    start, end = parse_time("from", params.get("from")), parse_time("to", params.get("to"))
+    if start and end and end < start:
+        raise InvalidRequest("to must not be before from", field="to")
+    return ReportWindow(start, end)
+
+
+def report_page(merchant_id: str, window: ReportWindow, after: tuple | None, limit: int = REPORT_PAGE) -> list[tuple]:
+    """The next ``limit`` rows of the report (oldest first), after the (created_at, id) key
+    ``after``: a keyset range scan on (merchant, created_at), never an OFFSET."""
+    query = merchant_entries(merchant_id)
+    if window.start:
+        query = query.where(LedgerEntry.created_at >= window.start)
+    if window.end:
+        query = query.where(LedgerEntry.created_at < window.end)
+    if after is not None:
+        at, key = after
+        query = query.where((LedgerEntry.created_at > at) | ((LedgerEntry.created_at == at) & (LedgerEntry.id > key)))
+    fields = [getattr(LedgerEntry, c) for c in REPORT_COLUMNS if c != "status"]
+    return list(query.select(*fields).order_by(LedgerEntry.created_at, LedgerEntry.id).limit(limit).tuples())
+
+
+def report_csv(rows: list[tuple], now: datetime | None = None, header: bool = False) -> str:
+    """CSV text of report rows: times in ISO-8601 UTC, amounts as integers of minor units."""
+    now = now or utcnow()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if header:
+        writer.writerow(REPORT_COLUMNS)
+    for txn_id, created_at, kind, source, amount, fee_, net, currency, on, settlement_id in rows:
+        on = db_datetime(on)
+        writer.writerow([txn_id, iso(created_at), kind, source or "", amount, fee_, net, currency, "available" if on <= now else "pending", iso(on), settlement_id or ""])
+    return out.getvalue()
+
+
+def report_key(row: tuple) -> tuple:
+    """The keyset position of a report row, for the next page."""
+    return db_datetime(row[1]), row[0]
 
 
 # --- History: entries for what happened before the ledger existed (migration 20) ---------------

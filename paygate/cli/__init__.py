@@ -16,6 +16,7 @@ from . import ledger as ledger_commands
 from . import balance as balance_commands
 from . import settlements as settlement_commands
 from . import reconcile as reconcile_commands
+from . import reports as report_commands
 
 app = typer.Typer(
     name="paygate",
@@ -39,6 +40,7 @@ ledger_commands.register(app)
 balance_commands.register(app)
 settlement_commands.register(app)
 reconcile_commands.register(app)
+report_commands.register(app)
 
 
 def main() -> None:

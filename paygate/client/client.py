@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import Iterator, Optional
 from urllib.parse import quote
 
 import requests
@@ -183,6 +183,25 @@ class Client:
     def settlement(self, settlement_id: str) -> dict:
         """One settlement with ``lines``: the balance transactions it paid."""
         return self._get(f"/api/v1/settlements/{_seg(settlement_id)}")
+
+    def export_balance_transactions(self, *, start: Optional[str] = None, end: Optional[str] = None) -> Iterator[bytes]:
+        """The CSV report of balance transactions created in [start, end), as it streams in."""
+        try:
+            r = self.session.get(self.creds.api_url + "/api/v1/reports/balance_transactions.csv", params=_present(**{"from": start, "to": end}), stream=True, timeout=self.timeout)
+        except requests.RequestException:
+            raise ApiError(0, CONNECTION_ERROR, f"cannot reach the paygate daemon at {self.creds.api_url}") from None
+        if r.status_code >= 400:
+            try:
+                err = r.json().get("error", {})
+            except ValueError:
+                err = {}
+            raise ApiError(r.status_code, err.get("code", "HTTP_ERROR"), err.get("description", f"HTTP {r.status_code}"))
+        try:
+            yield from r.iter_content(chunk_size=64 * 1024)
+        except requests.RequestException:
+            raise ApiError(0, CONNECTION_ERROR, "the export was cut off; run it again") from None
+        finally:
+            r.close()
 
 
 def _idempotency(key: Optional[str]) -> Optional[dict]:

@@ -424,6 +424,15 @@ PATHS.update(
                 tag="balance",
             )
         },
+        "/api/v1/reports/balance_transactions.csv": {
+            "get": {
+                **op("exportBalanceTransactions", "Every balance transaction of a window as CSV (streamed; net adds up to the balance)", None, params=[FROM, TO], tag="balance"),
+                "responses": {
+                    "200": {"description": "CSV, header " + ",".join(ledger.REPORT_COLUMNS), "content": {"text/csv": {"schema": STR}}},
+                    **op("exportBalanceTransactions", "", None)["responses"],
+                },
+            }
+        },
         "/api/v1/settlements": {
             "get": op("listSettlements", "Payouts to the merchant's bank, newest first (cursor pages)", ("200", "SettlementPage"), params=[_param("status", "query", enum(SettlementStatus.ALL)), *CURSOR_PARAMS], tag="balance")
         },

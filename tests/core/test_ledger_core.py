@@ -142,3 +142,16 @@ def test_balance_transactions_page_by_cursor_and_filter(shop, bank):
     assert [t["source"] for t in only] == [pids[1]]
     with pytest.raises(InvalidRequest):
         db.read(ledger.list_balance_transactions, shop, {"type": "bonus"})
+
+
+def test_the_report_pages_by_keyset_oldest_first_and_filters_its_window(shop, bank):
+    pids = [pay(shop, bank, 10000 + i) for i in range(3)]
+    window = ledger.parse_report_window({})
+    first = db.read(ledger.report_page, shop, window, None, 2)
+    rest = db.read(ledger.report_page, shop, window, ledger.report_key(first[-1]), 2)
+    assert [r[3] for r in first + rest] == pids and len(rest) == 1
+    text = ledger.report_csv(first + rest, header=True)
+    assert text.splitlines()[0] == ",".join(ledger.REPORT_COLUMNS) and len(text.splitlines()) == 4
+    assert db.read(ledger.report_page, shop, ledger.parse_report_window({"from": "2999-01-01"}), None) == []
+    with pytest.raises(InvalidRequest):
+        ledger.parse_report_window({"from": "2026-02-01", "to": "2026-01-01"})

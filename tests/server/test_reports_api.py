@@ -1,0 +1,56 @@
+"""GET /api/v1/reports/balance_transactions.csv and ``paygate reports export``, against the
+session's live daemon on both backends: the rows add up to the balance."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from typer.testing import CliRunner
+
+from paygate.cli import app
+from paygate.ledger import REPORT_COLUMNS
+
+
+def _rows(text: str) -> list[dict]:
+    reader = csv.DictReader(io.StringIO(text))
+    assert tuple(reader.fieldnames) == REPORT_COLUMNS
+    return list(reader)
+
+
+def test_the_csv_streams_every_movement_and_adds_up_to_the_balance(merchant_api):
+    payment = merchant_api.paid_payment(40000, "card")
+    merchant_api.paid_payment(25000, "upi")
+    refund = merchant_api.ok("POST", f"/api/v1/payments/{payment['id']}/refunds", 201, json={"amount": 5000})
+    merchant_api.wait_refund(refund["id"], ("processed",))
+    r = merchant_api.get("/api/v1/reports/balance_transactions.csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = _rows(r.text)
+    assert [row["type"] for row in rows] == ["payment", "payment", "refund"]  # oldest first
+    balance = merchant_api.ok("GET", "/api/v1/balance")
+    total = sum(x["amount"] for k in ("available", "pending") for x in balance[k])
+    assert sum(int(row["net"]) for row in rows) == total
+    assert all(int(row["amount"]) - int(row["fee"]) == int(row["net"]) for row in rows)
+    later = merchant_api.get("/api/v1/reports/balance_transactions.csv", params={"from": "2999-01-01"})
+    assert later.status_code == 200 and _rows(later.text) == []
+    first_only = merchant_api.get("/api/v1/reports/balance_transactions.csv", params={"to": rows[1]["created_at"]})
+    assert all(row["created_at"] < rows[1]["created_at"] for row in _rows(first_only.text))
+
+
+def test_a_bad_window_is_a_json_400_before_any_csv(merchant_api):
+    for params in ({"from": "yesterday"}, {"from": "2026-02-01", "to": "2026-01-01"}):
+        r = merchant_api.get("/api/v1/reports/balance_transactions.csv", params=params)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "BAD_REQUEST_ERROR", params
+
+
+def test_cli_export_writes_the_file(merchant_api, deployment, tmp_path):
+    payment = merchant_api.paid_payment(31400, "card")
+    creds = ["--api-url", deployment.base_url, "--api-key", merchant_api.session.headers["X-Api-Key"], "--api-secret", merchant_api.session.headers["X-Api-Secret"]]
+    out_file = tmp_path / "report.csv"
+    result = CliRunner().invoke(app, ["reports", "export", "-o", str(out_file), "--json", *creds])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == {"file": str(out_file), "rows": 1}
+    assert [row["source"] for row in _rows(out_file.read_text())] == [payment["id"]]
+    bad = CliRunner().invoke(app, ["reports", "export", "--from", "nope", "-o", str(tmp_path / "x.csv"), *creds])
+    assert bad.exit_code == 1 and not (tmp_path / "x.csv").exists() and not (tmp_path / "x.csv.part").exists()
