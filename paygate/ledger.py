@@ -20,6 +20,8 @@ so the gateway's fee revenue from one merchant is that merchant's fees):
 Entries (signs: + credits the account's holder, − debits it):
 
     payment      bank_clearing −gross, balance +net (pending until available_on), fee_revenue +fee
+    capture_release  a partial capture: bank_clearing +uncaptured, balance −uncaptured +fee back,
+                 fee_revenue −fee back (the fee is recomputed on the captured amount)
     refund       balance −amount (available at once; may go negative, carried), bank_clearing +amount
                  (the fee is not returned)
     adjustment   balance ±amount, bank_clearing ∓amount
@@ -65,8 +67,10 @@ class EntryType:
     SETTLEMENT = "settlement"  # available → in_transit
     SETTLEMENT_PAID = "settlement_paid"  # in_transit → bank_clearing (not a balance transaction)
     SETTLEMENT_FAILURE = "settlement_failure"  # in_transit → balance, available again
-    ALL = (PAYMENT, REFUND, ADJUSTMENT, SETTLEMENT, SETTLEMENT_PAID, SETTLEMENT_FAILURE)
-    BALANCE_TRANSACTIONS = (PAYMENT, REFUND, ADJUSTMENT, SETTLEMENT, SETTLEMENT_FAILURE)
+    CAPTURE_RELEASE = "capture_release"  # a partial capture: the part not captured never settles
+    ALL = (PAYMENT, REFUND, ADJUSTMENT, SETTLEMENT, SETTLEMENT_PAID, SETTLEMENT_FAILURE, CAPTURE_RELEASE)
+    BALANCE_TRANSACTIONS = (PAYMENT, REFUND, ADJUSTMENT, SETTLEMENT, SETTLEMENT_FAILURE, CAPTURE_RELEASE)
+    SETTLEABLE = (PAYMENT, REFUND, ADJUSTMENT, SETTLEMENT_FAILURE, CAPTURE_RELEASE)  # what a settlement pays
 
 
 ID_FILTER = re.compile(r"[A-Za-z0-9_]{1,32}\Z")  # a source or settlement id to filter by
@@ -130,6 +134,27 @@ def book_refund(journal: Journal, refund_id: str, merchant_id: str, currency: st
         (Account.BALANCE, -amount, at),
         (Account.BANK_CLEARING, amount, at),
     ])
+
+
+def book_capture_release(payment, captured: int, at: datetime) -> None:
+    """A partial capture of a successful payment: the part not captured leaves the balance (on
+    the payment's own schedule), and so does the fee on it: the fee becomes the fee of the
+    captured amount at the merchant's current price, never more than was charged. Call in the
+    capture's transaction."""
+    original = LedgerEntry.select(LedgerEntry.fee, LedgerEntry.available_on).where((LedgerEntry.source == payment.id) & (LedgerEntry.type == EntryType.PAYMENT)).tuples().first()
+    if original is None or captured >= payment.amount:
+        return
+    charged, on = original
+    price = prices_for({payment.merchant_id})[(payment.merchant_id, payment.method)]
+    returned = max(0, charged - fee(captured, price))
+    released = payment.amount - captured
+    journal = Journal()
+    journal.add(payment.merchant_id, payment.currency, EntryType.CAPTURE_RELEASE, payment.id, -released, -returned, at, on, [
+        (Account.BANK_CLEARING, released, at),
+        (Account.BALANCE, returned - released, on),
+        (Account.FEE_REVENUE, -returned, at),
+    ])
+    journal.write()
 
 
 def adjust(merchant_id: str, body) -> dict:
@@ -280,8 +305,8 @@ _HISTORY_BATCH = 1000
 
 
 def book_history() -> None:
-    """Write the entries of successful payments and processed refunds that have none (an
-    upgraded database), dated when they happened. Idempotent; batches of 1000."""
+    """Write the entries of successful payments, partial captures and processed refunds that
+    have none (an upgraded database), dated when they happened. Idempotent; batches of 1000."""
     booked = LedgerEntry.select(LedgerEntry.source).where(LedgerEntry.type == EntryType.PAYMENT)
     while True:
         rows = list(Payment.select(Payment.id, Payment.merchant, Payment.currency, Payment.method, Payment.amount, Payment.updated_at)
@@ -291,6 +316,10 @@ def book_history() -> None:
         journal = Journal()
         book_payments(journal, rows, None)
         journal.write()
+    released = LedgerEntry.select(LedgerEntry.source).where(LedgerEntry.type == EntryType.CAPTURE_RELEASE)
+    partial = Payment.captured & Payment.captured_amount.is_null(False) & (Payment.captured_amount < Payment.amount)
+    for p in Payment.select().where(Payment.status.in_(list(SUCCESSFUL)) & partial & Payment.id.not_in(released)).iterator():
+        book_capture_release(p, p.captured_amount, p.updated_at)
     refunded = LedgerEntry.select(LedgerEntry.source).where(LedgerEntry.type == EntryType.REFUND)
     while True:
         rows = list(Refund.select(Refund.id, Refund.merchant, Refund.amount, Refund.processed_at, Refund.updated_at, Payment.currency)
@@ -322,7 +351,7 @@ def verify(merchant_id: str | None = None) -> list[str]:
     1. each entry's lines sum to zero, and every entry has lines, every line an entry;
     2. a balance transaction's ``net`` is ``amount − fee`` and equals its lines on the balance;
     3. every successful payment has exactly one payment entry, for its amount and currency, and
-       no other payment has one; every processed refund exactly one refund entry, for minus its
+       no other payment has one; a partially captured one exactly one capture release; every processed refund exactly one refund entry, for minus its
        amount, and no other refund has one;
     4. the fee of a payment entry is between 0 and its gross;
     5. every settlement has exactly its entries (created; processed or failed once it is), and
@@ -348,6 +377,8 @@ def verify(merchant_id: str | None = None) -> list[str]:
     out += _violations("payment entries with a fee outside 0..gross", entries.where((LedgerEntry.type == EntryType.PAYMENT) & ((LedgerEntry.fee < 0) | (LedgerEntry.fee > LedgerEntry.amount))))
     out += _exactly_once("payments", Payment, Payment.status.in_(list(SUCCESSFUL)), EntryType.PAYMENT, mine(Payment))
     out += _exactly_once("refunds", Refund, Refund.status == RefundStatus.PROCESSED, EntryType.REFUND, mine(Refund))
+    partly_captured = (Payment.captured == True) & Payment.captured_amount.is_null(False) & (Payment.captured_amount < Payment.amount)  # noqa: E712
+    out += _exactly_once("partially captured payments", Payment, partly_captured, EntryType.CAPTURE_RELEASE, mine(Payment))
     out += _violations(
         "payment entries whose amount or currency differs from the payment",
         LedgerEntry.select(LedgerEntry.source).join(Payment, on=(Payment.id == LedgerEntry.source))

@@ -384,6 +384,7 @@ def capture_payment(payment_id, merchant_id: str, body) -> Outcome:
     row.captured_amount = amount
     row.updated_at = utcnow()
     row.save(only=[Payment.captured, Payment.captured_amount, Payment.updated_at])
+    ledger.book_capture_release(row, amount, row.updated_at)  # what is not captured never settles
     return Outcome(serialize.payment(row))
 
 

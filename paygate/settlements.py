@@ -61,7 +61,7 @@ def _claimable(cutoff: datetime):
     return (
         LedgerEntry.settlement_id.is_null()
         & (LedgerEntry.available_on <= cutoff)
-        & LedgerEntry.type.in_([EntryType.PAYMENT, EntryType.REFUND, EntryType.ADJUSTMENT, EntryType.SETTLEMENT_FAILURE])
+        & LedgerEntry.type.in_(list(EntryType.SETTLEABLE))
     )
 
 

@@ -380,7 +380,7 @@ SCHEMAS.update(
                 "type": enum(ledger.EntryType.BALANCE_TRANSACTIONS),
                 "source": nullable(STR),
                 "amount": {**INT, "description": "Gross, signed minor units: + into the balance, - out of it."},
-                "fee": {**INT, "minimum": 0},
+                "fee": {**INT, "description": "Charged (+) or given back (-, a partial capture's release); never returned by a refund."},
                 "net": {**INT, "description": "amount - fee: what the balance moved by."},
                 "currency": enum(money.CURRENCIES),
                 "status": enum(["pending", "available"]),

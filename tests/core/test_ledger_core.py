@@ -155,3 +155,17 @@ def test_the_report_pages_by_keyset_oldest_first_and_filters_its_window(shop, ba
     assert db.read(ledger.report_page, shop, ledger.parse_report_window({"from": "2999-01-01"}), None) == []
     with pytest.raises(InvalidRequest):
         ledger.parse_report_window({"from": "2026-02-01", "to": "2026-01-01"})
+
+
+def test_a_partial_capture_releases_the_rest_and_its_fee(shop, bank):
+    pid = pay(shop, bank, 50000)  # fee 1300: 2 % + ₹3
+    db.unit_of_work(payments.capture_payment, pid, shop, {"amount": 30000})  # fee on 30000: 900
+    release = [t for t in txns(shop) if t["type"] == "capture_release"]
+    assert [(t["source"], t["amount"], t["fee"], t["net"]) for t in release] == [(pid, -20000, -400, -19600)]
+    assert balance(shop, utcnow() + LATER)["available"] == {"INR": 30000 - 900}
+    assert db.read(ledger.verify, shop) == []
+    db.unit_of_work(lambda: LedgerEntry.delete().where(LedgerEntry.id == release[0]["id"]).execute())
+    db.unit_of_work(lambda: LedgerLine.delete().where(LedgerLine.entry == release[0]["id"]).execute())
+    assert any(v.startswith("partially captured payments") and pid in v for v in db.read(ledger.verify, shop))
+    db.unit_of_work(ledger.book_history)
+    assert db.read(ledger.verify, shop) == []
