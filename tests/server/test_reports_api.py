@@ -39,7 +39,7 @@ def test_the_csv_streams_every_movement_and_adds_up_to_the_balance(merchant_api)
 
 
 def test_a_bad_window_is_a_json_400_before_any_csv(merchant_api):
-    for params in ({"from": "yesterday"}, {"from": "2026-02-01", "to": "2026-01-01"}):
+    for params in ({"from": "yesterday"}, {"to": "2026-13-01"}):
         r = merchant_api.get("/api/v1/reports/balance_transactions.csv", params=params)
         assert r.status_code == 400 and r.json()["error"]["code"] == "BAD_REQUEST_ERROR", params
 
