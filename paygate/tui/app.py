@@ -1,4 +1,4 @@
-"""The console app: four screens on the number keys, a help screen, a command palette, and a
+"""The console app: five screens on the number keys, a help screen, a command palette, and a
 connection watchdog that turns a down daemon into a banner and reconnects by itself.
 
 Every network call runs in a thread worker (``@work(thread=True)``) and comes back as a message;
@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 from ..client import ApiError, Client, Credentials
+from .screens.balance import BalanceScreen
 from .screens.events import EventsScreen
 from .screens.help import HelpScreen
 from .screens.overview import OverviewScreen
@@ -36,6 +37,7 @@ class PaygateConsole(App):
         "transactions": TransactionsScreen,
         "webhooks": WebhooksScreen,
         "events": EventsScreen,
+        "balance": BalanceScreen,
     }
     DEFAULT_MODE = "overview"
     BINDINGS = [
@@ -43,6 +45,7 @@ class PaygateConsole(App):
         Binding("2", "switch_mode('transactions')", "Transactions"),
         Binding("3", "switch_mode('webhooks')", "Webhooks"),
         Binding("4", "switch_mode('events')", "Events"),
+        Binding("5", "switch_mode('balance')", "Balance"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
@@ -98,7 +101,7 @@ class PaygateConsole(App):
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
-        for mode, title in (("overview", "Overview"), ("transactions", "Transactions"), ("webhooks", "Webhooks"), ("events", "Events")):
+        for mode, title in (("overview", "Overview"), ("transactions", "Transactions"), ("webhooks", "Webhooks"), ("events", "Events"), ("balance", "Balance")):
             yield SystemCommand(f"Go to {title}", f"Switch to the {title.lower()} screen", lambda m=mode: self.switch_mode(m))
         for window in ("hour", "day", "week"):
             yield SystemCommand(f"Overview: last {window}", f"Analytics over the last {window}", lambda w=window: self._overview_window(w))
