@@ -10,10 +10,11 @@ from datetime import timedelta
 
 import pytest
 
-from paygate import config, db, fees, ledger, orders, payments, refunds, settlements
+from paygate import config, db, fees, ledger, refunds, settlements
 from paygate.clock import utcnow
 from paygate.models import Event, LedgerEntry, Settlement
 from paygate.processor import SimulatedBank
+from tests.core.test_ledger_core import bank, pay, refund  # noqa: F401 (bank is a fixture)
 
 LATER = timedelta(seconds=5)
 
@@ -25,32 +26,15 @@ def available_at_once(core_db, monkeypatch):
 
 
 @pytest.fixture
-def bank(core_db):
-    return SimulatedBank(core_db.replace(test_mode=True, test_processing_delay_ms=0, test_refund_delay_ms=0, test_payment_success=True))
-
-
-@pytest.fixture
-def returning_bank(core_db):
-    return SimulatedBank(core_db.replace(test_mode=True, test_processing_delay_ms=0, test_refund_delay_ms=0, test_settlement_success=False))
+def returning_bank(bank):
+    """The same bank, returning every settlement (the beneficiary account is closed)."""
+    return SimulatedBank(bank.settings.replace(test_settlement_success=False))
 
 
 @pytest.fixture
 def shop(merchant):
     db.unit_of_work(fees.set_price, merchant.id, "upi", 200, 0)
     return merchant.id
-
-
-def pay(shop, bank, amount):
-    order = db.unit_of_work(orders.create_order, shop, {"amount": amount})
-    pid = db.unit_of_work(payments.create_payment, {"order_id": order.id, "method": "upi", "vpa": "s@okbank"}, bank, shop).data["id"]
-    db.unit_of_work(payments.settle_payment, pid)
-    return pid
-
-
-def refund(pid, shop, bank, amount):
-    rid = db.unit_of_work(refunds.create_refund, pid, shop, {"amount": amount}, bank).data["id"]
-    db.unit_of_work(refunds.settle_refund, rid)
-    return rid
 
 
 def settle(shop, bank):
