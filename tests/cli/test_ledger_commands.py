@@ -37,7 +37,7 @@ def _paygate(core_db, *args, expect=0):
     return out.stdout
 
 
-def test_pricing_adjust_and_verify_catch_a_tampered_line(core_db, merchant):
+def test_pricing_and_verify_catch_a_tampered_line(core_db, merchant):
     shop = merchant.id
     prices = json.loads(_paygate(core_db, "merchants", "pricing", shop, "--method", "upi", "--bps", "175", "--fixed", "300", "--json"))
     assert prices["upi"] == {"percent_bps": 175, "fixed": 300}
@@ -47,10 +47,7 @@ def test_pricing_adjust_and_verify_catch_a_tampered_line(core_db, merchant):
     db.unit_of_work(payments.settle_payment, pid)
     entry = db.read(lambda: LedgerEntry.get(LedgerEntry.source == pid))
     assert entry.fee == 700 + 300 == fees.fee(40000, fees.Price(175, 300))
-
-    txn = json.loads(_paygate(core_db, "ledger", "adjust", shop, "--amount", "-700", "--reason", "chargeback fee", "--json"))
-    assert (txn["type"], txn["net"]) == ("adjustment", -700)
-    assert json.loads(_paygate(core_db, "ledger", "verify", "--merchant", shop, "--json")) == {"ok": True, "violations": []}
+    assert db.read(ledger.verify, shop) == []
 
     db.unit_of_work(lambda: LedgerLine.create(entry=entry.id, merchant=shop, currency="INR", account="fee_revenue", amount=5, available_on=utcnow()))
     try:
@@ -61,16 +58,7 @@ def test_pricing_adjust_and_verify_catch_a_tampered_line(core_db, merchant):
     assert db.read(ledger.verify, shop) == []
 
 
-def test_pricing_refuses_bad_prices_and_unknown_merchants(core_db, merchant):
-    _paygate(core_db, "merchants", "pricing", merchant.id, "--method", "upi", "--bps", "10001", "--fixed", "0", expect=1)
-    _paygate(core_db, "merchants", "pricing", "00000000-0000-4000-8000-00000000dead", expect=4)
-
-
-def test_reconcile_exits_1_on_a_difference_and_0_on_a_clean_file(core_db, shop, bank, tmp_path):
-    clean, setl, _ = paid_file(shop, bank, tmp_path / "clean")
-    shown = _paygate(core_db, "reconcile", str(clean))
-    assert "matched" in shown and f"{clean.name}: 3 row(s)" in shown
-    faulty, _, _ = paid_file(shop, bank, tmp_path / "faulty", ["change_amount"])
+def test_reconcile_exits_1_when_anything_is_unmatched(core_db, shop, bank, tmp_path):
+    faulty, _, _ = paid_file(shop, bank, tmp_path, ["change_amount"])
     result = json.loads(_paygate(core_db, "reconcile", str(faulty), "--json", expect=1))
-    assert result["counts"]["amount_mismatch"] == 1 and result["unmatched"] == 1
-    assert _paygate(core_db, "reconcile", str(tmp_path), expect=2) == ""  # a folder is not a file
+    assert result["counts"]["amount_mismatch"] == 1 and result["counts"]["matched"] == 2 and result["unmatched"] == 1

@@ -12,7 +12,7 @@ import pytest
 
 from paygate import db, fees, ledger, orders, payments, refunds
 from paygate.clock import utcnow
-from paygate.errors import InvalidRequest
+from paygate.errors import InvalidRequest, NotFound
 from paygate.models import LedgerEntry, LedgerLine, Payment
 from paygate.money import MAX_AMOUNT
 from paygate.processor import SimulatedBank
@@ -104,6 +104,17 @@ def test_refund_beyond_available_carries_a_negative_balance(shop, bank):
     assert balance(shop, later)["available"] == {"INR": 9500 + 19300 - 10000}
     assert balance(shop)["available"] == {"INR": -10000}
     assert db.read(ledger.verify, shop) == []
+
+
+def test_prices_are_refused_outside_their_bounds_and_for_unknown_merchants(shop):
+    for method, bps, fixed in (("upi", 10_001, 0), ("upi", -1, 0), ("upi", 100, -1), ("netbanking", 100, 0), ("card", 1.5, 0)):
+        with pytest.raises(InvalidRequest):
+            db.unit_of_work(fees.set_price, shop, method, bps, fixed)
+    with pytest.raises(NotFound):
+        db.unit_of_work(fees.set_price, "00000000-0000-4000-8000-00000000dead", "upi", 100, 0)
+    with pytest.raises(NotFound):
+        db.read(fees.prices_of, "00000000-0000-4000-8000-00000000dead")
+    assert db.read(fees.prices_of, shop)["upi"] == fees.Price(200, 300)
 
 
 def test_adjustment_needs_a_reason_and_an_integer(shop):
