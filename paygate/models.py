@@ -351,6 +351,7 @@ class Reconciliation(BaseModel):
     themselves are its items. Outside records are compared, never copied into the ledger."""
 
     id = CharField(max_length=32, primary_key=True)  # recon_…
+    merchant = CharField(max_length=36, null=True)  # the one merchant whose settlements the file names (None: several or none)
     file_name = CharField(max_length=255)
     rows = BigIntegerField()
     matched = BigIntegerField()
@@ -359,6 +360,9 @@ class Reconciliation(BaseModel):
     amount_mismatch = BigIntegerField()
     late = BigIntegerField()
     created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("merchant", "created_at"), False),)
 
 
 class ReconciliationItem(BaseModel):

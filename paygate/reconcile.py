@@ -13,7 +13,9 @@ rows, and each balance transaction of the settlements it names, ends in exactly 
                        settlement the ledger holds as not processed
     missing_in_bank    a transaction the settlement paid that the file does not list
 
-The result is stored (counts, and an item per difference); a clean file has no differences.
+The result is stored (counts, and an item per difference; the merchant's when the file names one
+merchant's settlements, so it reads it at ``GET /api/v1/reconciliations``); a clean file has no
+differences.
 Refuses: a file without the bank's columns, amounts that are not integers, bad dates.
 """
 
@@ -28,9 +30,10 @@ from datetime import date, timedelta
 from . import ids
 from .clock import iso, utcnow
 from .db import insert_rows
-from .errors import InvalidRequest
+from .errors import InvalidRequest, NotFound
 from .ledger import EntryType
 from .models import LedgerEntry, Reconciliation, ReconciliationItem, Settlement
+from .paging import cursor_page, parse_cursor
 from .processor import BANK_FILE_COLUMNS
 from .states import SettlementStatus
 
@@ -127,7 +130,9 @@ def reconcile(rows: list[BankRow], file_name: str) -> dict:
         if entry.id not in seen and found[entry.settlement_id].status == SettlementStatus.PROCESSED:
             counts[Difference.MISSING_IN_BANK] += 1
             items.append(dict(reconciliation=recon_id, status=Difference.MISSING_IN_BANK, settlement_id=entry.settlement_id, transaction_id=entry.id, bank_net=None, ledger_net=entry.net, detail="the bank's file does not list this transaction"))
-    row = Reconciliation.create(id=recon_id, file_name=file_name[:255], rows=len(rows), created_at=utcnow(), **counts)
+    owners = {s.merchant_id for s in found.values()}
+    owner = owners.pop() if len(owners) == 1 else None
+    row = Reconciliation.create(id=recon_id, merchant=owner, file_name=file_name[:255], rows=len(rows), created_at=utcnow(), **counts)
     for start in range(0, len(items), 500):
         insert_rows(ReconciliationItem, items[start : start + 500])
     return serialize(row, items[:DIFFERENCES_SHOWN])
@@ -146,10 +151,28 @@ def serialize(row, differences: list[dict]) -> dict:
     }
 
 
+def _differences(recon_id: str) -> list[dict]:
+    items = ReconciliationItem.select().where(ReconciliationItem.reconciliation == recon_id).order_by(ReconciliationItem.id).limit(DIFFERENCES_SHOWN)
+    return list(items.dicts())
+
+
 def latest() -> dict | None:
-    """The last reconciliation with its first differences (the console shows it)."""
+    """The last reconciliation of any merchant, with its first differences (for the operator)."""
     row = Reconciliation.select().order_by(Reconciliation.created_at.desc(), Reconciliation.id.desc()).first()
+    return None if row is None else serialize(row, _differences(row.id))
+
+
+def list_reconciliations(merchant_id: str, params: dict) -> dict:
+    """Reconciliations of the merchant's settlement files, newest first (cursor pages), without
+    their differences (``GET /reconciliations/{id}`` has them)."""
+    query = Reconciliation.select().where(Reconciliation.merchant == merchant_id)
+    return cursor_page(query, Reconciliation, parse_cursor(params), lambda r: serialize(r, []))
+
+
+def get_reconciliation(recon_id, merchant_id: str) -> dict:
+    if not ids.looks_like("reconciliation", recon_id):
+        raise NotFound("Reconciliation not found")
+    row = Reconciliation.select().where((Reconciliation.id == recon_id) & (Reconciliation.merchant == merchant_id)).first()
     if row is None:
-        return None
-    items = ReconciliationItem.select().where(ReconciliationItem.reconciliation == row.id).order_by(ReconciliationItem.id).limit(DIFFERENCES_SHOWN).dicts()
-    return serialize(row, list(items))
+        raise NotFound("Reconciliation not found")
+    return serialize(row, _differences(row.id))

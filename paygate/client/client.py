@@ -184,6 +184,13 @@ class Client:
         """One settlement with ``lines``: the balance transactions it paid."""
         return self._get(f"/api/v1/settlements/{_seg(settlement_id)}")
 
+    def reconciliations(self, *, limit: int = 10, starting_after=None) -> dict:
+        """One cursor page of the reconciliations of this merchant's bank files, newest first."""
+        return self._get("/api/v1/reconciliations", limit=limit, starting_after=starting_after)
+
+    def reconciliation(self, recon_id: str) -> dict:
+        return self._get(f"/api/v1/reconciliations/{_seg(recon_id)}")
+
     def export_balance_transactions(self, *, start: Optional[str] = None, end: Optional[str] = None) -> Iterator[bytes]:
         """The CSV report of balance transactions created in [start, end), as it streams in."""
         try:

@@ -22,7 +22,7 @@ import re
 
 from sanic import Blueprint
 
-from .. import analytics, endpoints, events, instruments, ledger, merchants, money, paging, payments, webhooks
+from .. import analytics, endpoints, events, instruments, ledger, merchants, money, paging, payments, reconcile, webhooks
 from ..states import DeliveryStatus, EndpointStatus, PaymentStatus, RefundStatus, SettlementStatus
 from .openapi_schemas import BOOL, CURRENCY, INT, SCHEMAS, STR, TEXT, TIME, TIME_FILTER, codes_by_status, enum, error_schema, id_pattern, nullable, obj, page_of, ref, regex
 from .responses import json_response
@@ -411,6 +411,27 @@ SCHEMAS.update(
         "SettlementDetail": {"allOf": [ref("Settlement"), obj({"lines": ref("BalanceTransactionPage")})]},
     }
 )
+_COUNT = {"type": "integer", "minimum": 0}
+SCHEMAS.update(
+    {
+        "Reconciliation": obj(
+            {
+                "id": {"type": "string", "pattern": id_pattern("reconciliation")},
+                "object": enum(["reconciliation"]),
+                "file_name": STR,
+                "rows": _COUNT,
+                "counts": obj({d: _COUNT for d in reconcile.Difference.ALL}),
+                "unmatched": _COUNT,
+                "differences": {
+                    "type": "array",
+                    "items": obj({"status": enum(reconcile.Difference.ALL), "settlement_id": nullable(STR), "transaction_id": nullable(STR), "bank_net": nullable(INT), "ledger_net": nullable(INT), "detail": nullable(STR)}),
+                },
+                "created_at": TIME,
+            }
+        ),
+        "ReconciliationPage": obj({"object": enum(["list"]), "data": {"type": "array", "items": ref("Reconciliation")}, "has_more": BOOL}),
+    }
+)
 CURSOR_PARAMS = [LIMIT, _param("starting_after", "query", _CURSOR), _param("ending_before", "query", _CURSOR)]
 PATHS.update(
     {
@@ -435,6 +456,18 @@ PATHS.update(
         },
         "/api/v1/settlements": {
             "get": op("listSettlements", "Payouts to the merchant's bank, newest first (cursor pages)", ("200", "SettlementPage"), params=[_param("status", "query", enum(SettlementStatus.ALL)), *CURSOR_PARAMS], tag="balance")
+        },
+        "/api/v1/reconciliations": {
+            "get": op("listReconciliations", "Bank settlement files compared with the ledger (paygate reconcile), newest first", ("200", "ReconciliationPage"), params=CURSOR_PARAMS, tag="balance")
+        },
+        "/api/v1/reconciliations/{recon_id}": {
+            "get": op(
+                "getReconciliation",
+                "One reconciliation: counts per class and the differences (the first 100)",
+                ("200", "Reconciliation"),
+                params=[_param("recon_id", schema={"type": "string", "pattern": id_pattern("reconciliation")})],
+                tag="balance",
+            )
         },
         "/api/v1/settlements/{settlement_id}": {
             "get": op(

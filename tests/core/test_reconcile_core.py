@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from paygate import db, reconcile, settlements
-from paygate.errors import InvalidRequest
+from paygate.errors import InvalidRequest, NotFound
 from paygate.models import ReconciliationItem
 from paygate.processor import SimulatedBank
 from tests.core.test_settlements_core import available_at_once, bank, pay, settle, shop  # noqa: F401 (fixtures)
@@ -33,6 +33,11 @@ def test_a_clean_day_reconciles_to_zero_differences(shop, bank, tmp_path):
     assert result["counts"] == {"matched": 3, "missing_in_bank": 0, "missing_in_ledger": 0, "amount_mismatch": 0, "late": 0}
     assert result["unmatched"] == 0 and result["differences"] == []
     assert db.read(reconcile.latest)["id"] == result["id"]
+    listed = db.read(reconcile.list_reconciliations, shop, {})["data"]
+    assert [(r["id"], r["unmatched"]) for r in listed] == [(result["id"], 0)]
+    assert db.read(reconcile.get_reconciliation, result["id"], shop)["counts"]["matched"] == 3
+    with pytest.raises(NotFound):
+        db.read(reconcile.get_reconciliation, result["id"], "00000000-0000-4000-8000-00000000dead")
     assert sum(int(line.split(",")[5]) for line in path.read_text().splitlines()[1:]) == setl["amount"]
 
 
@@ -53,6 +58,8 @@ def test_each_injected_fault_is_classified_exactly(shop, bank, tmp_path, fault, 
     stored = db.read(lambda: [(i.status, i.settlement_id) for i in ReconciliationItem.select().where(ReconciliationItem.reconciliation == result["id"])])
     assert sorted(s for s, _ in stored) == sorted(k for k, v in expected.items() if k != "matched" for _ in range(v))
     assert {sid for _, sid in stored} <= {setl["id"]}
+    shown = db.read(reconcile.get_reconciliation, result["id"], shop)["differences"]
+    assert sorted(d["status"] for d in shown) == sorted(s for s, _ in stored)
 
 
 def test_a_file_that_is_not_a_settlement_file_is_refused(shop):

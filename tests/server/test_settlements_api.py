@@ -69,6 +69,12 @@ def test_the_due_loop_pays_the_balance_out_once_and_tells_the_merchant_and_the_c
     assert shown.exit_code == 0 and "Bank reference" in shown.stdout and "payment" in shown.stdout
     as_json = json.loads(CliRunner().invoke(app, ["settlements", "show", found[0]["id"], "--json", *creds]).stdout)
     assert as_json["id"] == found[0]["id"] and as_json["amount"] == found[0]["amount"]
+    # a clean day: the bank's file for each settlement reconciles to zero differences
+    for s in found:
+        _admin(payouts, "reconcile", str(payouts.root / "data" / "bank" / f"{s['id']}.csv"))
+    recons = api.ok("GET", "/api/v1/reconciliations", params={"limit": 100})["data"]
+    assert len(recons) == len(found) and all(r["unmatched"] == 0 and r["counts"]["matched"] >= 1 for r in recons)
+    assert sum(r["rows"] for r in recons) == len(txns)
     ran = json.loads(_admin(payouts, "settlements", "run", "--json"))
     assert ran["object"] == "list"  # beside the due loop's runs: nothing is paid twice
     assert "every invariant holds" in _admin(payouts, "ledger", "verify")

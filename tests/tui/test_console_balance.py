@@ -27,7 +27,11 @@ def test_balance_screen_shows_money_and_drills_into_a_settlement(shop, deploymen
     wait_for(lambda: api.ok("GET", "/api/v1/balance")["available"][0]["amount"] == net, 15, "funds available (TEST_MODE)")
     run_settlements = subprocess.run([sys.executable, "-m", "paygate", "settlements", "run"], env=deployment.process_env(), cwd=deployment.root, capture_output=True, text=True, timeout=60)
     assert run_settlements.returncode == 0, run_settlements.stderr
-    (settlement,) = api.ok("GET", "/api/v1/settlements")["data"]
+    settlement = wait_for(lambda: [s for s in api.ok("GET", "/api/v1/settlements")["data"] if s["status"] == "processed"], 15, "settlement processed")[0]
+    bank_file = deployment.root / "data" / "bank" / f"{settlement['id']}.csv"
+    wait_for(bank_file.exists, 10, "the bank's settlement file")
+    recon = subprocess.run([sys.executable, "-m", "paygate", "reconcile", str(bank_file)], env=deployment.process_env(), cwd=deployment.root, capture_output=True, text=True, timeout=60)
+    assert recon.returncode == 0, recon.stdout + recon.stderr
 
     async def scenario():
         app = console(creds)
@@ -35,8 +39,10 @@ def test_balance_screen_shows_money_and_drills_into_a_settlement(shop, deploymen
             await pilot.press("5")
             await wait_until(pilot, lambda: app.current_mode == "balance" and app.screen.query_one(SettlementTable).row_count == 1, what="settlement history")
             await wait_until(pilot, lambda: _card(app, "card-available") == "₹0.00", what="balance cards")
-            assert _card(app, "card-pending") == "₹0.00"
-            assert _card(app, "card-in-transit") in (f"₹{net // 100:,}.{net % 100:02d}", "₹0.00")  # the bank may already have paid it
+            assert _card(app, "card-pending") == "₹0.00" and _card(app, "card-in-transit") == "₹0.00"  # the bank paid it
+            last = lambda: str(app.screen.query_one("#last-reconciliation", Label).render())  # noqa: E731
+            await wait_until(pilot, lambda: "all matched" in last(), what="last reconciliation")
+            assert bank_file.name in last()
             assert app.screen.query_one(SettlementTable).selected_id == settlement["id"]
             await pilot.press("enter")
             await wait_until(pilot, lambda: isinstance(app.screen, SettlementDetailScreen), what="settlement detail")

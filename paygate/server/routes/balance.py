@@ -1,11 +1,11 @@
 """The merchant's money: its balance, its balance transactions (``ledger.py``) and its
-settlements (``settlements.py``)."""
+settlements (``settlements.py``) and the reconciliations of their bank files (``reconcile.py``)."""
 
 from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import ledger, settlements
+from ... import ledger, reconcile, settlements
 from ..auth import current_merchant
 from ..params import query_params
 from ..pool import read
@@ -55,3 +55,16 @@ async def export_balance_transactions(request):
         rows = await read(request, ledger.report_page, merchant.id, window, ledger.report_key(rows[-1]))
         await response.send(ledger.report_csv(rows))
     await response.eof()
+
+
+@bp.get("/reconciliations")
+async def list_reconciliations(request):
+    merchant = await current_merchant(request)
+    params = query_params(request, ("limit", "starting_after", "ending_before"))
+    return json_response(await read(request, reconcile.list_reconciliations, merchant.id, params))
+
+
+@bp.get("/reconciliations/<recon_id:str>")
+async def get_reconciliation(request, recon_id):
+    merchant = await current_merchant(request)
+    return json_response(await read(request, reconcile.get_reconciliation, recon_id, merchant.id))

@@ -1,5 +1,6 @@
 """Balance: what is available, pending and on its way to the bank, what the next settlement
-would pay, and the settlement history with a drill-down to each settlement's lines."""
+would pay, the last reconciliation of a bank file, and the settlement history with a drill-down
+to each settlement's lines."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Label
 
-from ..format import money
+from ..format import money, when
 from ..messages import Fetched
 from ..widgets.balance_transaction_table import BalanceTransactionTable
 from ..widgets.connection_banner import ConnectionBanner
@@ -38,6 +39,7 @@ class BalanceScreen(ConsoleScreen):
                 yield StatCard("Pending", id="card-pending")
                 yield StatCard("In transit", id="card-in-transit")
                 yield StatCard("Next settlement", id="card-next")
+            yield Label("Last reconciliation: none yet", id="last-reconciliation")
             yield Label("Settlements (enter: lines)", classes="section-title")
             yield SettlementTable(id="settlement-table")
             yield Label("Latest balance transactions", classes="section-title")
@@ -56,6 +58,7 @@ class BalanceScreen(ConsoleScreen):
             self.poll("balance", self.api.balance)
             self.poll("settlements", self.api.settlements, limit=20)
             self.poll("transactions", self.api.balance_transactions, limit=20)
+            self.poll("reconciliations", self.api.reconciliations, limit=1)
 
     def action_open(self) -> None:
         settlement_id = self.query_one(SettlementTable).selected_id
@@ -71,6 +74,10 @@ class BalanceScreen(ConsoleScreen):
             self.query_one(SettlementTable).show(message.data["data"])
         elif message.key == "transactions":
             self.query_one(BalanceTransactionTable).show(message.data["data"])
+        elif message.key == "reconciliations" and message.data["data"]:
+            r = message.data["data"][0]
+            verdict = "[green]all matched[/]" if not r["unmatched"] else f"[red]{r['unmatched']} unmatched[/]"
+            self.query_one("#last-reconciliation", Label).update(f"Last reconciliation: {r['file_name']} · {r['rows']} rows · {verdict} · {when(r['created_at'])}")
         elif message.key == "balance":
             b = message.data
             self.query_one("#card-available", StatCard).show(amounts(b["available"]), "can be settled now")
