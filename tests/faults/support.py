@@ -106,6 +106,10 @@ class Ledger:
     def __init__(self, database_url: str):
         self.url = database_url
 
+    def database_env(self) -> dict:
+        """How a ``paygate`` command reaches this database."""
+        return {"DATABASE_URL": self.url}
+
     def query(self, sql: str, args=()) -> list[tuple]:
         conn = psycopg2.connect(self.url, connect_timeout=5)
         try:
@@ -194,7 +198,7 @@ def assert_ledger_holds(ledger: Ledger) -> None:
     """``paygate ledger verify`` over the whole database: every entry balanced, every payment,
     refund and settlement booked exactly once, every settlement paying exactly what it claimed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_") and k not in ("DATABASE_URL", "REDIS_URL")}
-    out = subprocess.run([sys.executable, "-m", "paygate", "ledger", "verify"], env={**env, "DATABASE_URL": ledger.url}, capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-m", "paygate", "ledger", "verify"], env={**env, **ledger.database_env()}, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
