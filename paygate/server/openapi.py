@@ -367,6 +367,11 @@ PATHS.update(
 )
 # --- money: balance and balance transactions (issue 19) ------------------------------------------
 # One block, added to the tables above, so it merges apart from the rest of the document.
+def _cursor_page_of(item: str) -> dict:
+    """A cursor page (``paging.cursor_page``): ``{object: list, data, has_more}``."""
+    return obj({"object": enum(["list"]), "data": {"type": "array", "items": ref(item)}, "has_more": BOOL})
+
+
 _AMOUNTS = {"type": "array", "items": obj({"amount": INT, "currency": enum(money.CURRENCIES)})}
 _CURSOR = {"type": "string", "pattern": regex(paging._CURSOR_ID)}
 _ID_FILTER = {"type": "string", "pattern": regex(ledger.ID_FILTER)}
@@ -389,7 +394,7 @@ SCHEMAS.update(
                 "created_at": TIME,
             }
         ),
-        "BalanceTransactionPage": obj({"object": enum(["list"]), "data": {"type": "array", "items": ref("BalanceTransaction")}, "has_more": BOOL}),
+        "BalanceTransactionPage": _cursor_page_of("BalanceTransaction"),
     }
 )
 SCHEMAS.update(
@@ -407,7 +412,7 @@ SCHEMAS.update(
                 "processed_at": nullable(TIME),
             }
         ),
-        "SettlementPage": obj({"object": enum(["list"]), "data": {"type": "array", "items": ref("Settlement")}, "has_more": BOOL}),
+        "SettlementPage": _cursor_page_of("Settlement"),
         "SettlementDetail": {"allOf": [ref("Settlement"), obj({"lines": ref("BalanceTransactionPage")})]},
     }
 )
@@ -429,7 +434,7 @@ SCHEMAS.update(
                 "created_at": TIME,
             }
         ),
-        "ReconciliationPage": obj({"object": enum(["list"]), "data": {"type": "array", "items": ref("Reconciliation")}, "has_more": BOOL}),
+        "ReconciliationPage": _cursor_page_of("Reconciliation"),
     }
 )
 CURSOR_PARAMS = [LIMIT, _param("starting_after", "query", _CURSOR), _param("ending_before", "query", _CURSOR)]
