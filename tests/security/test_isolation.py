@@ -14,13 +14,15 @@ import requests
 
 from tests.security.probe import assert_error, merchant_id_of, rows_of
 from tests.support.api import new_merchant
+from tests.support.payouts import pay_out_and_reconcile
 
 PARAM = re.compile(r"\{([a-z_]+)\}")
 
 
 @pytest.fixture(scope="module")
 def owner(deployment):
-    """A merchant with one of everything: order, captured payment, refund, webhook delivery, event."""
+    """A merchant with one of everything: order, captured payment, refund, webhook delivery, event,
+    settlement, reconciliation."""
     api = new_merchant(deployment.base_url, deployment)
     api.ok("PUT", "/api/v1/merchants/me", json={"webhook_url": "http://127.0.0.1:9/never-listening"})
     order = api.create_order(40000)
@@ -30,7 +32,9 @@ def owner(deployment):
     deliveries = api.ok("GET", "/api/v1/webhooks", params={"limit": 5})["data"]
     assert deliveries, "the owner's payment should have produced webhook deliveries"
     endpoint = api.ok("POST", "/api/v1/webhook_endpoints", 201, json={"url": "http://127.0.0.1:9/endpoint", "enabled_events": ["refund.*"]})
+    settlement, recon = pay_out_and_reconcile(api, deployment)
     ids = {"order_id": order["id"], "payment_id": payment["id"], "refund_id": refund["id"], "delivery_id": deliveries[0]["id"], "endpoint_id": endpoint["id"]}
+    ids.update(settlement_id=settlement["id"], recon_id=recon["id"])
     return api, ids
 
 

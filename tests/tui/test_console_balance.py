@@ -3,15 +3,12 @@ settlement, and the settlement history with a drill-down to the lines a settleme
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from textual.widgets import Label
 
-from devstack.waiting import wait_until as wait_for
 from paygate.tui.screens.settlement_detail import SettlementDetailScreen
 from paygate.tui.widgets.balance_transaction_table import BalanceTransactionTable
 from paygate.tui.widgets.settlement_table import SettlementTable
+from tests.support.payouts import pay_out_and_reconcile
 from tests.tui.conftest import console, run, wait_until
 
 
@@ -24,14 +21,9 @@ def test_balance_screen_shows_money_and_drills_into_a_settlement(shop, deploymen
     payment = api.paid_payment(50000, "card")
     fee = api.ok("GET", "/api/v1/balance_transactions")["data"][0]["fee"]
     net = 50000 - fee
-    wait_for(lambda: api.ok("GET", "/api/v1/balance")["available"][0]["amount"] == net, 15, "funds available (TEST_MODE)")
-    run_settlements = subprocess.run([sys.executable, "-m", "paygate", "settlements", "run"], env=deployment.process_env(), cwd=deployment.root, capture_output=True, text=True, timeout=60)
-    assert run_settlements.returncode == 0, run_settlements.stderr
-    settlement = wait_for(lambda: [s for s in api.ok("GET", "/api/v1/settlements")["data"] if s["status"] == "processed"], 15, "settlement processed")[0]
+    settlement, recon = pay_out_and_reconcile(api, deployment)
+    assert settlement["amount"] == net and recon["unmatched"] == 0
     bank_file = deployment.root / "data" / "bank" / f"{settlement['id']}.csv"
-    wait_for(bank_file.exists, 10, "the bank's settlement file")
-    recon = subprocess.run([sys.executable, "-m", "paygate", "reconcile", str(bank_file)], env=deployment.process_env(), cwd=deployment.root, capture_output=True, text=True, timeout=60)
-    assert recon.returncode == 0, recon.stdout + recon.stderr
 
     async def scenario():
         app = console(creds)
