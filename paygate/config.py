@@ -32,6 +32,7 @@ def redact_url(url: str | None) -> str | None:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+BANK_FILE_FAULTS = ("drop_row", "change_amount", "extra_row", "late")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -91,6 +92,12 @@ BOUNDS: dict[str, tuple[str | None, float, float]] = {
     "commit_queue_max": ("PAYGATE_COMMIT_QUEUE_MAX", 1, 1_000_000),
     "public_attempts_per_order": ("PAYGATE_PUBLIC_ATTEMPTS_PER_ORDER", 0, 1_000_000),
     "public_attempts_per_client": ("PAYGATE_PUBLIC_ATTEMPTS_PER_CLIENT", 0, 1_000_000),
+    "fee_upi_bps": ("PAYGATE_FEE_UPI_BPS", 0, 10_000),
+    "fee_upi_fixed": ("PAYGATE_FEE_UPI_FIXED", 0, 10**12),
+    "fee_card_bps": ("PAYGATE_FEE_CARD_BPS", 0, 10_000),
+    "fee_card_fixed": ("PAYGATE_FEE_CARD_FIXED", 0, 10**12),
+    "available_after_s": ("PAYGATE_AVAILABLE_AFTER", 0, 90 * 86400),  # None (unset): T+2 days, 2 s in TEST_MODE
+    "settlement_interval_s": ("PAYGATE_SETTLEMENT_INTERVAL", 1, 30 * 86400),
 }
 ALIASES = {"api_port": ("PORT",)}  # read after the PAYGATE_ name
 
@@ -99,6 +106,8 @@ def _check_bounds(settings: "Settings") -> None:
     for attr, (name, lo, hi) in BOUNDS.items():
         name = name or attr
         value = getattr(settings, attr)
+        if value is None and getattr(Settings, attr) is None:
+            continue  # an optional setting left unset
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not lo <= value <= hi:
             raise ConfigError(f"{name} must be a finite number between {lo:.10g} and {hi:.10g}, got {value!r}")
 
@@ -141,6 +150,23 @@ class Settings:
     commit_queue_max: int = 4096  # creates waiting for a commit, per API process; more get 503
     public_attempts_per_order: int = 10  # POST /payments/public per order per minute; 0: no limit
     public_attempts_per_client: int = 60  # … per client address per minute; 0: no limit
+    # Fees (ledger.py): basis points of the gross plus fixed minor units, per method; a merchant's
+    # own price (``paygate merchants pricing``) overrides these.
+    fee_upi_bps: int = 100
+    fee_upi_fixed: int = 0
+    fee_card_bps: int = 200
+    fee_card_fixed: int = 0
+    available_after_s: int | None = None  # None: T+2 days, or 2 seconds in TEST_MODE
+    settlement_interval_s: int = 86400  # how often the due loop runs a settlement (first: one interval after start)
+    test_settlement_success: bool = True  # TEST_MODE: the simulated bank pays settlements (false: returns them)
+    bank_file_faults: tuple = ()  # the simulated bank's settlement files: drop_row, change_amount, extra_row, late
+
+    @property
+    def funds_available_after_s(self) -> int:
+        """How long a payment's money stays pending before it can be settled."""
+        if self.available_after_s is not None:
+            return self.available_after_s
+        return 2 if self.test_mode else 2 * 86400
 
     @property
     def embedded(self) -> bool:
@@ -230,6 +256,7 @@ def load(env: dict | None = None, **overrides) -> Settings:
         "TEST_PAYMENT_SUCCESS": "test_payment_success",
         "WEBHOOK_RETRY_INTERVALS_TEST": "webhook_retry_intervals_test",
         "PAYGATE_SEED_TEST_MERCHANT": "seed_test_merchant",
+        "TEST_SETTLEMENT_SUCCESS": "test_settlement_success",
     }
     for env_name, attr in bools.items():
         if env_name in env:
@@ -238,6 +265,13 @@ def load(env: dict | None = None, **overrides) -> Settings:
         values["allow_private_webhook_urls"] = _bool(
             "PAYGATE_ALLOW_PRIVATE_WEBHOOK_URLS", env["PAYGATE_ALLOW_PRIVATE_WEBHOOK_URLS"]
         )
+    if env.get("TEST_BANK_FILE_FAULTS", "") != "":
+        faults = tuple(f.strip() for f in env["TEST_BANK_FILE_FAULTS"].split(",") if f.strip())
+        unknown = sorted(set(faults) - set(BANK_FILE_FAULTS))
+        if unknown:
+            raise ConfigError(f"TEST_BANK_FILE_FAULTS: unknown fault(s) {', '.join(unknown)}; use {', '.join(BANK_FILE_FAULTS)}")
+        values["bank_file_faults"] = faults
+
     values.update({k: v for k, v in overrides.items() if v is not None})
     if "host" not in values:
         values["host"] = default_host("database_url" not in values, values.get("seed_test_merchant", True))

@@ -95,6 +95,25 @@ def _audit_log(db):
     db.create_tables([models.AuditEntry, models.AuditHead], safe=True)
 
 
+def _ledger(db):
+    """The double-entry ledger and per-merchant pricing; payments already successful and refunds
+    already processed get their entries, so ``ledger verify`` holds on an upgraded database."""
+    from . import ledger
+
+    db.create_tables([models.LedgerEntry, models.LedgerLine, models.MerchantPricing], safe=True)
+    ledger.book_history()
+
+
+def _settlements(db):
+    """Payouts of the available balance to the merchant's bank."""
+    db.create_tables([models.Settlement], safe=True)
+
+
+def _reconciliations(db):
+    """Bank settlement files compared with the ledger, and the differences found."""
+    db.create_tables([models.Reconciliation, models.ReconciliationItem], safe=True)
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
@@ -102,6 +121,9 @@ MIGRATIONS = [
     (4, "deployment secrets", _deployment_secrets),
     (10, "webhook_delivery.failure_code", _delivery_failure_code),
     (15, "event.txid: the events cursor's visibility horizon", _event_txid),
+    (20, "ledger", _ledger),
+    (21, "settlements", _settlements),
+    (22, "reconciliations", _reconciliations),
     (30, "api keys", _api_keys),
     (31, "audit log", _audit_log),
 ]

@@ -321,6 +321,131 @@ class SchemaMigration(BaseModel):
     applied_at = DateTimeField(default=utcnow)
 
 
+class LedgerEntry(BaseModel):
+    """One journal entry (see ledger.py): immutable once written; its lines sum to zero.
+
+    The entries that move a merchant's balance are that merchant's balance transactions
+    (``txn_…``): ``amount``/``fee``/``net`` are what the merchant sees. ``settlement_id`` is the
+    one column written later: the settlement that paid this transaction out (a claim, not money;
+    the money moves in the settlement's own entry).
+    """
+
+    id = CharField(max_length=32, primary_key=True)  # txn_…
+    merchant = ForeignKeyField(Merchant, backref="ledger_entries")
+    currency = CharField(max_length=3)
+    type = CharField(max_length=24)  # ledger.EntryType
+    source = CharField(max_length=32, null=True)  # pay_… / rfnd_… / setl_… / None (adjustment)
+    amount = BigIntegerField()  # gross, signed: + money in for the merchant, - money out
+    fee = BigIntegerField(default=0)
+    net = BigIntegerField()  # amount - fee: what the merchant's balance moved by
+    available_on = DateTimeField()
+    settlement_id = CharField(max_length=32, null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("merchant", "created_at"), False),
+            (("source", "type"), False),
+            (("merchant", "currency", "settlement_id", "available_on"), False),
+            (("settlement_id",), False),
+        )
+
+
+class LedgerLine(BaseModel):
+    """One posting of an entry: ``amount`` (signed minor units) on one account. Append-only."""
+
+    id = BigAutoField()
+    entry = CharField(max_length=32)  # LedgerEntry.id; no foreign key: the writer inserts both in one statement pair
+    merchant = ForeignKeyField(Merchant, backref="ledger_lines")  # whose money (gateway accounts too)
+    currency = CharField(max_length=3)
+    account = CharField(max_length=24)  # ledger.Account
+    amount = BigIntegerField()
+    available_on = DateTimeField()  # on the merchant's balance: when it stops being pending
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("entry",), False),
+            (("merchant", "currency", "account", "available_on"), False),
+        )
+
+
+class MerchantPricing(BaseModel):
+    """A merchant's own fee for a method, overriding the defaults in config (admin command)."""
+
+    id = BigAutoField()
+    merchant = ForeignKeyField(Merchant, on_delete="CASCADE")
+    method = CharField(max_length=8)
+    percent_bps = IntegerField()  # basis points: 200 = 2 %
+    fixed = BigIntegerField()  # minor units per payment
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("merchant", "method"), True),)
+
+
+class Settlement(BaseModel):
+    """A payout of a merchant's available balance to its bank (settlements.py).
+
+    The balance transactions it pays carry its id (``LedgerEntry.settlement_id``). The simulated
+    bank's answer is decided when it is created and revealed at ``due_at``, like a payment's.
+    """
+
+    id = CharField(max_length=32, primary_key=True)  # setl_…
+    merchant = ForeignKeyField(Merchant, backref="settlements")
+    currency = CharField(max_length=3)
+    amount = BigIntegerField()
+    status = CharField(max_length=16)  # states.SettlementStatus
+    bank_outcome = CharField(max_length=64)  # "success", or the code the bank returns it with
+    failure_code = CharField(max_length=64, null=True)
+    bank_reference = CharField(max_length=32, null=True)  # the bank's UTR, once processed
+    due_at = DateTimeField()
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    processed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("merchant", "created_at"), False),
+            (("status", "due_at"), False),
+        )
+
+
+class Reconciliation(BaseModel):
+    """One bank file compared with the ledger (reconcile.py): counts per class; the differences
+    themselves are its items. Outside records are compared, never copied into the ledger."""
+
+    id = CharField(max_length=32, primary_key=True)  # recon_…
+    merchant = CharField(max_length=36, null=True)  # the one merchant whose settlements the file names (None: several or none)
+    file_name = CharField(max_length=255)
+    rows = BigIntegerField()
+    matched = BigIntegerField()
+    missing_in_bank = BigIntegerField()
+    missing_in_ledger = BigIntegerField()
+    amount_mismatch = BigIntegerField()
+    late = BigIntegerField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("merchant", "created_at"), False),)
+
+
+class ReconciliationItem(BaseModel):
+    """One difference a reconciliation found (matched rows are only counted)."""
+
+    id = BigAutoField()
+    reconciliation = ForeignKeyField(Reconciliation, backref="items", on_delete="CASCADE")
+    status = CharField(max_length=24)
+    settlement_id = CharField(max_length=64, null=True)
+    transaction_id = CharField(max_length=64, null=True)
+    bank_net = BigIntegerField(null=True)
+    ledger_net = BigIntegerField(null=True)
+    detail = TextField(null=True)
+
+    class Meta:
+        indexes = ((("reconciliation", "status"), False),)
+
+
 ALL_MODELS = [Merchant, Order, Payment, Refund, Event, WebhookDelivery, WebhookEndpoint, WebhookAttempt, IdempotencyKey, Heartbeat, AnalyticsHour]
 
 
@@ -333,3 +458,4 @@ class DeploymentSecret(BaseModel):
 
 
 ALL_MODELS += [ApiKey, AuditEntry, AuditHead]
+ALL_MODELS += [LedgerEntry, LedgerLine, MerchantPricing, Settlement, Reconciliation, ReconciliationItem]

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 from peewee import fn
 
-from . import events, idempotency, ids, serialize
+from . import events, idempotency, ids, ledger, serialize
 from .clock import after, db_datetime, utcnow
 from .db import database, first, for_update, in_list, insert_rows
 from .errors import IdempotencyKeyReused, InvalidRequest, NotCapturable, NotFound, PaygateError
@@ -226,7 +226,8 @@ ORDER_ALREADY_PAID = "ORDER_ALREADY_PAID"
 def settle_due_payments(limit: int, payment_ids: list[str] | None = None) -> list[Outcome]:
     """Reveal the bank's decision for up to ``limit`` due payments, in one transaction.
 
-    Exactly once: the payments are locked (``FOR UPDATE SKIP LOCKED``: concurrent workers take
+    Each success writes its ledger entry (fee, pending balance) in the same transaction: two
+    multi-row INSERTs for the batch. Exactly once: the payments are locked (``FOR UPDATE SKIP LOCKED``: concurrent workers take
     disjoint sets; on SQLite the IMMEDIATE transaction is the only writer) and only ``pending``
     ones move. Their orders are locked too, in id order, so an order is paid at most once: a
     payment the bank approved for an order that another payment already paid ends ``failed``
@@ -275,6 +276,9 @@ def settle_due_payments(limit: int, payment_ids: list[str] | None = None) -> lis
             guard("order", order_status[order_id], OrderStatus.PAID)
         Order.update(status=OrderStatus.PAID, updated_at=now).where(Order.id.in_(newly_paid)).execute()
     outbox.write()
+    journal = ledger.Journal()
+    ledger.book_payments(journal, [row for row in due if row.status == PaymentStatus.SUCCESS], now)
+    journal.write()
     return outcomes
 
 
@@ -382,6 +386,7 @@ def capture_payment(payment_id, merchant_id: str, body) -> Outcome:
     row.captured_amount = amount
     row.updated_at = utcnow()
     row.save(only=[Payment.captured, Payment.captured_amount, Payment.updated_at])
+    ledger.book_capture_release(row, amount, row.updated_at)  # what is not captured never settles
     return Outcome(serialize.payment(row))
 
 

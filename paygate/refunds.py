@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from peewee import fn
 
-from . import events, ids, serialize
+from . import events, ids, ledger, serialize
 from .clock import after, db_datetime, utcnow
 from .db import for_update
 from .events import Outbox
@@ -83,7 +83,8 @@ def settle_due_refunds(limit: int, refund_ids: list[str] | None = None) -> list[
     Exactly once: refunds are claimed ``FOR UPDATE SKIP LOCKED`` (disjoint sets for concurrent
     workers) and only ``pending`` ones move; their payments are then locked in id order, so two
     batches never deadlock and each payment's status comes from the complete sum of its
-    processed refunds. Call inside a transaction.
+    processed refunds. Each refund's ledger entry (out of the available balance, fee kept) is
+    written in the same transaction, with the batch's other entries. Call inside a transaction.
     """
     now = utcnow()
     where = (Refund.status == RefundStatus.PENDING) & (Refund.due_at <= now)
@@ -93,7 +94,7 @@ def settle_due_refunds(limit: int, refund_ids: list[str] | None = None) -> list[
     if not due:
         return []
     payment_ids = sorted({r.payment_id for r in due})
-    payments = {p.id: p for p in for_update(Payment.select(Payment.id, Payment.amount, Payment.captured, Payment.captured_amount, Payment.status).where(Payment.id.in_(payment_ids)).order_by(Payment.id))}
+    payments = {p.id: p for p in for_update(Payment.select(Payment.id, Payment.amount, Payment.currency, Payment.captured, Payment.captured_amount, Payment.status).where(Payment.id.in_(payment_ids)).order_by(Payment.id))}
     processed = dict(
         Refund.select(Refund.payment, fn.SUM(Refund.amount))
         .where(Refund.payment.in_(payment_ids) & (Refund.status == RefundStatus.PROCESSED))
@@ -102,9 +103,11 @@ def settle_due_refunds(limit: int, refund_ids: list[str] | None = None) -> list[
     )
     urls = dict(Merchant.select(Merchant.id, Merchant.webhook_url).where(Merchant.id.in_(list({r.merchant_id for r in due}))).tuples())
     outbox = Outbox(now)
+    journal = ledger.Journal()
     outcomes = []
     for refund in due:
         payment = payments[refund.payment_id]
+        ledger.book_refund(journal, refund.id, refund.merchant_id, payment.currency, refund.amount, now)
         refund.status = guard("refund", refund.status, RefundStatus.PROCESSED)
         refund.processed_at = refund.updated_at = now
         refund.claimed_until = None
@@ -121,6 +124,7 @@ def settle_due_refunds(limit: int, refund_ids: list[str] | None = None) -> list[
     for status, moved in by_status.items():
         Payment.update(status=status, updated_at=now).where(Payment.id.in_(moved)).execute()
     outbox.write()
+    journal.write()
     return outcomes
 
 

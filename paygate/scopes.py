@@ -59,6 +59,13 @@ OPERATION_SCOPES: dict[str, str] = {
     "revokeApiKey": "keys:write",
     "rotateApiKey": "keys:write",
     "listAuditLog": "audit:read",
+    "getBalance": "settlements:read",
+    "listBalanceTransactions": "settlements:read",
+    "exportBalanceTransactions": "settlements:read",
+    "listSettlements": "settlements:read",
+    "getSettlement": "settlements:read",
+    "listReconciliations": "settlements:read",
+    "getReconciliation": "settlements:read",
 }
 
 

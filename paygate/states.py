@@ -4,6 +4,7 @@ Payment:  pending → success | failed;  success → partially_refunded | refund
           partially_refunded → partially_refunded | refunded.   (``captured`` is a separate flag.)
 Refund:   pending → processed | failed.
 Endpoint: enabled ⇄ disabled.
+Settlement: created → processed | failed.
 Delivery: pending → pending (a failed attempt with retries left) | success | failed;
           success | failed → pending (a manual retry).
 """
@@ -80,6 +81,20 @@ TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
         OrderStatus.CREATED: frozenset({OrderStatus.PAID}),
         OrderStatus.PAID: frozenset(),
     },
+}
+
+
+class SettlementStatus:
+    CREATED = "created"  # the available balance moved in transit; the bank has not answered
+    PROCESSED = "processed"  # the bank paid it into the merchant's account; final
+    FAILED = "failed"  # the bank returned it; the money is available again (its own entry); final
+    ALL = (CREATED, PROCESSED, FAILED)
+
+
+TRANSITIONS["settlement"] = {
+    SettlementStatus.CREATED: frozenset({SettlementStatus.PROCESSED, SettlementStatus.FAILED}),
+    SettlementStatus.PROCESSED: frozenset(),
+    SettlementStatus.FAILED: frozenset(),
 }
 
 

@@ -14,6 +14,11 @@ from . import payments as payment_commands
 from . import refunds as refund_commands
 from . import audit as audit_commands
 from . import keys as key_commands
+from . import ledger as ledger_commands
+from . import balance as balance_commands
+from . import settlements as settlement_commands
+from . import reconcile as reconcile_commands
+from . import reports as report_commands
 
 app = typer.Typer(
     name="paygate",
@@ -35,6 +40,11 @@ console.register(app)
 simulate.register(app)
 key_commands.register(app)
 audit_commands.register(app)
+ledger_commands.register(app)
+balance_commands.register(app)
+settlement_commands.register(app)
+reconcile_commands.register(app)
+report_commands.register(app)
 
 
 def main() -> None:

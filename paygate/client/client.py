@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import Iterator, Optional
 from urllib.parse import quote
 
 import requests
@@ -182,6 +182,53 @@ class Client:
     def audit_log(self, *, actor=None, operation=None, object_id=None, start=None, end=None, limit: int = 20, starting_after: Optional[str] = None) -> dict:
         params = dict(actor=actor, operation=operation, object_id=object_id, limit=limit, starting_after=starting_after)
         return self._get("/api/v1/audit_log", **params, **{"from": start, "to": end})
+
+    # --- money: balance, balance transactions ---------------------------------------------
+
+    def balance(self) -> dict:
+        """``{available, pending, in_transit}``: lists of ``{amount, currency}``, from the ledger."""
+        return self._get("/api/v1/balance")
+
+    def balance_transactions(self, *, type=None, source=None, settlement_id=None, limit: int = 10, starting_after=None, ending_before=None) -> dict:
+        """One cursor page ``{object, data, has_more}`` of balance transactions, newest first."""
+        return self._get(
+            "/api/v1/balance_transactions",
+            type=type, source=source, settlement_id=settlement_id, limit=limit, starting_after=starting_after, ending_before=ending_before,
+        )
+
+    def settlements(self, *, status=None, limit: int = 10, starting_after=None, ending_before=None) -> dict:
+        """One cursor page ``{object, data, has_more}`` of settlements, newest first."""
+        return self._get("/api/v1/settlements", status=status, limit=limit, starting_after=starting_after, ending_before=ending_before)
+
+    def settlement(self, settlement_id: str) -> dict:
+        """One settlement with ``lines``: the balance transactions it paid."""
+        return self._get(f"/api/v1/settlements/{_seg(settlement_id)}")
+
+    def reconciliations(self, *, limit: int = 10, starting_after=None) -> dict:
+        """One cursor page of the reconciliations of this merchant's bank files, newest first."""
+        return self._get("/api/v1/reconciliations", limit=limit, starting_after=starting_after)
+
+    def reconciliation(self, recon_id: str) -> dict:
+        return self._get(f"/api/v1/reconciliations/{_seg(recon_id)}")
+
+    def export_balance_transactions(self, *, start: Optional[str] = None, end: Optional[str] = None) -> Iterator[bytes]:
+        """The CSV report of balance transactions created in [start, end), as it streams in."""
+        try:
+            r = self.session.get(self.creds.api_url + "/api/v1/reports/balance_transactions.csv", params=_present(**{"from": start, "to": end}), stream=True, timeout=self.timeout)
+        except requests.RequestException:
+            raise ApiError(0, CONNECTION_ERROR, f"cannot reach the paygate daemon at {self.creds.api_url}") from None
+        if r.status_code >= 400:
+            try:
+                err = r.json().get("error", {})
+            except ValueError:
+                err = {}
+            raise ApiError(r.status_code, err.get("code", "HTTP_ERROR"), err.get("description", f"HTTP {r.status_code}"))
+        try:
+            yield from r.iter_content(chunk_size=64 * 1024)
+        except requests.RequestException:
+            raise ApiError(0, CONNECTION_ERROR, "the export was cut off; run it again") from None
+        finally:
+            r.close()
 
 
 def _idempotency(key: Optional[str]) -> Optional[dict]:

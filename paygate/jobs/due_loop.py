@@ -4,8 +4,8 @@ One thread per worker process (and one inside the embedded daemon). Each pass, i
 transaction (one commit: on SQLite one write lock and one fsync per pass, not four):
 
 1. records the webhook attempts that finished since the last pass;
-2. settles due payments, then due refunds, many at a time (``FOR UPDATE SKIP LOCKED`` so several
-   workers take disjoint batches);
+2. settles due payments, then due refunds, then due settlements, many at a time (``FOR UPDATE
+   SKIP LOCKED`` so several workers take disjoint batches);
 3. leases due deliveries up to the sender's free capacity and hands them to the sender, which
    posts them concurrently (bounded per destination, with a short queue per destination); leases
    a saturated destination cannot take now are given back, due again a moment later.
@@ -21,6 +21,7 @@ orphans, a manual retry) run the same code: :meth:`DueLoop.settle_now` is the pa
 step for named rows, and :meth:`DueLoop.deliver_now` leases one delivery and hands it to this
 loop's sender, whose attempts the loop records with the batch's. A webhook is sent from one place
 (the sender) and recorded one way (``deliveries.record_attempts``).
+Settlement runs (paying balances out) go on their own schedule, ``PAYGATE_SETTLEMENT_INTERVAL``.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ import threading
 import time
 from datetime import datetime
 
-from .. import db, deliveries, payments, refunds, wakeup
-from ..clock import after
+from .. import db, deliveries, payments, refunds, settlements, wakeup
+from ..clock import after, utcnow
 from ..errors import CommitInDoubt
+from ..processor import SimulatedBank
 from ..work import SETTLE_PAYMENT, SETTLE_REFUND
 from .sender import DeliverySender
 
@@ -62,6 +64,8 @@ class DueLoop(threading.Thread):
         self.alarm = alarm or wakeup.alarm
         self.sender = sender or DeliverySender(settings, on_result=lambda *_: self.alarm.ring_in(0))
         self.batch = settings.settle_batch
+        self.bank = SimulatedBank(settings)
+        self.next_settlement_run = after(settings.settlement_interval_s)  # its own schedule
         self.stopped = threading.Event()
         self.passes = 0
         self.errors = 0
@@ -135,12 +139,23 @@ class DueLoop(threading.Thread):
             self._step("hold unrecorded deliveries", deliveries.release_leases, held, after(deliveries.lease_seconds(self.settings)))
         settled = self._step("settle payments", SETTLE[SETTLE_PAYMENT], self.batch) or []
         refunded = self._step("settle refunds", SETTLE[SETTLE_REFUND], self.batch) or []
+        self._step("settle settlements", settlements.settle_due_settlements, self.batch, self.bank)
         claims = (self._step("lease deliveries", deliveries.lease_due_deliveries, capacity, deliveries.lease_seconds(self.settings)) or []) if capacity > 0 else []
         return len(settled) >= self.batch or len(refunded) >= self.batch, claims, recorded
+
+    def run_settlements_when_due(self) -> None:
+        """The settlement run, on its own schedule (``PAYGATE_SETTLEMENT_INTERVAL``); its events'
+        deliveries are leased by the next pass."""
+        if utcnow() < self.next_settlement_run:
+            return
+        self.next_settlement_run = after(self.settings.settlement_interval_s)
+        if settlements.run_settlements(self.bank):
+            self.alarm.ring_in(0)
 
     def run_pass(self) -> bool:
         """One pass; True when more work is known to be due right away."""
         self.passes += 1
+        self.run_settlements_when_due()
         finished, unsent = self._take_finished()
         capacity = self.sender.capacity()
         try:
@@ -178,6 +193,7 @@ class DueLoop(threading.Thread):
 
     def next_due(self) -> datetime | None:
         times = [t for t in (db.read(payments.next_due_at), db.read(refunds.next_due_at), db.read(deliveries.next_delivery_due_at)) if t]
+        times += [t for t in (db.read(settlements.next_due_at), self.next_settlement_run) if t]
         return min(times) if times else None
 
     # --- the thread ----------------------------------------------------------------------

@@ -19,12 +19,13 @@ from ..processor import SimulatedBank
 from . import cors, errors, idempotent, metrics, openapi, public_limits, ratelimit
 from .read_batch import ReadBatcher
 from .routes import analytics, endpoints, events, health, merchants, orders, payments, refunds, testing, webhooks
-from .routes import api_keys, audit
+from .routes import api_keys, audit, balance
 
 log = logging.getLogger("paygate.http")
 
 API_BLUEPRINTS = [health.bp, testing.bp, orders.bp, payments.bp, merchants.bp, refunds.bp, analytics.bp, webhooks.bp, endpoints.bp, events.bp, openapi.bp]  # /metrics: its own listener
 API_BLUEPRINTS += [api_keys.bp, audit.bp]
+API_BLUEPRINTS += [balance.bp]
 
 
 def _configure(app: Sanic, settings) -> None:

@@ -22,8 +22,8 @@ import re
 
 from sanic import Blueprint
 
-from .. import analytics, audit, endpoints, events, instruments, merchants, paging, payments, scopes, webhooks
-from ..states import DeliveryStatus, EndpointStatus, PaymentStatus, RefundStatus
+from .. import analytics, audit, endpoints, events, instruments, ledger, merchants, money, paging, payments, reconcile, scopes, webhooks
+from ..states import DeliveryStatus, EndpointStatus, PaymentStatus, RefundStatus, SettlementStatus
 from .openapi_schemas import BOOL, CURRENCY, INT, SCHEMAS, STR, TEXT, TIME, TIME_FILTER, codes_by_status, enum, error_schema, id_pattern, nullable, obj, page_of, ref, regex
 from .responses import MAX_JSON_DEPTH, json_response
 
@@ -356,6 +356,126 @@ PATHS.update(
                 body="ReplayRequest",
                 params=[ENDPOINT_ID],
                 tag="webhook endpoints",
+            )
+        },
+    }
+)
+# --- money: balance and balance transactions (issue 19) ------------------------------------------
+# One block, added to the tables above, so it merges apart from the rest of the document.
+def _cursor_page_of(item: str) -> dict:
+    """A cursor page (``paging.cursor_page``): ``{object: list, data, has_more}``."""
+    return obj({"object": enum(["list"]), "data": {"type": "array", "items": ref(item)}, "has_more": BOOL})
+
+
+_AMOUNTS = {"type": "array", "items": obj({"amount": INT, "currency": enum(money.CURRENCIES)})}
+_CURSOR = {"type": "string", "pattern": regex(paging._CURSOR_ID)}
+_ID_FILTER = {"type": "string", "pattern": regex(ledger.ID_FILTER)}
+SCHEMAS.update(
+    {
+        "Balance": obj({"object": enum(["balance"]), "available": _AMOUNTS, "pending": _AMOUNTS, "in_transit": _AMOUNTS}),
+        "BalanceTransaction": obj(
+            {
+                "id": {"type": "string", "pattern": id_pattern("balance_transaction")},
+                "object": enum(["balance_transaction"]),
+                "type": enum(ledger.EntryType.BALANCE_TRANSACTIONS),
+                "source": nullable(STR),
+                "amount": {**INT, "description": "Gross, signed minor units: + into the balance, - out of it."},
+                "fee": {**INT, "description": "Charged (+) or given back (-, a partial capture's release); never returned by a refund."},
+                "net": {**INT, "description": "amount - fee: what the balance moved by."},
+                "currency": enum(money.CURRENCIES),
+                "status": enum(["pending", "available"]),
+                "available_on": TIME,
+                "settlement_id": nullable(STR),
+                "created_at": TIME,
+            }
+        ),
+        "BalanceTransactionPage": _cursor_page_of("BalanceTransaction"),
+    }
+)
+SCHEMAS.update(
+    {
+        "Settlement": obj(
+            {
+                "id": {"type": "string", "pattern": id_pattern("settlement")},
+                "object": enum(["settlement"]),
+                "amount": {**INT, "minimum": 1},
+                "currency": enum(money.CURRENCIES),
+                "status": enum(SettlementStatus.ALL),
+                "failure_code": nullable(STR),
+                "bank_reference": nullable(STR),
+                "created_at": TIME,
+                "processed_at": nullable(TIME),
+            }
+        ),
+        "SettlementPage": _cursor_page_of("Settlement"),
+        "SettlementDetail": {"allOf": [ref("Settlement"), obj({"lines": ref("BalanceTransactionPage")})]},
+    }
+)
+_COUNT = {"type": "integer", "minimum": 0}
+SCHEMAS.update(
+    {
+        "Reconciliation": obj(
+            {
+                "id": {"type": "string", "pattern": id_pattern("reconciliation")},
+                "object": enum(["reconciliation"]),
+                "file_name": STR,
+                "rows": _COUNT,
+                "counts": obj({d: _COUNT for d in reconcile.Difference.ALL}),
+                "unmatched": _COUNT,
+                "differences": {
+                    "type": "array",
+                    "items": obj({"status": enum(reconcile.Difference.ALL), "settlement_id": nullable(STR), "transaction_id": nullable(STR), "bank_net": nullable(INT), "ledger_net": nullable(INT), "detail": nullable(STR)}),
+                },
+                "created_at": TIME,
+            }
+        ),
+        "ReconciliationPage": _cursor_page_of("Reconciliation"),
+    }
+)
+CURSOR_PARAMS = [LIMIT, _param("starting_after", "query", _CURSOR), _param("ending_before", "query", _CURSOR)]
+PATHS.update(
+    {
+        "/api/v1/balance": {"get": op("getBalance", "Available, pending and in-transit money per currency, summed from the ledger", ("200", "Balance"), tag="balance")},
+        "/api/v1/balance_transactions": {
+            "get": op(
+                "listBalanceTransactions",
+                "Every money movement of the balance, newest first (cursor pages)",
+                ("200", "BalanceTransactionPage"),
+                params=[_param("type", "query", enum(ledger.EntryType.BALANCE_TRANSACTIONS)), _param("source", "query", _ID_FILTER), _param("settlement_id", "query", _ID_FILTER), *CURSOR_PARAMS],
+                tag="balance",
+            )
+        },
+        "/api/v1/reports/balance_transactions.csv": {
+            "get": {
+                **op("exportBalanceTransactions", "Every balance transaction of a window as CSV (streamed; net adds up to the balance)", None, params=[FROM, TO], tag="balance"),
+                "responses": {
+                    "200": {"description": "CSV, header " + ",".join(ledger.REPORT_COLUMNS), "content": {"text/csv": {"schema": STR}}},
+                    **op("exportBalanceTransactions", "", None)["responses"],
+                },
+            }
+        },
+        "/api/v1/settlements": {
+            "get": op("listSettlements", "Payouts to the merchant's bank, newest first (cursor pages)", ("200", "SettlementPage"), params=[_param("status", "query", enum(SettlementStatus.ALL)), *CURSOR_PARAMS], tag="balance")
+        },
+        "/api/v1/reconciliations": {
+            "get": op("listReconciliations", "Bank settlement files compared with the ledger (paygate reconcile), newest first", ("200", "ReconciliationPage"), params=CURSOR_PARAMS, tag="balance")
+        },
+        "/api/v1/reconciliations/{recon_id}": {
+            "get": op(
+                "getReconciliation",
+                "One reconciliation: counts per class and the differences (the first 100)",
+                ("200", "Reconciliation"),
+                params=[_param("recon_id", schema={"type": "string", "pattern": id_pattern("reconciliation")})],
+                tag="balance",
+            )
+        },
+        "/api/v1/settlements/{settlement_id}": {
+            "get": op(
+                "getSettlement",
+                "One settlement with the balance transactions it paid (the first 100; the rest by settlement_id)",
+                ("200", "SettlementDetail"),
+                params=[_param("settlement_id", schema={"type": "string", "pattern": id_pattern("settlement")})],
+                tag="balance",
             )
         },
     }

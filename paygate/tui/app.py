@@ -14,6 +14,7 @@ from textual.reactive import reactive
 
 from ..client import ApiError, Client, Credentials
 from .screens.access import AccessScreen
+from .screens.balance import BalanceScreen
 from .screens.events import EventsScreen
 from .screens.help import HelpScreen
 from .screens.overview import OverviewScreen
@@ -37,6 +38,7 @@ class PaygateConsole(App):
         "transactions": TransactionsScreen,
         "webhooks": WebhooksScreen,
         "events": EventsScreen,
+        "balance": BalanceScreen,
         "access": AccessScreen,
     }
     DEFAULT_MODE = "overview"
@@ -45,7 +47,8 @@ class PaygateConsole(App):
         Binding("2", "switch_mode('transactions')", "Transactions"),
         Binding("3", "switch_mode('webhooks')", "Webhooks"),
         Binding("4", "switch_mode('events')", "Events"),
-        Binding("5", "switch_mode('access')", "Keys & audit"),
+        Binding("5", "switch_mode('balance')", "Balance"),
+        Binding("6", "switch_mode('access')", "Keys & audit"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
@@ -101,7 +104,7 @@ class PaygateConsole(App):
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
-        for mode, title in (("overview", "Overview"), ("transactions", "Transactions"), ("webhooks", "Webhooks"), ("events", "Events"), ("access", "Keys & audit")):
+        for mode, title in (("overview", "Overview"), ("transactions", "Transactions"), ("webhooks", "Webhooks"), ("events", "Events"), ("balance", "Balance"), ("access", "Keys & audit")):
             yield SystemCommand(f"Go to {title}", f"Switch to the {title.lower()} screen", lambda m=mode: self.switch_mode(m))
         for window in ("hour", "day", "week"):
             yield SystemCommand(f"Overview: last {window}", f"Analytics over the last {window}", lambda w=window: self._overview_window(w))

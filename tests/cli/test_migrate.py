@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+from decimal import Decimal
 import sys
 
-from paygate.migrations import MIGRATIONS
 from tests.security.probe import _connect
 from devstack.daemon import Deployment, backend_env
 from paygate.migrations import MIGRATIONS
-
-ALL_VERSIONS = [(version,) for version, _, _ in MIGRATIONS]
-
 
 ALL_VERSIONS = [(version,) for version, _, _ in MIGRATIONS]
 
@@ -121,3 +118,37 @@ def test_a_version_3_database_gets_api_keys_and_the_audit_log(backend, services)
     assert rows == [("key_live_old", "6f1c2d4e-0000-4000-8000-000000000001", "default", "full_access", "ab12", None)]
     assert _sql(d, "SELECT count(*) FROM audit_entry") == [(0,)]
     assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
+
+
+def test_an_upgraded_database_gets_the_ledger_with_entries_for_past_money(backend, services):
+    d = Deployment(backend, backend_env(backend, *services))
+    _migrate(d)
+    # what a database migrated by the previous paygate looks like: no ledger; one successful
+    # payment of 50000 and one processed refund of 20000 against it
+    _sql(
+        d,
+        "DROP TABLE ledger_line",
+        "DROP TABLE ledger_entry",
+        "DROP TABLE merchant_pricing",
+        "DELETE FROM schema_migration WHERE version = 20",
+        "INSERT INTO merchant (id, name, email, api_key, api_secret_hash, webhook_secret, is_active, created_at, updated_at) "
+        "VALUES ('00000000-0000-4000-8000-000000000001', 'Old', 'old@example.test', 'key_old', 'x', 'whsec_x', true, '2024-01-01 00:00:00', '2024-01-01 00:00:00')",
+        "INSERT INTO \"order\" (id, merchant_id, amount, currency, status, created_at, updated_at) "
+        "VALUES ('order_0000000000000001', '00000000-0000-4000-8000-000000000001', 50000, 'INR', 'paid', '2024-01-01 00:00:00', '2024-01-01 00:00:00')",
+        "INSERT INTO payment (id, order_id, merchant_id, amount, currency, method, vpa, status, captured, bank_outcome, due_at, created_at, updated_at) "
+        "VALUES ('pay_0000000000000001', 'order_0000000000000001', '00000000-0000-4000-8000-000000000001', 50000, 'INR', 'upi', 'a@b', "
+        "'partially_refunded', false, 'success', '2024-01-01 00:00:05', '2024-01-01 00:00:00', '2024-01-01 00:00:05')",
+        "INSERT INTO refund (id, payment_id, merchant_id, amount, status, due_at, processed_at, created_at, updated_at) "
+        "VALUES ('rfnd_0000000000000001', 'pay_0000000000000001', '00000000-0000-4000-8000-000000000001', 20000, 'processed', "
+        "'2024-01-02 00:00:00', '2024-01-02 00:00:00', '2024-01-02 00:00:00', '2024-01-02 00:00:00')",
+    )
+    _migrate(d)
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
+    assert _sql(d, "SELECT type, source, amount FROM ledger_entry ORDER BY created_at") == [
+        ("payment", "pay_0000000000000001", 50000),
+        ("refund", "rfnd_0000000000000001", -20000),
+    ]
+    assert _sql(d, "SELECT sum(amount) FROM ledger_line") in ([(0,)], [(Decimal(0),)])
+    proof = subprocess.run([sys.executable, "-m", "paygate", "ledger", "verify"], env=d.process_env(), cwd=d.root, capture_output=True, text=True, timeout=60)
+    assert proof.returncode == 0 and "every invariant holds" in proof.stdout, proof.stdout + proof.stderr
+    _migrate(d)  # and again: nothing left to do, no error

@@ -11,6 +11,9 @@ from __future__ import annotations
 import collections
 import os
 import concurrent.futures as cf
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -104,6 +107,10 @@ class Ledger:
     def __init__(self, database_url: str):
         self.url = database_url
 
+    def database_env(self) -> dict:
+        """How a ``paygate`` command reaches this database."""
+        return {"DATABASE_URL": self.url}
+
     def query(self, sql: str, args=()) -> list[tuple]:
         conn = psycopg2.connect(self.url, connect_timeout=5)
         try:
@@ -117,9 +124,26 @@ class Ledger:
         rows = self.query(
             """SELECT 'payment', count(*) FROM payment WHERE status = 'pending'
                UNION ALL SELECT 'refund', count(*) FROM refund WHERE status = 'pending'
-               UNION ALL SELECT 'delivery', count(*) FROM webhook_delivery WHERE status = 'pending'"""
+               UNION ALL SELECT 'delivery', count(*) FROM webhook_delivery WHERE status = 'pending'
+               UNION ALL SELECT 'settlement', count(*) FROM settlement WHERE status = 'created'"""
         )
         return {k: n for k, n in rows}
+
+    def wait_paid_out(self, timeout: float) -> None:
+        """Until every positive available balance is settled and the bank has answered every
+        settlement (their webhooks delivered): the due loop's settlement runs are quiet."""
+        deadline = time.monotonic() + timeout
+        owed = None
+        while time.monotonic() < deadline:
+            owed = self.query(
+                """SELECT count(*) FROM (SELECT merchant_id FROM ledger_entry
+                   WHERE settlement_id IS NULL AND type IN ('payment', 'refund', 'adjustment', 'settlement_failure', 'capture_release')
+                   GROUP BY merchant_id, currency HAVING sum(net) > 0) AS owed"""
+            )[0][0]
+            if not owed and not any(self.unfinished().values()):
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"balances still owed or settlements unfinished after {timeout}s: {owed}, {self.unfinished()}")
 
     def wait_all_final(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -168,6 +192,15 @@ def assert_exactly_once(ledger: Ledger, payment_ids, refund_ids=()) -> None:
                GROUP BY p.id, p.amount HAVING sum(r.amount) > p.amount"""
         )
         assert not over, f"refunded more than paid: {over}"
+    assert_ledger_holds(ledger)
+
+
+def assert_ledger_holds(ledger: Ledger) -> None:
+    """``paygate ledger verify`` over the whole database: every entry balanced, every payment,
+    refund and settlement booked exactly once, every settlement paying exactly what it claimed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_") and k not in ("DATABASE_URL", "REDIS_URL")}
+    out = subprocess.run([sys.executable, "-m", "paygate", "ledger", "verify"], env={**env, **ledger.database_env()}, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
 
 
 def assert_every_event_delivered(ledger: Ledger, receiver) -> None:

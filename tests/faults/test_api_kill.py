@@ -27,6 +27,9 @@ class SqliteLedger(Ledger):
     def __init__(self, path):
         self.path = path
 
+    def database_env(self) -> dict:
+        return {"PAYGATE_DATA_DIR": str(self.path.parent)}
+
     def query(self, sql: str, args=()) -> list[tuple]:
         conn = sqlite3.connect(self.path, timeout=15)
         try:

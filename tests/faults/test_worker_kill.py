@@ -1,4 +1,5 @@
-"""SIGKILL workers while 500 payments, their refunds and webhooks are in flight (PostgreSQL + Redis).
+"""SIGKILL workers while 500 payments, their refunds, settlements and webhooks are in flight
+(PostgreSQL + Redis).
 
 huey delivers at most once: whatever a killed worker had taken is gone from the queue. The rows
 and the sweeper must bring every payment and refund to a final state exactly once, and deliver
@@ -40,7 +41,8 @@ def _restart_workers(d, n=2):
 
 
 def test_sigkill_workers_mid_flight_settles_everything_exactly_once(cluster):
-    d = cluster(workers=2)
+    # settlements run every second meanwhile: the kills land in their runs too
+    d = cluster(workers=2, env={"PAYGATE_SETTLEMENT_INTERVAL": "1", "PAYGATE_AVAILABLE_AFTER": "0"})
     d.wait_worker_running()
     ledger = Ledger(d.env["DATABASE_URL"])
     with Receiver() as receiver:
@@ -71,7 +73,9 @@ def test_sigkill_workers_mid_flight_settles_everything_exactly_once(cluster):
             _restart_workers(d)
             refund_ids = [f.result(timeout=60) for f in futures]
         ledger.wait_all_final(timeout=150)
-        assert_exactly_once(ledger, payment_ids, refund_ids)
+        ledger.wait_paid_out(timeout=60)
+        assert_exactly_once(ledger, payment_ids, refund_ids)  # and ledger verify: every settlement paid what it claimed
         assert_every_event_delivered(ledger, receiver)
     assert kills == 2
+    assert ledger.query("SELECT count(*) FROM settlement WHERE status = 'processed'")[0][0] > 0
     assert ledger.query("SELECT count(*) FROM refund WHERE status = 'processed'")[0][0] == len(refund_ids)

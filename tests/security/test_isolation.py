@@ -14,13 +14,15 @@ import requests
 
 from tests.security.probe import assert_error, merchant_id_of, rows_of
 from tests.support.api import new_merchant
+from tests.support.payouts import pay_out_and_reconcile
 
 PARAM = re.compile(r"\{([a-z_]+)\}")
 
 
 @pytest.fixture(scope="module")
 def owner(deployment):
-    """A merchant with one of everything: order, captured payment, refund, webhook delivery, event, API key."""
+    """A merchant with one of everything: order, captured payment, refund, webhook delivery, event,
+    API key, settlement, reconciliation."""
     api = new_merchant(deployment.base_url, deployment)
     api.ok("PUT", "/api/v1/merchants/me", json={"webhook_url": "http://127.0.0.1:9/never-listening"})
     order = api.create_order(40000)
@@ -33,6 +35,8 @@ def owner(deployment):
     key = api.ok("POST", "/api/v1/api_keys", 201, json={"name": "owned", "scopes": ["payments:read"]})
     ids = {"order_id": order["id"], "payment_id": payment["id"], "refund_id": refund["id"], "delivery_id": deliveries[0]["id"], "endpoint_id": endpoint["id"]}
     ids["key_id"] = key["id"]
+    settlement, recon = pay_out_and_reconcile(api, deployment)
+    ids.update(settlement_id=settlement["id"], recon_id=recon["id"])
     return api, ids
 
 

@@ -16,7 +16,7 @@ def test_keys_listed_revoked_after_confirmation_and_audited(shop):
     async def scenario():
         app = console(creds)
         async with app.run_test(size=(140, 40)) as pilot:
-            await pilot.press("5")
+            await pilot.press("6")
             await wait_until(pilot, lambda: app.current_mode == "access", what="keys screen")
             screen = app.screen
             table = screen.query_one(KeyTable)

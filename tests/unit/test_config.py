@@ -49,7 +49,7 @@ def test_bad_values_stop_with_a_message_naming_the_variable(env, message):
 
 
 def test_every_numeric_setting_is_bounded_and_finite_whatever_sets_it():
-    numeric = {f.name for f in dataclasses.fields(Settings) if f.type in ("int", "float")}
+    numeric = {f.name for f in dataclasses.fields(Settings) if f.type in ("int", "float", "int | None")}
     assert numeric == set(BOUNDS)
     for attr, (name, lo, hi) in BOUNDS.items():
         for bad in (lo - 1, hi + 1, float("inf"), float("nan")):

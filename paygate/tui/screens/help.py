@@ -13,11 +13,11 @@ HELP = """\
 
 | key | what |
 |---|---|
-| `1` `2` `3` `4` `5` | Overview · Transactions · Webhooks · Events · Keys & audit |
+| `1` `2` `3` `4` `5` `6` | Overview · Transactions · Webhooks · Events · Balance · Keys & audit |
 | `ctrl+p` | command palette (screens, windows, test webhook, …) |
 | `?` | this help · `q` quit |
 | `h` `d` `w` | overview window: last hour / day / week |
-| `enter` | open the selected payment or delivery |
+| `enter` | open the selected payment, delivery or settlement |
 | `[` `]` | previous / next page of payments |
 | `/` | search payments by id (prefix) |
 | `c` · `r` | in a payment: capture · refund (both ask first) |
