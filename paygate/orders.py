@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
-from . import ids
+from . import ids, serialize
 from .errors import InvalidRequest, NotFound
 from .models import Order
 from .money import parse_amount, parse_currency
+from .paging import list_page, parse_choice, parse_time
+from .states import OrderStatus
 from .text import parse_text
 
 MAX_NOTES_BYTES = 4096
@@ -50,3 +52,22 @@ def get_order(order_id, merchant_id: str | None = None) -> Order:
     if order is None:
         raise NotFound("Order not found")
     return order
+
+
+def list_orders(merchant_id: str, params: dict) -> dict:
+    """``GET /api/v1/orders``: newest first; filters ``status``, ``receipt`` (exact), ``from``/``to``,
+    each served by an index on ``(merchant, …)``."""
+    query = Order.select().where(Order.merchant == merchant_id)
+    status = parse_choice("status", params.get("status"), OrderStatus.ALL)
+    if status:
+        query = query.where(Order.status == status)
+    receipt = parse_text(params.get("receipt"), "receipt", MAX_RECEIPT_CHARS)
+    if receipt is not None:
+        query = query.where(Order.receipt == receipt)
+    start, end = parse_time("from", params.get("from")), parse_time("to", params.get("to"))
+    if start:
+        query = query.where(Order.created_at >= start)
+    if end:
+        query = query.where(Order.created_at <= end)
+    mine = Order.select().where(Order.merchant == merchant_id)
+    return list_page(query, Order, params, serialize.order, mine)

@@ -15,7 +15,7 @@ from .clock import after, utcnow
 from .db import for_update
 from .errors import InvalidRequest, NotFound
 from .models import Event, Merchant, WebhookAttempt, WebhookDelivery
-from .paging import parse_choice, parse_page, _int_param
+from .paging import cursor_page, list_page, parse_choice, parse_cursor, _int_param
 from .payments import Outcome
 from .states import DeliveryStatus, guard
 from .work import CLAIM_GRACE_S, DELIVER_WEBHOOK, DueWork
@@ -56,7 +56,6 @@ def retry_delivery(delivery_id: str, merchant_id: str) -> Outcome:
 
 
 def list_deliveries(merchant_id: str, params: dict) -> dict:
-    page = parse_page(params.get("limit"), params.get("offset"))
     status = parse_choice("status", params.get("status"), DeliveryStatus.ALL)
     event_type = parse_choice("event", params.get("event"), events.EVENT_TYPES)
     where = WebhookDelivery.merchant == merchant_id
@@ -77,10 +76,8 @@ def list_deliveries(merchant_id: str, params: dict) -> dict:
             where &= (WebhookDelivery.endpoint_id == endpoint_id) | WebhookDelivery.endpoint_id.is_null()
         else:
             where &= WebhookDelivery.endpoint_id == endpoint_id
-    query = WebhookDelivery.select().where(where)
-    total = query.count()
-    rows = query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(page.limit).offset(page.offset)
-    return serialize.page([serialize.delivery(r) for r in rows], total, page.limit, page.offset)
+    mine = WebhookDelivery.select().where(WebhookDelivery.merchant == merchant_id)
+    return list_page(WebhookDelivery.select().where(where), WebhookDelivery, params, serialize.delivery, mine)
 
 
 def get_delivery(delivery_id, merchant_id: str) -> dict:
@@ -117,7 +114,8 @@ def send_test_event(merchant_id: str, body: dict | None) -> Outcome:
 
 
 def list_events(merchant_id: str, params: dict) -> dict:
-    """Events, newest first; with ``after`` (an event id), the ones after it, oldest first.
+    """Events, newest first (``starting_after``/``ending_before`` like every list); with ``after``
+    (an event id), the ones after it, oldest first.
 
     ``after`` is the cursor a follower (``paygate listen``, the console) keeps: pass the last id
     seen and get what happened since, in order.
@@ -134,17 +132,20 @@ def list_events(merchant_id: str, params: dict) -> dict:
         where &= Event.object_id == object_id
     after_id = params.get("after")
     if after_id is not None:
+        if params.get("starting_after") is not None or params.get("ending_before") is not None:
+            raise InvalidRequest("after cannot be used with starting_after or ending_before", field="after")
         if not ids.looks_like("event", after_id):
             raise InvalidRequest("after must be an event id", field="after")
         seq = Event.select(Event.seq).where((Event.id == after_id) & (Event.merchant == merchant_id)).scalar()
         if seq is None:
             raise NotFound("Event not found")
         rows = list(Event.select().where(where & (Event.seq > seq)).order_by(Event.seq).limit(limit + 1))
-    else:
-        rows = list(Event.select().where(where).order_by(Event.seq.desc()).limit(limit + 1))
+    else:  # newest first, paged by starting_after / ending_before like every list
+        mine = Event.select().where(Event.merchant == merchant_id)
+        return {**cursor_page(Event.select().where(where), Event, parse_cursor(params), serialize.event, mine), "limit": limit}
     has_more = len(rows) > limit
     rows = rows[:limit]
-    return {"data": [serialize.event(e) for e in rows], "has_more": has_more, "limit": limit}
+    return {"object": "list", "data": [serialize.event(e) for e in rows], "has_more": has_more, "limit": limit}
 
 
 def webhook_secret(merchant_id: str) -> dict:
