@@ -16,7 +16,7 @@ from .. import bootstrap, db, wakeup
 from ..group_commit import GroupCommitter
 from ..payments import get_payments
 from ..processor import SimulatedBank
-from . import cors, errors, idempotent, metrics, openapi, ratelimit
+from . import cors, errors, idempotent, metrics, openapi, ratelimit, strict
 from .read_batch import ReadBatcher
 from .routes import analytics, endpoints, events, health, merchants, orders, payments, refunds, testing, webhooks
 
@@ -81,6 +81,7 @@ def create_api_app(settings, name: str = "paygate_api", *, migrate: bool = True)
     metrics.install(app, settings)
     ratelimit.install(app, settings)
     cors.install(app)
+    strict.install(app)
     _install_resources(app, settings, migrate=migrate)
     for bp in API_BLUEPRINTS:
         app.blueprint(bp)
