@@ -24,10 +24,13 @@ def print_fields(pairs: list[tuple[str, object]]) -> None:
 
 def page_footer(page: dict, noun: str) -> str:
     shown = len(page["data"])
+    if "total" not in page:  # a cursor page: nothing counted
+        more = f"; more with --starting-after {page['data'][-1]['id']}" if page.get("has_more") and shown else ""
+        return f"Showing {shown} {noun}{more}." if shown else f"No {noun} found."
     if not shown:
         return f"No {noun} found (total {page['total']})."
-    start = page["offset"] + 1
-    return f"Showing {start}–{page['offset'] + shown} of {page['total']} {noun}."
+    start = page.get("offset", 0) + 1
+    return f"Showing {start}–{start + shown - 1} of {page['total']} {noun}."
 
 
 def emit(value, as_json: bool, text: str) -> None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from paygate import db, idempotency, payments, sweeper
+from paygate import db, idempotency, payment_search, payments, sweeper
 from paygate.clock import utcnow
 from paygate.errors import IdempotencyKeyInProgress, IdempotencyKeyReused, InvalidRequest, NotCapturable, NotFound
 from paygate.models import Event, Payment, WebhookDelivery
@@ -124,9 +124,9 @@ def test_idempotency_fingerprint_holds_no_card_data():
 
 def test_list_rejects_unknown_filters(merchant):
     with pytest.raises(InvalidRequest):
-        db.read(payments.list_payments, merchant.id, {"status": "lost"})
+        db.read(payment_search.list_payments, merchant.id, {"status": "lost"})
     with pytest.raises(InvalidRequest):
-        db.read(payments.list_payments, merchant.id, {"from": "yesterday"})
+        db.read(payment_search.list_payments, merchant.id, {"from": "yesterday"})
 
 
 def test_created_payment_reports_nothing_captured(merchant, make_order, bank):

@@ -45,7 +45,7 @@ def test_endpoint_crud_validation_and_isolation(merchant_api, api):
     got = merchant_api.ok("GET", f"/api/v1/webhook_endpoints/{made['id']}")
     assert "secret" not in got and got["health"]["deliveries_24h"] == 0
     listed = merchant_api.ok("GET", "/api/v1/webhook_endpoints")
-    assert set(listed) == {"data", "total", "limit", "offset"} and [e["id"] for e in listed["data"]] == [made["id"]]
+    assert set(listed) == {"object", "data", "has_more", "total", "limit", "offset"} and [e["id"] for e in listed["data"]] == [made["id"]]
     patched = merchant_api.ok("PATCH", f"/api/v1/webhook_endpoints/{made['id']}", json={"enabled_events": ["*"], "status": "disabled"})
     assert patched["enabled_events"] == ["*"] and patched["status"] == "disabled"
     assert merchant_api.request("PATCH", f"/api/v1/webhook_endpoints/{made['id']}", json={"status": "paused"}).status_code == 400
