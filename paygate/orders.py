@@ -8,7 +8,7 @@ from . import ids, serialize
 from .errors import InvalidRequest, NotFound
 from .models import Order
 from .money import parse_amount, parse_currency
-from .paging import list_page, parse_choice, parse_time
+from .paging import created_between, list_page, parse_choice
 from .states import OrderStatus
 from .text import parse_text
 
@@ -64,10 +64,6 @@ def list_orders(merchant_id: str, params: dict) -> dict:
     receipt = parse_text(params.get("receipt"), "receipt", MAX_RECEIPT_CHARS)
     if receipt is not None:
         query = query.where(Order.receipt == receipt)
-    start, end = parse_time("from", params.get("from")), parse_time("to", params.get("to"))
-    if start:
-        query = query.where(Order.created_at >= start)
-    if end:
-        query = query.where(Order.created_at <= end)
+    query = created_between(query, Order, params)
     mine = Order.select().where(Order.merchant == merchant_id)
     return list_page(query, Order, params, serialize.order, mine)

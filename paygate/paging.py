@@ -52,6 +52,16 @@ def parse_time(name: str, raw):
 _ID_PREFIX = re.compile(r"[A-Za-z0-9_]{1,32}\Z")
 
 
+def created_between(query, model, params):
+    """``query`` within ``from``/``to`` (inclusive, on ``created_at``): the window lists take."""
+    start, end = parse_time("from", params.get("from")), parse_time("to", params.get("to"))
+    if start:
+        query = query.where(model.created_at >= start)
+    if end:
+        query = query.where(model.created_at <= end)
+    return query
+
+
 def parse_id_prefix(name: str, raw):
     """A search by the start of an id: letters, digits and ``_`` only (up to 32), else 400."""
     if raw is None or raw == "":

@@ -28,7 +28,7 @@ from .errors import InvalidRequest, NotFound
 from .instruments import VPA_PATTERN
 from .models import Order, Payment
 from .money import MAX_AMOUNT
-from .paging import _int_param, list_page, parse_choice, parse_time
+from .paging import _int_param, created_between, list_page, parse_choice
 from .payments import METHODS
 from .states import PaymentStatus
 from . import serialize
@@ -94,11 +94,7 @@ def payment_query(merchant_id: str, params: dict):
     method = parse_choice("method", params.get("method"), METHODS)
     if method:
         query = query.where(Payment.method == method)
-    start, end = parse_time("from", params.get("from")), parse_time("to", params.get("to"))
-    if start:
-        query = query.where(Payment.created_at >= start)
-    if end:
-        query = query.where(Payment.created_at <= end)
+    query = created_between(query, Payment, params)
     order_id = params.get("order_id")
     if order_id is not None:
         if not ids.looks_like("order", order_id):
