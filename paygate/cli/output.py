@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from contextlib import ExitStack
+
 import typer
 
 from .common import print_json
@@ -39,3 +42,21 @@ def emit(value, as_json: bool, text: str) -> None:
         print_json(value)
     else:
         typer.echo(text)
+
+
+def fetch_all(iterate, noun: str) -> dict:
+    """Every row of a client iterator (``iterate(on_page=…)``) as one list page, with a progress bar
+    on stderr sized by the first page's ``total``: long exports show how far they are, stdout
+    (the table or ``--json``) stays clean."""
+    with ExitStack() as stack:
+        bar = None
+
+        def progress(page: dict) -> None:
+            nonlocal bar
+            if bar is None:
+                length = page.get("total") or len(page["data"])
+                bar = stack.enter_context(typer.progressbar(length=length, label=f"exporting {noun}", file=sys.stderr))
+            bar.update(len(page["data"]))
+
+        rows = list(iterate(on_page=progress))
+    return {"object": "list", "data": rows, "has_more": False, "total": len(rows), "offset": 0, "limit": len(rows)}

@@ -8,15 +8,13 @@ any error.
 from __future__ import annotations
 
 import re
-import sys
-from contextlib import ExitStack
 from typing import Optional
 
 import typer
 
 from ..display import instrument, money
 from .common import print_json
-from .output import page_footer, print_fields, table
+from .output import fetch_all, page_footer, print_fields, table
 from .remote import ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, call, connect
 
 payments_app = typer.Typer(help="Inspect and capture payments (through the REST API).", no_args_is_help=True)
@@ -56,27 +54,6 @@ PAYMENT_COLUMNS = [
 ]
 
 
-def _export_all(api, filters: dict, as_json: bool) -> None:
-    """Every matching payment, paged by cursor; a progress bar on stderr (the first page's total)."""
-    with ExitStack() as stack:
-        bar = None
-
-        def progress(page: dict) -> None:
-            nonlocal bar
-            if bar is None:
-                length = page.get("total") or len(page["data"])
-                bar = stack.enter_context(typer.progressbar(length=length, label="exporting payments", file=sys.stderr))
-            bar.update(len(page["data"]))
-
-        rows = call(lambda: list(api.iter_payments(**filters, on_page=progress)))
-    if as_json:
-        print_json(rows)
-        return
-    if rows:
-        typer.echo(table([payment_row(p) for p in rows], PAYMENT_COLUMNS))
-    typer.echo(f"{len(rows)} payments.")
-
-
 @payments_app.command("list")
 def list_(
     status: Optional[str] = typer.Option(None, help="pending, success, failed, partially_refunded or refunded."),
@@ -110,9 +87,9 @@ def list_(
                "vpa": vpa, "card_last4": card_last4, "amount": amount, "amount_gte": amount_gte, "amount_lte": amount_lte, "q": q}  # fmt: skip
     filters = {k: v for k, v in filters.items() if v is not None}
     if all_:
-        _export_all(api, filters, json_out)
-        return
-    page = call(api.payments, **filters, limit=limit, offset=offset, starting_after=starting_after)
+        page = call(fetch_all, lambda on_page: api.iter_payments(**filters, on_page=on_page), "payments")
+    else:
+        page = call(api.payments, **filters, limit=limit, offset=offset, starting_after=starting_after)
     if json_out:
         print_json(page)
         return

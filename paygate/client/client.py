@@ -135,8 +135,9 @@ class Client:
         path = f"/api/v1/payments/{_seg(payment_id)}/refunds" if payment_id else "/api/v1/refunds"
         return self._get(path, status=status, limit=limit, offset=offset, starting_after=starting_after, **{"from": start, "to": end})
 
-    def iter_refunds(self, *, status=None, start=None, end=None, page_size: int = 100, on_page=None) -> Iterator[Refund]:
-        return self._iterate("/api/v1/refunds", _present(status=status, **{"from": start, "to": end}), page_size, on_page)
+    def iter_refunds(self, *, payment_id=None, status=None, start=None, end=None, page_size: int = 100, on_page=None) -> Iterator[Refund]:
+        path = f"/api/v1/payments/{_seg(payment_id)}/refunds" if payment_id else "/api/v1/refunds"
+        return self._iterate(path, _present(status=status, **{"from": start, "to": end}), page_size, on_page)
 
     # --- webhooks, events, analytics ----------------------------------------------------
 

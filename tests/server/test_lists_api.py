@@ -146,7 +146,10 @@ def test_client_iterator_and_cli_all_return_the_same_set(deployment, merchant_ap
     common = ["--api-url", deployment.base_url, "--api-key", key, "--api-secret", secret]
     result = CliRunner().invoke(app, ["payments", "list", "--receipt", "bulk-export", "--all", "--json", "--limit", "2", *common])
     assert result.exit_code == 0, result.stderr
-    assert [p["id"] for p in json.loads(result.stdout)] == listed and "exporting payments" in result.stderr
+    assert [p["id"] for p in json.loads(result.stdout)["data"]] == listed and "exporting payments" in result.stderr
+    for noun in ("refunds", "webhooks"):  # the same export on the other lists (none yet for this merchant)
+        out = CliRunner().invoke(app, [noun, "list", "--all", "--json", *common])
+        assert out.exit_code == 0 and json.loads(out.stdout)["data"] == [], out.stderr
     table = CliRunner().invoke(app, ["payments", "list", "-q", "bulk-exp", "--limit", "4", "--starting-after", listed[0], *common])
     assert table.exit_code == 0 and all(i in table.stdout for i in listed[1:5]) and f"--starting-after {listed[4]}" in table.stdout
 
