@@ -101,6 +101,37 @@ def test_orders_list_filters_and_an_orders_payments(merchant_api, api):
     assert r.status_code == 400 and r.json()["error"]["field"] == "starting_after"
 
 
+def _by_cursor(api: Api, path: str, limit: int = 2) -> list[str]:
+    seen, cursor = [], {}
+    for _ in range(50):
+        page = api.ok("GET", path, params={"limit": limit, **cursor})
+        assert page["object"] == "list" and len(page["data"]) <= limit
+        seen += [row["id"] for row in page["data"]]
+        if not page["has_more"]:
+            return seen
+        cursor = {"starting_after": seen[-1]}
+    raise AssertionError(f"{path}: more pages than rows")
+
+
+def test_every_list_walks_by_cursor_exactly_as_one_big_page(merchant_api):
+    merchant_api.put("/api/v1/merchants/me", json={"webhook_url": "http://127.0.0.1:9/unreachable"})  # deliveries: rows, retried
+    paid = merchant_api.paid_payment(30000)
+    for amount in (1000, 2000, 3000):
+        merchant_api.ok("POST", f"/api/v1/payments/{paid['id']}/refunds", 201, json={"amount": amount})
+    merchant_api.create_order(700)
+    merchant_api.ok("POST", "/api/v1/webhook_endpoints", 201, json={"url": "https://hooks.example.test/a", "enabled_events": ["*"]})
+    merchant_api.ok("POST", "/api/v1/webhook_endpoints", 201, json={"url": "https://hooks.example.test/b", "enabled_events": ["refund.*"]})
+    paths = ["/api/v1/orders", "/api/v1/payments", f"/api/v1/orders/{paid['order_id']}/payments", "/api/v1/refunds", f"/api/v1/payments/{paid['id']}/refunds",
+             "/api/v1/webhooks", "/api/v1/events", "/api/v1/webhook_endpoints"]  # fmt: skip
+    for path in paths:
+        whole = [row["id"] for row in merchant_api.ok("GET", path, params={"limit": 100})["data"]]
+        assert len(whole) >= 2 or path.endswith("/payments"), path
+        assert _by_cursor(merchant_api, path) == whole, path
+    refunds = merchant_api.ok("GET", "/api/v1/refunds", params={"limit": 1})
+    back = merchant_api.ok("GET", "/api/v1/refunds", params={"ending_before": _by_cursor(merchant_api, "/api/v1/refunds")[-1]})
+    assert back["data"][0]["id"] == refunds["data"][0]["id"] and len(back["data"]) == 2
+
+
 def _fill(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "pay_0000000000000000", path)
 
