@@ -8,7 +8,7 @@ from . import ids, serialize
 from .errors import InvalidRequest, NotFound
 from .models import Order
 from .money import parse_amount, parse_currency
-from .paging import created_between, list_page, parse_choice
+from .paging import created_between, list_page, parse_choice, parse_search_text
 from .states import OrderStatus
 from .text import parse_text
 
@@ -61,7 +61,7 @@ def list_orders(merchant_id: str, params: dict) -> dict:
     status = parse_choice("status", params.get("status"), OrderStatus.ALL)
     if status:
         query = query.where(Order.status == status)
-    receipt = parse_text(params.get("receipt"), "receipt", MAX_RECEIPT_CHARS)
+    receipt = parse_search_text("receipt", params.get("receipt"), MAX_RECEIPT_CHARS)
     if receipt is not None:
         query = query.where(Order.receipt == receipt)
     query = created_between(query, Order, params)

@@ -52,6 +52,20 @@ def parse_time(name: str, raw):
 _ID_PREFIX = re.compile(r"[A-Za-z0-9_]{1,32}\Z")
 
 
+# Search text: printable, and no U+FFFD, which is what a query's invalid UTF-8 (``%FF``) decodes to.
+SEARCH_TEXT = re.compile(r"[^\x00-\x1f\x7f-\x9f\ufffd]+\Z")
+
+
+def parse_search_text(name: str, raw, max_chars: int):
+    """A text filter (receipt, ``q``): 1 to ``max_chars`` printable characters, else 400."""
+    if raw is None:
+        return None
+    value = str(raw)
+    if not value or len(value) > max_chars or not SEARCH_TEXT.match(value):
+        raise InvalidRequest(f"{name} must be 1 to {max_chars} printable characters", field=name)
+    return value
+
+
 def created_between(query, model, params):
     """``query`` within ``from``/``to`` (inclusive, on ``created_at``): the window lists take."""
     start, end = parse_time("from", params.get("from")), parse_time("to", params.get("to"))

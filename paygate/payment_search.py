@@ -28,7 +28,7 @@ from .errors import InvalidRequest, NotFound
 from .instruments import VPA_PATTERN
 from .models import Order, Payment
 from .money import MAX_AMOUNT
-from .paging import _int_param, created_between, list_page, parse_choice
+from .paging import _int_param, created_between, list_page, parse_choice, parse_search_text
 from .payments import METHODS
 from .states import PaymentStatus
 from . import serialize
@@ -36,20 +36,10 @@ FILTERS = ("status", "method", "from", "to", "order_id", "receipt", "vpa", "card
 MAX_Q_CHARS = 64
 MAX_RECEIPT_CHARS = 255
 CARD_LAST4 = re.compile(r"[0-9]{4}\Z")
-Q_TEXT = re.compile(r"[^\x00-\x1f\x7f-\x9f]{1,64}\Z")
 
 
 def _like_prefix(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _text(name: str, raw, pattern, max_chars: int):
-    if raw is None:
-        return None
-    value = str(raw)
-    if not value or len(value) > max_chars or not pattern.match(value):
-        raise InvalidRequest(f"{name} must be 1 to {max_chars} printable characters", field=name)
-    return value
 
 
 def _amount(params, name):
@@ -100,7 +90,7 @@ def payment_query(merchant_id: str, params: dict):
         if not ids.looks_like("order", order_id):
             raise InvalidRequest("order_id must be an order id (order_…)", field="order_id")
         query = query.where(Payment.order == order_id)
-    receipt = _text("receipt", params.get("receipt"), Q_TEXT, MAX_RECEIPT_CHARS)
+    receipt = parse_search_text("receipt", params.get("receipt"), MAX_RECEIPT_CHARS)
     if receipt is not None:
         query = query.where(Payment.order.in_(Order.select(Order.id).where((Order.merchant == merchant_id) & (Order.receipt == receipt))))
     vpa = params.get("vpa")
@@ -120,7 +110,7 @@ def payment_query(merchant_id: str, params: dict):
         query = query.where(Payment.amount >= low)
     if high is not None:
         query = query.where(Payment.amount <= high)
-    q = _text("q", params.get("q"), Q_TEXT, MAX_Q_CHARS)
+    q = parse_search_text("q", params.get("q"), MAX_Q_CHARS)
     if q is not None:
         query = query.where(_free_text(merchant_id, q))
     return query

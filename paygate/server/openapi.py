@@ -119,7 +119,7 @@ def _uses(param: str, *operation_ids: str) -> dict:
 
 
 ORDER_ID = _param("order_id")
-_TEXT_QUERY = {"type": "string", "minLength": 1, "pattern": regex(payment_search.Q_TEXT)}
+_TEXT_QUERY = {"type": "string", "minLength": 1, "pattern": regex(paging.SEARCH_TEXT)}
 _AMOUNT_QUERY = {"type": "integer", "minimum": 0, "maximum": money.MAX_AMOUNT}
 # What a person remembers of a payment (payment_search.py): each served by an index.
 PAYMENT_SEARCH = [

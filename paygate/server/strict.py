@@ -44,11 +44,17 @@ def _refuse(kind: str, names: list[str]):
     raise InvalidRequest(f"Received unknown {kind} {label}: {', '.join(names)}", field=names[0])
 
 
+_SHAPES: dict[str, str] = {}  # a route's path → its shape in the document (computed once per route)
+
+
 def check_request(request, allowed: dict) -> None:
     route = request.route
     if route is None:
         return
-    found = allowed.get((request.method, openapi._shape(route.path)))
+    shape = _SHAPES.get(route.path)
+    if shape is None:
+        shape = _SHAPES[route.path] = openapi._shape(route.path)
+    found = allowed.get((request.method, shape))
     if found is None:
         return
     query, fields = found
