@@ -1,7 +1,7 @@
 """Lists at scale (issue 22): page 1 vs a deep page by cursor and by offset, and each search filter.
 
-Seeds N payments for one merchant (``bench.analytics_seed``: one ``INSERT … SELECT``), plus a
-spread of distinctive values (every 1,000th payment gets its own VPA, amount and card last 4 and
+Seeds N payments for one merchant (``bench.analytics_seed``: one ``INSERT … SELECT``), each with
+its own order and receipt, plus a spread of distinctive values (every 1,000th payment gets its own VPA, amount and card last 4 and
 an order with its own receipt) so each filter finds a few rows among many, as a person's search
 does. Then times the core's list function (what ``GET /api/v1/payments`` runs, serialization
 included, HTTP excluded) and prints p50/p99 per case. In process: no daemon needed.
@@ -19,6 +19,26 @@ import time
 from pathlib import Path
 
 PAGE = 25
+
+
+def _one_order_each(merchant_id: str, prefix: str) -> None:
+    """The seeder hangs every payment off one anchor order; a shop has about one order per
+    payment, each with its own receipt. Give each seeded payment its own order (in SQL)."""
+    from paygate import db
+
+    def write():
+        db.database.execute_sql(
+            'INSERT INTO "order" (id, merchant_id, amount, currency, receipt, notes, status, created_at, updated_at) '
+            "SELECT 'order_' || substr(id, 5), merchant_id, amount, currency, 'inv-' || substr(id, 5), '{}', 'paid', created_at, created_at "
+            "FROM payment WHERE merchant_id = %s AND id LIKE %s".replace("%s", "?" if db.is_sqlite() else "%s"),
+            (merchant_id, prefix + "%"),
+        )
+        db.database.execute_sql(
+            "UPDATE payment SET order_id = 'order_' || substr(id, 5) WHERE merchant_id = %s AND id LIKE %s".replace("%s", "?" if db.is_sqlite() else "%s"),
+            (merchant_id, prefix + "%"),
+        )
+
+    db.unit_of_work(write)
 
 
 def _distinctive(merchant_id: str, prefix: str, n: int) -> int:
@@ -74,8 +94,10 @@ def main() -> None:
     bootstrap.start(settings)
     merchant, _ = db.unit_of_work(merchants.create_merchant, "Lists bench", f"bench-{secrets.token_hex(4)}@example.test")
     seeded = seed_payments(merchant.id, args.payments)
+    _one_order_each(merchant.id, seeded["prefix"])
     marked = _distinctive(merchant.id, seeded["prefix"], args.payments)
-    db.read(lambda: db.database.execute_sql("ANALYZE"))
+    # Statistics, and GIN's pending list merged, as autovacuum does on a live table.
+    db.read(lambda: db.database.execute_sql("VACUUM ANALYZE" if db.is_postgres() else "ANALYZE"))
     print(f"seeded {args.payments} payments ({marked} distinctive) in {seeded['seconds']:.1f}s on {'PostgreSQL' if db.is_postgres() else 'SQLite'}")
 
     deep_index = max(1, args.payments - PAGE - 1)  # ids are prefix + i, i = 1 the newest

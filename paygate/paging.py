@@ -211,6 +211,7 @@ def sequence_page(items: list, params, key=lambda item: item["id"]) -> dict:
     """The same answer over a short list already in memory and in its order (a merchant's few
     webhook endpoints): cursors are positions of ids in it."""
     cursor, offset = parse_list(params)
+    with_total = wants_total(params) or offset is not None
     ids = [key(item) for item in items]
     if offset is None:
         anchor_id = cursor.starting_after or cursor.ending_before
@@ -230,6 +231,6 @@ def sequence_page(items: list, params, key=lambda item: item["id"]) -> dict:
     out = {"object": "list", "data": items[start:end], "has_more": has_more, "limit": cursor.limit}
     if offset is not None:
         out["offset"] = offset
-    if offset is not None or wants_total(params):
+    if with_total:
         out["total"] = len(items)
     return out

@@ -185,7 +185,17 @@ def test_client_iterator_and_cli_all_return_the_same_set(deployment, merchant_ap
     assert table.exit_code == 0 and all(i in table.stdout for i in listed[1:5]) and f"--starting-after {listed[4]}" in table.stdout
 
 
-@pytest.mark.parametrize("params", [{"offset": "10001"}, {"offset": "0", "starting_after": "pay_0000000000000000"}, {"include[]": "all"}, {"q": ""}, {"card_last4": "12345"}])
-def test_unusable_paging_and_filter_values_are_400(api, params):
+LISTS = ["/api/v1/payments", "/api/v1/orders", "/api/v1/refunds", "/api/v1/webhooks", "/api/v1/webhook_endpoints", "/api/v1/events"]
+
+
+@pytest.mark.parametrize("params", [{"offset": "10001"}, {"offset": "0", "starting_after": "pay_0000000000000000"}, {"include[]": "all"}, {"starting_after": "a", "ending_before": "b"}])
+def test_unusable_paging_values_are_400_on_every_list(api, params):
+    for path in LISTS:  # the event feed takes no offset nor include[]: those are unknown parameters there
+        r = api.get(path, params=params)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "BAD_REQUEST_ERROR", (path, r.text)
+
+
+@pytest.mark.parametrize("params", [{"q": ""}, {"card_last4": "12345"}, {"amount_lte": "-5"}])
+def test_unusable_filter_values_are_400(api, params):
     r = api.get("/api/v1/payments", params=params)
-    assert r.status_code == 400 and r.json()["error"]["code"] == "BAD_REQUEST_ERROR"
+    assert r.status_code == 400 and r.json()["error"]["field"] == next(iter(params))
