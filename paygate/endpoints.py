@@ -29,7 +29,7 @@ from .db import for_update
 from .errors import InvalidRequest, NotFound
 from .merchants import validate_webhook_url
 from .models import Merchant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from .paging import parse_page, parse_time
+from .paging import parse_time, sequence_page
 from .states import DeliveryStatus, guard
 from .text import parse_text
 from .work import CLAIM_GRACE_S
@@ -157,16 +157,15 @@ def _merchant_with_url(merchant_id: str) -> Merchant | None:
 
 def list_endpoints(merchant_id: str, params: dict) -> dict:
     """The default endpoint (when a webhook_url is set) first, then the others, oldest first."""
-    page = parse_page(params.get("limit"), params.get("offset"))
     views = []
     m = _merchant_with_url(merchant_id)
     if m is not None:
         views.append(_default_view(m))
     rows = WebhookEndpoint.select().where(WebhookEndpoint.merchant == merchant_id).order_by(WebhookEndpoint.created_at, WebhookEndpoint.id).limit(MAX_ENDPOINTS + 1)
     views.extend(serialize.webhook_endpoint(r) for r in rows)
-    shown = views[page.offset : page.offset + page.limit]
-    health = _health(merchant_id, [v["id"] for v in shown], utcnow())
-    return serialize.page([{**v, "health": health.get(v["id"])} for v in shown], len(views), page.limit, page.offset)
+    page = sequence_page(views, params)
+    health = _health(merchant_id, [v["id"] for v in page["data"]], utcnow())
+    return {**page, "data": [{**v, "health": health.get(v["id"])} for v in page["data"]]}
 
 
 def get_endpoint(endpoint_id, merchant_id: str) -> dict:

@@ -57,3 +57,9 @@ def after(where, place: tuple, limit: int) -> list:
 def newest(where, limit: int) -> list:
     """Up to ``limit`` visible events, newest first: the first of them is where a follower starts."""
     return list(Event.select().where(visible(where)).order_by(*(f.desc() for f in _key())).limit(limit))
+
+
+def before(where, place: tuple, limit: int) -> list:
+    """Up to ``limit`` visible events before ``place``, newest first (``starting_after``)."""
+    key = _key()
+    return list(Event.select().where(visible(where) & (Tuple(*key) < Tuple(*place))).order_by(*(f.desc() for f in key)).limit(limit))

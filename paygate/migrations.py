@@ -114,6 +114,50 @@ def _reconciliations(db):
     db.create_tables([models.Reconciliation, models.ReconciliationItem], safe=True)
 
 
+# Issue 22: every list filter and the event list's cursor served by an index (see payment_search).
+_LIST_INDEXES = (
+    ("event_merchant_id_created_at", "event", "merchant_id, created_at"),
+    ("order_merchant_id_receipt", '"order"', "merchant_id, receipt"),
+    ("order_merchant_id_status_created_at", '"order"', "merchant_id, status, created_at"),
+    ("payment_merchant_id_vpa", "payment", "merchant_id, vpa"),
+    ("payment_merchant_id_card_last4", "payment", "merchant_id, card_last4"),
+    ("payment_merchant_id_amount", "payment", "merchant_id, amount"),
+    ("payment_merchant_id_method_created_at", "payment", "merchant_id, method, created_at"),
+    ("refund_merchant_id_status_created_at", "refund", "merchant_id, status, created_at"),
+    ("webhook_delivery_merchant_id_status_created_at", "webhook_delivery", "merchant_id, status, created_at"),
+)
+# Free text (``q``): PostgreSQL's pg_trgm (substring, any case); SQLite: prefix LIKE on NOCASE.
+_TEXT_INDEXES_PG = (
+    ("payment_id_trgm", "payment", "id gin_trgm_ops"),
+    ("payment_vpa_trgm", "payment", "vpa gin_trgm_ops"),
+    ("order_receipt_trgm", '"order"', "receipt gin_trgm_ops"),
+)
+_TEXT_INDEXES_SQLITE = (
+    ("payment_merchant_id_vpa_nocase", "payment", "merchant_id, vpa COLLATE NOCASE"),
+    ("order_merchant_id_receipt_nocase", '"order"', "merchant_id, receipt COLLATE NOCASE"),
+)
+
+
+def _list_indexes(db):
+    """Indexes for list filters and search; ``IF NOT EXISTS``, so reruns and fresh databases agree."""
+    for name, table, columns in _LIST_INDEXES:
+        db.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+    if is_postgres():
+        # pg_trgm ships with PostgreSQL (contrib) and is a trusted extension: the database's owner
+        # may create it. Where it is missing, ``q`` still works, by scanning the merchant's rows.
+        try:
+            with db.atomic():
+                db.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except Exception as exc:  # noqa: BLE001 - an optional speed-up, never a failed start
+            log.warning("pg_trgm is not available (%s): free-text payment search will scan", exc)
+            return
+        for name, table, columns in _TEXT_INDEXES_PG:
+            db.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({columns})")
+    else:
+        for name, table, columns in _TEXT_INDEXES_SQLITE:
+            db.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
@@ -126,6 +170,7 @@ MIGRATIONS = [
     (22, "reconciliations", _reconciliations),
     (30, "api keys", _api_keys),
     (31, "audit log", _audit_log),
+    (40, "list filter and search indexes", _list_indexes),
 ]
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
-from . import ids
+from . import ids, serialize
 from .errors import InvalidRequest, NotFound
 from .models import Order
 from .money import parse_amount, parse_currency
+from .paging import created_between, list_page, parse_choice, parse_search_text
+from .states import OrderStatus
 from .text import parse_text
 
 MAX_NOTES_BYTES = 4096
@@ -50,3 +52,18 @@ def get_order(order_id, merchant_id: str | None = None) -> Order:
     if order is None:
         raise NotFound("Order not found")
     return order
+
+
+def list_orders(merchant_id: str, params: dict) -> dict:
+    """``GET /api/v1/orders``: newest first; filters ``status``, ``receipt`` (exact), ``from``/``to``,
+    each served by an index on ``(merchant, …)``."""
+    query = Order.select().where(Order.merchant == merchant_id)
+    status = parse_choice("status", params.get("status"), OrderStatus.ALL)
+    if status:
+        query = query.where(Order.status == status)
+    receipt = parse_search_text("receipt", params.get("receipt"), MAX_RECEIPT_CHARS)
+    if receipt is not None:
+        query = query.where(Order.receipt == receipt)
+    query = created_between(query, Order, params)
+    mine = Order.select().where(Order.merchant == merchant_id)
+    return list_page(query, Order, params, serialize.order, mine)

@@ -1,4 +1,4 @@
-"""List parameters shared by every collection endpoint: limit/offset and time windows."""
+"""List parameters shared by every collection endpoint: limit, cursors, offset and time windows."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from .errors import InvalidRequest
 _INTEGER = re.compile(r"-?[0-9]{1,20}")
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
-MAX_OFFSET = 10_000_000
+# Offset paging stays for the seed's scripts, bounded: OFFSET reads and drops every row before the
+# page, so a deep offset costs what a cursor never does. Deeper than this, page by cursor.
+MAX_OFFSET = 10_000
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,30 @@ def parse_time(name: str, raw):
 
 
 _ID_PREFIX = re.compile(r"[A-Za-z0-9_]{1,32}\Z")
+
+
+# Search text: printable, and no U+FFFD, which is what a query's invalid UTF-8 (``%FF``) decodes to.
+SEARCH_TEXT = re.compile(r"[^\x00-\x1f\x7f-\x9f\ufffd]+\Z")
+
+
+def parse_search_text(name: str, raw, max_chars: int):
+    """A text filter (receipt, ``q``): 1 to ``max_chars`` printable characters, else 400."""
+    if raw is None:
+        return None
+    value = str(raw)
+    if not value or len(value) > max_chars or not SEARCH_TEXT.match(value):
+        raise InvalidRequest(f"{name} must be 1 to {max_chars} printable characters", field=name)
+    return value
+
+
+def created_between(query, model, params):
+    """``query`` within ``from``/``to`` (inclusive, on ``created_at``): the window lists take."""
+    start, end = parse_time("from", params.get("from")), parse_time("to", params.get("to"))
+    if start:
+        query = query.where(model.created_at >= start)
+    if end:
+        query = query.where(model.created_at <= end)
+    return query
 
 
 def parse_id_prefix(name: str, raw):
@@ -103,25 +129,29 @@ def parse_cursor(params) -> Cursor:
     return Cursor(_int_param("limit", params.get("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT), after, before)
 
 
-def cursor_page(query, model, cursor: Cursor, serialize_row) -> dict:
+def cursor_page(query, model, cursor: Cursor, serialize_row, anchor_query=None) -> dict:
     """One page of ``query`` (already scoped to its merchant and filters) by ``cursor``.
 
-    The cursor object must be in the scoped query's table and merchant, else 400 (Stripe: "No such
-    object"): a cursor never leaks another merchant's row. Answers ``{object, data, has_more}``.
+    The cursor object must be in ``anchor_query`` (default: ``query``) — the list's table and
+    merchant without its filters, so a row that stopped matching a filter while someone pages
+    (a payment that left ``pending``) still marks its place — else 400 (Stripe: "No such object"):
+    a cursor never leaks another merchant's row. Answers ``{object, data, has_more}``.
     """
     created, key = model.created_at, model.id
     newest_first = (created.desc(), key.desc())
     if cursor.starting_after or cursor.ending_before:
         anchor_id = cursor.starting_after or cursor.ending_before
-        anchor = query.clone().where(key == anchor_id).select(created, key).tuples().first()
+        scope = query if anchor_query is None else anchor_query
+        anchor = scope.clone().where(key == anchor_id).select(created, key).tuples().first()
         if anchor is None:
             name = "starting_after" if cursor.starting_after else "ending_before"
             raise InvalidRequest(f"{name}: no such object in this list: {anchor_id}", field=name)
         at, anchor_key = anchor
+        # The bare range on created_at first, so the (merchant, created_at) index bounds the scan.
         if cursor.starting_after:
-            query = query.where((created < at) | ((created == at) & (key < anchor_key)))
+            query = query.where((created <= at) & ((created < at) | (key < anchor_key)))
         else:
-            query = query.where((created > at) | ((created == at) & (key > anchor_key)))
+            query = query.where((created >= at) & ((created > at) | (key > anchor_key)))
             rows = list(query.order_by(created.asc(), key.asc()).limit(cursor.limit + 1))
             has_more = len(rows) > cursor.limit
             rows = list(reversed(rows[: cursor.limit]))
@@ -129,3 +159,78 @@ def cursor_page(query, model, cursor: Cursor, serialize_row) -> dict:
     rows = list(query.order_by(*newest_first).limit(cursor.limit + 1))
     has_more = len(rows) > cursor.limit
     return {"object": "list", "data": [serialize_row(r) for r in rows[: cursor.limit]], "has_more": has_more}
+
+
+# --- One list answer for every endpoint ---------------------------------------------------------
+# ``{object: "list", data, has_more, limit}``; a walk by cursor counts nothing unless asked
+# (``include[]=total_count``, Stripe's manners). A request with no cursor pages by ``offset`` (0 when
+# absent) and answers the seed's ``{data, total, limit, offset}`` too: merchants' scripts read
+# ``total`` there. The page is the same rows either way: newest first, ties broken by id.
+
+LIST_PARAMS = ("limit", "offset", "starting_after", "ending_before", "include[]")
+TOTAL_COUNT = "total_count"
+
+
+def wants_total(params) -> bool:
+    include = params.get("include[]")
+    if include is None:
+        return False
+    if include != TOTAL_COUNT:
+        raise InvalidRequest(f"include[] must be {TOTAL_COUNT}", field="include[]")
+    return True
+
+
+def parse_list(params) -> tuple[Cursor, int | None]:
+    """The cursor, and the offset when the request pages by offset (no cursor given)."""
+    cursor = parse_cursor(params)
+    if cursor.starting_after or cursor.ending_before:
+        if params.get("offset") is not None:
+            name = "starting_after" if cursor.starting_after else "ending_before"
+            raise InvalidRequest(f"offset cannot be used with {name}", field="offset")
+        return cursor, None
+    return cursor, _int_param("offset", params.get("offset"), 0, 0, MAX_OFFSET)
+
+
+def list_page(query, model, params, serialize_row, anchor_query=None) -> dict:
+    """The page of ``query`` that ``params`` ask for, in the one list shape (see above)."""
+    cursor, offset = parse_list(params)
+    with_total = wants_total(params)
+    if offset is None:
+        out = cursor_page(query, model, cursor, serialize_row, anchor_query)
+    else:
+        rows = list(query.order_by(model.created_at.desc(), model.id.desc()).offset(offset).limit(cursor.limit + 1))
+        out = {"object": "list", "data": [serialize_row(r) for r in rows[: cursor.limit]], "has_more": len(rows) > cursor.limit, "offset": offset}
+        with_total = True
+    out["limit"] = cursor.limit
+    if with_total:
+        out["total"] = query.count()
+    return out
+
+
+def sequence_page(items: list, params, key=lambda item: item["id"]) -> dict:
+    """The same answer over a short list already in memory and in its order (a merchant's few
+    webhook endpoints): cursors are positions of ids in it."""
+    cursor, offset = parse_list(params)
+    with_total = wants_total(params) or offset is not None
+    ids = [key(item) for item in items]
+    if offset is None:
+        anchor_id = cursor.starting_after or cursor.ending_before
+        if anchor_id not in ids:
+            name = "starting_after" if cursor.starting_after else "ending_before"
+            raise InvalidRequest(f"{name}: no such object in this list: {anchor_id}", field=name)
+        at = ids.index(anchor_id)
+        if cursor.starting_after:
+            start, end = at + 1, at + 1 + cursor.limit
+            has_more = end < len(items)
+        else:
+            start, end = max(0, at - cursor.limit), at
+            has_more = start > 0
+    else:
+        start, end = offset, offset + cursor.limit
+        has_more = end < len(items)
+    out = {"object": "list", "data": items[start:end], "has_more": has_more, "limit": cursor.limit}
+    if offset is not None:
+        out["offset"] = offset
+    if with_total:
+        out["total"] = len(items)
+    return out

@@ -21,7 +21,6 @@ from .events import Outbox
 from .idempotency import Answer
 from .instruments import parse_instrument
 from .models import Merchant, Order, Payment, Refund
-from .paging import parse_choice, parse_id_prefix, parse_page, parse_time
 from .processor import Processor
 from .serialize import dumps_compact
 from .states import OrderStatus, PaymentStatus, RefundStatus, guard
@@ -388,27 +387,3 @@ def capture_payment(payment_id, merchant_id: str, body) -> Outcome:
     row.save(only=[Payment.captured, Payment.captured_amount, Payment.updated_at])
     ledger.book_capture_release(row, amount, row.updated_at)  # what is not captured never settles
     return Outcome(serialize.payment(row))
-
-
-def list_payments(merchant_id: str, params: dict) -> dict:
-    """Newest first, filtered by status, method and a created_at window; SQL does the paging."""
-    page = parse_page(params.get("limit"), params.get("offset"))
-    status = parse_choice("status", params.get("status"), PaymentStatus.ALL)
-    method = parse_choice("method", params.get("method"), METHODS)
-    start = parse_time("from", params.get("from"))
-    end = parse_time("to", params.get("to"))
-    q = parse_id_prefix("q", params.get("q"))
-    query = Payment.select().where(Payment.merchant == merchant_id)
-    if status:
-        query = query.where(Payment.status == status)
-    if method:
-        query = query.where(Payment.method == method)
-    if start:
-        query = query.where(Payment.created_at >= start)
-    if end:
-        query = query.where(Payment.created_at <= end)
-    if q:
-        query = query.where(Payment.id.startswith(q))
-    total = query.count()
-    rows = query.order_by(Payment.created_at.desc(), Payment.id.desc()).limit(page.limit).offset(page.offset)
-    return serialize.page([serialize.payment(r) for r in rows], total, page.limit, page.offset)

@@ -23,7 +23,7 @@ from .events import Outbox
 from .errors import InvalidRequest, InvalidStateTransition, NotFound, RefundExceedsAvailable
 from .models import Merchant, Payment, Refund
 from .money import parse_amount
-from .paging import parse_choice, parse_page, parse_time
+from .paging import list_page, parse_choice, parse_time
 from .payments import Outcome, counted_total, lock_payment, refundable_amount
 from .processor import Processor
 from .states import PaymentStatus, RefundStatus, guard
@@ -155,7 +155,7 @@ def get_refund(refund_id, merchant_id: str) -> dict:
 
 
 def _page(query, params: dict) -> dict:
-    page = parse_page(params.get("limit"), params.get("offset"))
+    anchors = query
     status = parse_choice("status", params.get("status"), RefundStatus.ALL)
     start = parse_time("from", params.get("from"))
     end = parse_time("to", params.get("to"))
@@ -165,9 +165,7 @@ def _page(query, params: dict) -> dict:
         query = query.where(Refund.created_at >= start)
     if end:
         query = query.where(Refund.created_at <= end)
-    total = query.count()
-    rows = query.order_by(Refund.created_at.desc(), Refund.id.desc()).limit(page.limit).offset(page.offset)
-    return serialize.page([serialize.refund(r) for r in rows], total, page.limit, page.offset)
+    return list_page(query, Refund, params, serialize.refund, anchors)
 
 
 def list_refunds(merchant_id: str, params: dict) -> dict:

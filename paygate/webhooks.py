@@ -15,7 +15,7 @@ from .clock import after, utcnow
 from .db import for_update
 from .errors import InvalidRequest, NotFound
 from .models import Event, Merchant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from .paging import parse_choice, parse_page, _int_param
+from .paging import list_page, parse_choice, parse_cursor, _int_param
 from .payments import Outcome
 from .states import DeliveryStatus, EndpointStatus, guard
 from .work import CLAIM_GRACE_S, DELIVER_WEBHOOK, DueWork
@@ -71,7 +71,6 @@ def retry_delivery(delivery_id: str, merchant_id: str) -> Outcome:
 
 
 def list_deliveries(merchant_id: str, params: dict) -> dict:
-    page = parse_page(params.get("limit"), params.get("offset"))
     status = parse_choice("status", params.get("status"), DeliveryStatus.ALL)
     event_type = parse_choice("event", params.get("event"), events.EVENT_TYPES)
     where = WebhookDelivery.merchant == merchant_id
@@ -92,10 +91,8 @@ def list_deliveries(merchant_id: str, params: dict) -> dict:
             where &= (WebhookDelivery.endpoint_id == endpoint_id) | WebhookDelivery.endpoint_id.is_null()
         else:
             where &= WebhookDelivery.endpoint_id == endpoint_id
-    query = WebhookDelivery.select().where(where)
-    total = query.count()
-    rows = query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(page.limit).offset(page.offset)
-    return serialize.page([serialize.delivery(r) for r in rows], total, page.limit, page.offset)
+    mine = WebhookDelivery.select().where(WebhookDelivery.merchant == merchant_id)
+    return list_page(WebhookDelivery.select().where(where), WebhookDelivery, params, serialize.delivery, mine)
 
 
 def get_delivery(delivery_id, merchant_id: str) -> dict:
@@ -134,7 +131,8 @@ def send_test_event(merchant_id: str, body: dict | None) -> Outcome:
 
 
 def list_events(merchant_id: str, params: dict) -> dict:
-    """Events, newest first; with ``after`` (an event id), the ones after it, oldest first.
+    """Events, newest first (``starting_after``/``ending_before`` like every list); with ``after``
+    (an event id), the ones after it, oldest first.
 
     ``after`` is the cursor a follower (``paygate listen``, the console) keeps: pass the last id
     seen and get what happened since, in order, each event once (``paygate.event_cursor``).
@@ -151,17 +149,31 @@ def list_events(merchant_id: str, params: dict) -> dict:
         where &= Event.object_id == object_id
     after_id = params.get("after")
     if after_id is not None:
+        if params.get("starting_after") is not None or params.get("ending_before") is not None:
+            raise InvalidRequest("after cannot be used with starting_after or ending_before", field="after")
         if not ids.looks_like("event", after_id):
             raise InvalidRequest("after must be an event id", field="after")
         place = event_cursor.position(after_id, merchant_id)
         if place is None:
             raise NotFound("Event not found")
         rows = event_cursor.after(where, place, limit + 1)
-    else:
+    elif params.get("starting_after") is not None or params.get("ending_before") is not None:
+        # newest first, paged like every list, in the feed's own order (so one walk is one big page)
+        cursor = parse_cursor(params)
+        name = "starting_after" if cursor.starting_after else "ending_before"
+        place = event_cursor.position(cursor.starting_after or cursor.ending_before, merchant_id)
+        if place is None:
+            raise InvalidRequest(f"{name}: no such object in this list: {cursor.starting_after or cursor.ending_before}", field=name)
+        if cursor.starting_after:
+            rows = event_cursor.before(where, place, limit + 1)
+        else:
+            newer = event_cursor.after(where, place, limit + 1)
+            return {"object": "list", "data": [serialize.event(e) for e in reversed(newer[:limit])], "has_more": len(newer) > limit, "limit": limit}
+    else:  # the newest page a follower starts from: below the visibility horizon too
         rows = event_cursor.newest(where, limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
-    return {"data": [serialize.event(e) for e in rows], "has_more": has_more, "limit": limit}
+    return {"object": "list", "data": [serialize.event(e) for e in rows], "has_more": has_more, "limit": limit}
 
 
 def webhook_secret(merchant_id: str) -> dict:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from contextlib import ExitStack
+
 import typer
 
 from .common import print_json
@@ -24,10 +27,13 @@ def print_fields(pairs: list[tuple[str, object]]) -> None:
 
 def page_footer(page: dict, noun: str) -> str:
     shown = len(page["data"])
+    if "total" not in page:  # a cursor page: nothing counted
+        more = f"; more with --starting-after {page['data'][-1]['id']}" if page.get("has_more") and shown else ""
+        return f"Showing {shown} {noun}{more}." if shown else f"No {noun} found."
     if not shown:
         return f"No {noun} found (total {page['total']})."
-    start = page["offset"] + 1
-    return f"Showing {start}–{page['offset'] + shown} of {page['total']} {noun}."
+    start = page.get("offset", 0) + 1
+    return f"Showing {start}–{start + shown - 1} of {page['total']} {noun}."
 
 
 def emit(value, as_json: bool, text: str) -> None:
@@ -36,3 +42,21 @@ def emit(value, as_json: bool, text: str) -> None:
         print_json(value)
     else:
         typer.echo(text)
+
+
+def fetch_all(iterate, noun: str) -> dict:
+    """Every row of a client iterator (``iterate(on_page=…)``) as one list page, with a progress bar
+    on stderr sized by the first page's ``total``: long exports show how far they are, stdout
+    (the table or ``--json``) stays clean."""
+    with ExitStack() as stack:
+        bar = None
+
+        def progress(page: dict) -> None:
+            nonlocal bar
+            if bar is None:
+                length = page.get("total") or len(page["data"])
+                bar = stack.enter_context(typer.progressbar(length=length, label=f"exporting {noun}", file=sys.stderr))
+            bar.update(len(page["data"]))
+
+        rows = list(iterate(on_page=progress))
+    return {"object": "list", "data": rows, "has_more": False, "total": len(rows), "offset": 0, "limit": len(rows)}

@@ -14,7 +14,7 @@ import typer
 
 from ..display import instrument, money
 from .common import print_json
-from .output import page_footer, print_fields, table
+from .output import fetch_all, page_footer, print_fields, table
 from .remote import ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, call, connect
 
 payments_app = typer.Typer(help="Inspect and capture payments (through the REST API).", no_args_is_help=True)
@@ -60,19 +60,36 @@ def list_(
     method: Optional[str] = typer.Option(None, help="upi or card."),
     since: Optional[str] = typer.Option(None, "--from", help="Created at or after (ISO-8601, UTC)."),
     until: Optional[str] = typer.Option(None, "--to", help="Created at or before (ISO-8601, UTC)."),
+    order_id: Optional[str] = typer.Option(None, "--order-id", help="Payments of one order (order_…)."),
+    receipt: Optional[str] = typer.Option(None, help="The order's receipt, exactly."),
+    vpa: Optional[str] = typer.Option(None, help="The UPI VPA paid with, exactly."),
+    card_last4: Optional[str] = typer.Option(None, "--card-last4", help="The card's last 4 digits."),
+    amount: Optional[int] = typer.Option(None, help="Exactly this amount (minor units: paise)."),
+    amount_gte: Optional[int] = typer.Option(None, "--amount-gte", help="At least this amount (paise)."),
+    amount_lte: Optional[int] = typer.Option(None, "--amount-lte", help="At most this amount (paise)."),
+    q: Optional[str] = typer.Option(None, "--search", "-q", help="Free text across receipt, VPA and ids."),
     limit: int = typer.Option(10, help="Rows per page (1–100)."),
-    offset: int = typer.Option(0, help="Rows to skip."),
+    starting_after: Optional[str] = typer.Option(None, "--starting-after", help="The page after this payment id (the last one shown)."),
+    offset: Optional[int] = typer.Option(None, help="Rows to skip (up to 10,000; deeper, use --starting-after)."),
+    all_: bool = typer.Option(False, "--all", help="Every matching payment, paged by cursor, with progress on stderr."),
     api_url: Optional[str] = ApiUrlOption,
     api_key: Optional[str] = ApiKeyOption,
     api_secret: Optional[str] = ApiSecretOption,
     json_out: bool = JsonOption,
 ):
-    """List payments, newest first.
+    """List payments, newest first (ties broken by id), filtered the way you remember them.
 
     Example: paygate payments list --status success --limit 20
+    Example: paygate payments list -q kiran --amount-gte 10000 --all --json > kiran.json
     """
     api = connect(api_url, api_key, api_secret)
-    page = call(api.payments, status=status, method=method, start=utc_time(since), end=utc_time(until), limit=limit, offset=offset)
+    filters = {"status": status, "method": method, "start": utc_time(since), "end": utc_time(until), "order_id": order_id, "receipt": receipt,
+               "vpa": vpa, "card_last4": card_last4, "amount": amount, "amount_gte": amount_gte, "amount_lte": amount_lte, "q": q}  # fmt: skip
+    filters = {k: v for k, v in filters.items() if v is not None}
+    if all_:
+        page = call(fetch_all, lambda on_page: api.iter_payments(**filters, on_page=on_page), "payments")
+    else:
+        page = call(api.payments, **filters, limit=limit, offset=offset, starting_after=starting_after)
     if json_out:
         print_json(page)
         return

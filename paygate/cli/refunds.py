@@ -13,7 +13,7 @@ import typer
 from ..client import ApiError, Client
 from ..display import money
 from .common import print_json
-from .output import page_footer, print_fields, table
+from .output import fetch_all, page_footer, print_fields, table
 from .payments import utc_time
 from .remote import ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, call, connect
 
@@ -111,7 +111,8 @@ def list_(
     since: Optional[str] = typer.Option(None, "--from", help="Created at or after (ISO-8601, UTC)."),
     until: Optional[str] = typer.Option(None, "--to", help="Created at or before (ISO-8601, UTC)."),
     limit: int = typer.Option(10, help="Rows per page (1–100)."),
-    offset: int = typer.Option(0, help="Rows to skip."),
+    offset: int = typer.Option(0, help="Rows to skip (up to 10,000)."),
+    all_: bool = typer.Option(False, "--all", help="Every matching refund, paged by cursor, with progress on stderr."),
     api_url: Optional[str] = ApiUrlOption,
     api_key: Optional[str] = ApiKeyOption,
     api_secret: Optional[str] = ApiSecretOption,
@@ -122,7 +123,11 @@ def list_(
     Example: paygate refunds list --payment pay_H8sK2LmN4pQr6TuV --status processed
     """
     api = connect(api_url, api_key, api_secret)
-    page = call(api.refunds, payment_id=payment, status=status, start=utc_time(since), end=utc_time(until), limit=limit, offset=offset)
+    filters = {"payment_id": payment, "status": status, "start": utc_time(since), "end": utc_time(until)}
+    if all_:
+        page = call(fetch_all, lambda on_page: api.iter_refunds(**filters, on_page=on_page), "refunds")
+    else:
+        page = call(api.refunds, **filters, limit=limit, offset=offset)
     if json_out:
         print_json(page)
         return

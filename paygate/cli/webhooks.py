@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from .output import emit, table
+from .output import emit, fetch_all, table
 from .remote import ApiKeyOption, ApiSecretOption, ApiUrlOption, JsonOption, call, connect
 
 webhooks_app = typer.Typer(help="Webhook deliveries: the log, retries, test events and settings.", no_args_is_help=True)
@@ -29,7 +29,8 @@ def list_deliveries(
     status: Optional[str] = typer.Option(None, help="pending, success or failed."),
     event: Optional[str] = typer.Option(None, help="Only this event type, e.g. payment.success."),
     limit: int = typer.Option(10, help="At most this many (≤ 100)."),
-    offset: int = typer.Option(0, help="Skip this many (newest first)."),
+    offset: int = typer.Option(0, help="Skip this many (newest first; up to 10,000)."),
+    all_: bool = typer.Option(False, "--all", help="Every matching delivery, paged by cursor, with progress on stderr."),
     json_out: bool = JsonOption,
     api_url: Optional[str] = ApiUrlOption,
     api_key: Optional[str] = ApiKeyOption,
@@ -39,7 +40,11 @@ def list_deliveries(
 
     Example: paygate webhooks list --status failed
     """
-    page = call(connect(api_url, api_key, api_secret).deliveries, status=status, event=event, limit=limit, offset=offset)
+    api = connect(api_url, api_key, api_secret)
+    if all_:
+        page = call(fetch_all, lambda on_page: api.iter_deliveries(status=status, event=event, on_page=on_page), "deliveries")
+    else:
+        page = call(api.deliveries, status=status, event=event, limit=limit, offset=offset)
     emit(page, json_out, table(page["data"], DELIVERY_COLUMNS) + f"\n{len(page['data'])} of {page['total']}")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 from urllib.parse import quote
 
 import requests
@@ -57,6 +57,23 @@ class Client:
     def _get(self, path: str, **params):
         return self.request("GET", path, params=_present(**params))
 
+    def _iterate(self, path: str, params: dict, page_size: int, on_page: Optional[Callable[[dict], None]]) -> Iterator[dict]:
+        """Every row of a list, newest first, one page of ``page_size`` at a time by ``starting_after``.
+
+        Exact while rows are added or changed meanwhile: each row that existed when the walk began
+        comes once (rows created during it are newer than its first page, so they are not in it).
+        ``on_page`` sees each page as it comes (the first carries ``total``, for a progress bar).
+        """
+        cursor = None
+        while True:
+            page = self._get(path, **params, limit=page_size, starting_after=cursor)
+            if on_page is not None:
+                on_page(page)
+            yield from page["data"]
+            if not page["has_more"] or not page["data"]:
+                return
+            cursor = page["data"][-1]["id"]
+
     # --- the daemon ---------------------------------------------------------------------
 
     def health(self) -> Health:
@@ -79,8 +96,25 @@ class Client:
         body = {"order_id": order_id, "method": "card", "card": card} if card is not None else {"order_id": order_id, "method": "upi", "vpa": vpa}
         return self.request("POST", "/api/v1/payments", json=body, headers=_idempotency(idempotency_key))
 
-    def payments(self, *, status=None, method=None, start=None, end=None, q=None, limit: int = 10, offset: int = 0) -> Page[Payment]:
-        return self._get("/api/v1/payments", status=status, method=method, q=q, limit=limit, offset=offset, **{"from": start, "to": end})
+    def payments(self, *, start=None, end=None, limit: int = 10, offset: Optional[int] = None, starting_after=None, ending_before=None, **filters) -> Page[Payment]:
+        """One page. ``filters``: status, method, order_id, receipt, vpa, card_last4, amount,
+        amount_gte, amount_lte, q (see ``GET /api/v1/payments``); ``start``/``end`` are from/to."""
+        cursor = {"starting_after": starting_after, "ending_before": ending_before}
+        return self._get("/api/v1/payments", limit=limit, offset=offset, **cursor, **filters, **{"from": start, "to": end})
+
+    def iter_payments(self, *, start=None, end=None, page_size: int = 100, on_page=None, **filters) -> Iterator[Payment]:
+        """Every matching payment, newest first, paging by itself: ``for p in api.iter_payments(status="success")``."""
+        return self._iterate("/api/v1/payments", _present(**filters, **{"from": start, "to": end}), page_size, on_page)
+
+    def orders(self, *, status=None, receipt=None, start=None, end=None, limit: int = 10, starting_after=None) -> Page[Order]:
+        return self._get("/api/v1/orders", status=status, receipt=receipt, limit=limit, starting_after=starting_after, **{"from": start, "to": end})
+
+    def iter_orders(self, *, start=None, end=None, page_size: int = 100, on_page=None, **filters) -> Iterator[Order]:
+        return self._iterate("/api/v1/orders", _present(**filters, **{"from": start, "to": end}), page_size, on_page)
+
+    def order_payments(self, order_id: str, *, limit: int = 10, starting_after=None) -> Page[Payment]:
+        """An order's payment attempts, newest first ("is this order paid?")."""
+        return self._get(f"/api/v1/orders/{_seg(order_id)}/payments", limit=limit, starting_after=starting_after)
 
     def payment(self, payment_id: str) -> Payment:
         return self._get(f"/api/v1/payments/{_seg(payment_id)}")
@@ -97,14 +131,21 @@ class Client:
     def refund(self, refund_id: str) -> Refund:
         return self._get(f"/api/v1/refunds/{_seg(refund_id)}")
 
-    def refunds(self, *, payment_id=None, status=None, start=None, end=None, limit: int = 10, offset: int = 0) -> Page[Refund]:
+    def refunds(self, *, payment_id=None, status=None, start=None, end=None, limit: int = 10, offset: Optional[int] = None, starting_after=None) -> Page[Refund]:
         path = f"/api/v1/payments/{_seg(payment_id)}/refunds" if payment_id else "/api/v1/refunds"
-        return self._get(path, status=status, limit=limit, offset=offset, **{"from": start, "to": end})
+        return self._get(path, status=status, limit=limit, offset=offset, starting_after=starting_after, **{"from": start, "to": end})
+
+    def iter_refunds(self, *, payment_id=None, status=None, start=None, end=None, page_size: int = 100, on_page=None) -> Iterator[Refund]:
+        path = f"/api/v1/payments/{_seg(payment_id)}/refunds" if payment_id else "/api/v1/refunds"
+        return self._iterate(path, _present(status=status, **{"from": start, "to": end}), page_size, on_page)
 
     # --- webhooks, events, analytics ----------------------------------------------------
 
-    def deliveries(self, *, status=None, event=None, endpoint_id=None, limit: int = 10, offset: int = 0) -> Page[Delivery]:
-        return self._get("/api/v1/webhooks", status=status, event=event, endpoint_id=endpoint_id, limit=limit, offset=offset)
+    def deliveries(self, *, status=None, event=None, endpoint_id=None, limit: int = 10, offset: Optional[int] = None, starting_after=None) -> Page[Delivery]:
+        return self._get("/api/v1/webhooks", status=status, event=event, endpoint_id=endpoint_id, limit=limit, offset=offset, starting_after=starting_after)
+
+    def iter_deliveries(self, *, status=None, event=None, endpoint_id=None, page_size: int = 100, on_page=None) -> Iterator[Delivery]:
+        return self._iterate("/api/v1/webhooks", _present(status=status, event=event, endpoint_id=endpoint_id), page_size, on_page)
 
     def delivery(self, delivery_id: str) -> Delivery:
         return self._get(f"/api/v1/webhooks/{_seg(delivery_id)}")

@@ -13,10 +13,14 @@ T = TypeVar("T")
 
 
 class Page(TypedDict, Generic[T]):
+    """One list page: ``total``/``offset`` only when paged by offset (no cursor) or asked for."""
+
+    object: str
     data: list[T]
-    total: int
+    has_more: bool
     limit: int
-    offset: int
+    total: NotRequired[int]
+    offset: NotRequired[int]
 
 
 class Order(TypedDict):

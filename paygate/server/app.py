@@ -16,7 +16,7 @@ from .. import bootstrap, db, wakeup
 from ..group_commit import GroupCommitter
 from ..payments import get_payments
 from ..processor import SimulatedBank
-from . import cors, errors, idempotent, metrics, openapi, public_limits, ratelimit
+from . import cors, errors, idempotent, metrics, openapi, public_limits, ratelimit, strict
 from .read_batch import ReadBatcher
 from .routes import analytics, endpoints, events, health, merchants, orders, payments, refunds, testing, webhooks
 from .routes import api_keys, audit, balance
@@ -86,6 +86,7 @@ def create_api_app(settings, name: str = "paygate_api", *, migrate: bool = True)
     ratelimit.install(app, settings)
     public_limits.install(app, settings)
     cors.install(app)
+    strict.install(app)
     _install_resources(app, settings, migrate=migrate)
     for bp in API_BLUEPRINTS:
         app.blueprint(bp)

@@ -22,8 +22,8 @@ import re
 
 from sanic import Blueprint
 
-from .. import analytics, audit, endpoints, events, instruments, ledger, merchants, money, paging, payments, reconcile, scopes, webhooks
-from ..states import DeliveryStatus, EndpointStatus, PaymentStatus, RefundStatus, SettlementStatus
+from .. import analytics, audit, endpoints, events, instruments, ledger, merchants, money, orders, paging, payment_search, payments, reconcile, scopes, webhooks
+from ..states import DeliveryStatus, EndpointStatus, OrderStatus, PaymentStatus, RefundStatus, SettlementStatus
 from .openapi_schemas import BOOL, CURRENCY, INT, SCHEMAS, STR, TEXT, TIME, TIME_FILTER, codes_by_status, enum, error_schema, id_pattern, nullable, obj, page_of, ref, regex
 from .responses import MAX_JSON_DEPTH, json_response
 
@@ -63,6 +63,16 @@ LIMIT = _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": pa
 OFFSET = _param("offset", "query", {"type": "integer", "minimum": 0, "maximum": paging.MAX_OFFSET, "default": 0}, False)
 FROM = _param("from", "query", TIME_FILTER)
 TO = _param("to", "query", TIME_FILTER)
+_CURSOR = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$(?!\\n)", "description": "The id of an object of this list (newest first: starting_after pages to older rows)."}
+# Every list: limit, a cursor (starting_after or ending_before), or offset (≤ MAX_OFFSET, the
+# seed's paging, which also answers total); include[]=total_count asks for total on a cursor page.
+PAGING = [
+    LIMIT,
+    _param("starting_after", "query", _CURSOR),
+    _param("ending_before", "query", _CURSOR),
+    OFFSET,
+    _param("include[]", "query", enum([paging.TOTAL_COUNT])),
+]
 
 
 def op(
@@ -113,6 +123,27 @@ def _uses(param: str, *operation_ids: str) -> dict:
 
 
 ORDER_ID = _param("order_id")
+_TEXT_QUERY = {"type": "string", "minLength": 1, "pattern": regex(paging.SEARCH_TEXT)}
+_AMOUNT_QUERY = {"type": "integer", "minimum": 0, "maximum": money.MAX_AMOUNT}
+# What a person remembers of a payment (payment_search.py): each served by an index.
+PAYMENT_SEARCH = [
+    _param("order_id", "query", {"type": "string", "pattern": id_pattern("order")}),
+    _param("receipt", "query", {**_TEXT_QUERY, "maxLength": payment_search.MAX_RECEIPT_CHARS, "description": "The order's receipt, exactly."}),
+    _param("vpa", "query", {"type": "string", "maxLength": 255, "pattern": regex(instruments.VPA_PATTERN), "description": "Exactly, as paid with."}),
+    _param("card_last4", "query", {"type": "string", "pattern": "^[0-9]{4}$(?!\\n)"}),
+    _param("amount", "query", _AMOUNT_QUERY),
+    _param("amount_gte", "query", _AMOUNT_QUERY),
+    _param("amount_lte", "query", _AMOUNT_QUERY),
+    _param(
+        "q",
+        "query",
+        {
+            **_TEXT_QUERY,
+            "maxLength": payment_search.MAX_Q_CHARS,
+            "description": "Free text across the order's receipt, the VPA and the payment and order ids: a case-insensitive substring on PostgreSQL (pg_trgm), a case-insensitive prefix on the embedded SQLite.",
+        },
+    ),
+]
 PAYMENT_ID = _param("payment_id")
 REFUND_ID = _param("refund_id")
 DELIVERY_ID = _param("delivery_id")
@@ -120,7 +151,7 @@ CREATE_ERRORS = ERRORS_COMMON + ("409", "422")
 # A paid order is what the payment operations need: pay it with the always-approved test VPA.
 PAY_ORDER = {"order_id": "$response.body#/id", "method": "upi", "vpa": instruments.SUCCESS_VPA}
 ORDER_LINKS = {
-    **_uses("order_id", "getOrder", "getPublicOrder"),
+    **_uses("order_id", "getOrder", "getPublicOrder", "listOrderPayments"),
     "CreatePayment": link("createPayment", body=PAY_ORDER),
     "CreatePublicPayment": link("createPublicPayment", body=PAY_ORDER),
 }
@@ -164,7 +195,17 @@ PATHS = {
         )
     },
     "/api/v1/merchants/me/jobs": {"get": op("getMerchantJobStatus", "The merchant's own work counts and measured worker status", ("200", "JobStatus"), tag="merchants")},
-    "/api/v1/orders": {"post": op("createOrder", "Create an order", ("201", "Order"), body="OrderCreate", tag="orders", links=ORDER_LINKS)},
+    "/api/v1/orders": {
+        "post": op("createOrder", "Create an order", ("201", "Order"), body="OrderCreate", tag="orders", links=ORDER_LINKS),
+        "get": op(
+            "listOrders",
+            "List orders, newest first",
+            ("200", "OrderPage"),
+            params=[_param("status", "query", enum(OrderStatus.ALL)), _param("receipt", "query", {**_TEXT_QUERY, "maxLength": orders.MAX_RECEIPT_CHARS}), FROM, TO, *PAGING],
+            tag="orders",
+        ),
+    },
+    "/api/v1/orders/{order_id}/payments": {"get": op("listOrderPayments", "An order's payments, newest first", ("200", "PaymentPage"), params=[ORDER_ID, *PAGING], tag="orders")},
     "/api/v1/orders/{order_id}": {"get": op("getOrder", "Get an order", ("200", "Order"), params=[ORDER_ID], tag="orders")},
     "/api/v1/orders/{order_id}/public": {
         "get": op("getPublicOrder", "An order as the checkout page sees it", ("200", "PublicOrder"), auth=False, params=[ORDER_ID], tag="checkout")
@@ -177,7 +218,7 @@ PATHS = {
             "listPayments",
             "List payments, newest first",
             ("200", "PaymentPage"),
-            params=[_param("status", "query", enum(PaymentStatus.ALL)), _param("method", "query", enum(payments.METHODS)), FROM, TO, LIMIT, OFFSET],
+            params=[_param("status", "query", enum(PaymentStatus.ALL)), _param("method", "query", enum(payments.METHODS)), FROM, TO, *PAYMENT_SEARCH, *PAGING],
             tag="payments",
         ),
     },
@@ -205,7 +246,7 @@ PATHS = {
         "post": op(
             "createRefund", "Refund a payment (201 pending)", ("201", "Refund"), body="RefundCreate", params=[PAYMENT_ID, IDEMPOTENCY_KEY], errors=CREATE_ERRORS, tag="refunds", links=REFUND_LINKS
         ),
-        "get": op("listPaymentRefunds", "A payment's refunds", ("200", "RefundPage"), params=[PAYMENT_ID, LIMIT, OFFSET], tag="refunds"),
+        "get": op("listPaymentRefunds", "A payment's refunds", ("200", "RefundPage"), params=[PAYMENT_ID, _param("status", "query", enum(RefundStatus.ALL)), FROM, TO, *PAGING], tag="refunds"),
     },
     "/api/v1/refunds": {
         "get": op(
@@ -217,8 +258,7 @@ PATHS = {
                 _param("payment_id", "query", {"type": "string", "pattern": id_pattern("payment")}),
                 FROM,
                 TO,
-                LIMIT,
-                OFFSET,
+                *PAGING,
             ],
             tag="refunds",
         )
@@ -230,8 +270,7 @@ PATHS = {
             "The webhook log, newest first",
             ("200", "WebhookDeliveryPage"),
             params=[
-                LIMIT,
-                OFFSET,
+                *PAGING,
                 _param("status", "query", enum(DeliveryStatus.ALL)),
                 _param("event", "query", enum(events.EVENT_TYPES)),
                 _param("event_id", "query", {"type": "string", "pattern": id_pattern("event")}),
@@ -270,9 +309,9 @@ PATHS = {
     "/api/v1/events": {
         "get": op(
             "listEvents",
-            "Events, oldest first after a cursor",
+            "Events, newest first; oldest first after the after cursor",
             ("200", "EventPage"),
-            params=[_param("after", "query", {"type": "string", "pattern": id_pattern("event")}), _param("type", "query", enum(events.EVENT_TYPES)), LIMIT],
+            params=[_param("after", "query", {"type": "string", "pattern": id_pattern("event")}), _param("type", "query", enum(events.EVENT_TYPES)), *PAGING[:3]],
             tag="events",
         )
     },
@@ -302,11 +341,13 @@ SCHEMAS.update(
         ),
         "WebhookEndpointWithSecret": {"allOf": [ref("WebhookEndpoint"), obj({"secret": {"type": "string", "pattern": "^whsec_"}})]},
         "WebhookEndpointPage": page_of("WebhookEndpoint"),
-        "WebhookEndpointCreate": obj({"url": _ENDPOINT_URL, "enabled_events": _ENABLED_EVENTS}, {"description": nullable(_DESCRIPTION)}),
-        "WebhookEndpointUpdate": obj({}, {"url": _ENDPOINT_URL, "enabled_events": _ENABLED_EVENTS, "description": nullable(_DESCRIPTION), "status": _ENDPOINT_STATUS}),
+        "WebhookEndpointCreate": obj({"url": _ENDPOINT_URL, "enabled_events": _ENABLED_EVENTS}, {"description": nullable(_DESCRIPTION)}, closed=True),
+        "WebhookEndpointUpdate": obj({}, {"url": _ENDPOINT_URL, "enabled_events": _ENABLED_EVENTS, "description": nullable(_DESCRIPTION), "status": _ENDPOINT_STATUS}, closed=True),
         "WebhookEndpointDeleted": obj({"id": STR, "deleted": BOOL}),
-        "RotateEndpointSecret": obj({}, {"expire_previous_in": {"type": "integer", "minimum": 0, "maximum": endpoints.MAX_PREVIOUS_SECRET_TTL_S, "default": endpoints.DEFAULT_PREVIOUS_SECRET_TTL_S}}),
-        "ReplayRequest": obj({"since": TIME_FILTER}, {"until": nullable(TIME_FILTER), "status": enum(endpoints.REPLAY_STATUSES)}),
+        "RotateEndpointSecret": obj(
+            {}, {"expire_previous_in": {"type": "integer", "minimum": 0, "maximum": endpoints.MAX_PREVIOUS_SECRET_TTL_S, "default": endpoints.DEFAULT_PREVIOUS_SECRET_TTL_S}}, closed=True
+        ),
+        "ReplayRequest": obj({"since": TIME_FILTER}, {"until": nullable(TIME_FILTER), "status": enum(endpoints.REPLAY_STATUSES)}, closed=True),
         "ReplayResult": obj({"endpoint_id": STR, "queued": INT, "since": TIME, "until": nullable(TIME), "status": STR}),
     }
 )
@@ -322,7 +363,7 @@ PATHS.update(
                 tag="webhook endpoints",
                 links=ENDPOINT_LINKS,
             ),
-            "get": op("listWebhookEndpoints", "The webhook endpoints (the default one first) with their health", ("200", "WebhookEndpointPage"), params=[LIMIT, OFFSET], tag="webhook endpoints"),
+            "get": op("listWebhookEndpoints", "The webhook endpoints (the default one first) with their health", ("200", "WebhookEndpointPage"), params=PAGING, tag="webhook endpoints"),
         },
         "/api/v1/webhook_endpoints/{endpoint_id}": {
             "get": op("getWebhookEndpoint", "One webhook endpoint with its health over 24 h", ("200", "WebhookEndpoint"), params=[ENDPOINT_ID], tag="webhook endpoints"),

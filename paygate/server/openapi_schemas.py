@@ -69,7 +69,11 @@ def ref(name: str) -> dict:
 
 
 def page_of(item: str) -> dict:
-    return obj({"data": {"type": "array", "items": ref(item)}, "total": INT, "limit": INT, "offset": INT})
+    """One list shape: ``total`` and ``offset`` when paged by offset (no cursor) or ``include[]=total_count``."""
+    return obj(
+        {"object": enum(["list"]), "data": {"type": "array", "items": ref(item)}, "has_more": BOOL, "limit": INT},
+        {"total": {**INT, "minimum": 0}, "offset": {**INT, "minimum": 0}},
+    )
 
 
 def regex(pattern: re.Pattern) -> str:
@@ -139,6 +143,7 @@ SCHEMAS = {
     "OrderCreate": obj(
         {"amount": AMOUNT},
         {"currency": nullable(CURRENCY), "receipt": nullable({"type": "string", "maxLength": orders.MAX_RECEIPT_CHARS, "pattern": TEXT}), "notes": nullable({"type": "object", "description": "At most 4096 bytes as JSON."})},
+        closed=True,
     ),
     "Order": obj(
         {
@@ -197,10 +202,12 @@ SCHEMAS = {
         {"error_code": nullable(STR), "error_description": nullable(STR)},
     ),
     "PaymentPage": page_of("Payment"),
-    "Capture": obj({}, {"amount": nullable({**PART_AMOUNT, "description": "At most the payment's amount, at least its counted refunds; absent: all of it."})}),
+    "OrderPage": page_of("Order"),
+    "Capture": obj({}, {"amount": nullable({**PART_AMOUNT, "description": "At most the payment's amount, at least its counted refunds; absent: all of it."})}, closed=True),
     "RefundCreate": obj(
         {"amount": PART_AMOUNT},
         {"reason": nullable({"type": "string", "maxLength": refunds.MAX_REASON_CHARS, "pattern": TEXT})},
+        closed=True,
     ),
     "Refund": obj(
         {
@@ -218,7 +225,7 @@ SCHEMAS = {
         {"id": STR, "name": STR, "email": STR, "api_key": STR, "webhook_url": nullable(STR), "created_at": TIME},
         {"is_active": BOOL, "webhook_secret_set": BOOL, "webhook_secret_hint": nullable(STR)},
     ),
-    "MerchantUpdate": obj({"webhook_url": nullable({"type": "string", "maxLength": merchants.MAX_URL_CHARS, "pattern": regex(merchants.WEBHOOK_URL)})}),
+    "MerchantUpdate": obj({"webhook_url": nullable({"type": "string", "maxLength": merchants.MAX_URL_CHARS, "pattern": regex(merchants.WEBHOOK_URL)})}, closed=True),
     "WebhookDelivery": obj(
         {
             "id": STR,
@@ -237,7 +244,7 @@ SCHEMAS = {
         "allOf": [ref("WebhookDelivery"), obj({"attempt_log": {"type": "array", "items": {"type": "object"}}}, {"payload": nullable({"type": "object"})})]
     },
     "WebhookTest": {"allOf": [ref("WebhookDelivery"), obj({"event_id": STR})]},
-    "WebhookTestRequest": obj({}, {"data": ref("WebhookTestData")}),
+    "WebhookTestRequest": obj({}, {"data": ref("WebhookTestData")}, closed=True),
     # What the server enforces on a test event's data, stated as a schema: an object of strings,
     # integers (no fractional numbers: amounts are integers), booleans, nulls, arrays and objects.
     "WebhookTestData": {
@@ -260,7 +267,7 @@ SCHEMAS = {
         {"id": STR, "event": enum(events.EVENT_TYPES), "created_at": TIME},
         {"object_id": nullable(STR), "timestamp": nullable(INT), "data": nullable({"type": "object"})},
     ),
-    "EventPage": obj({"data": {"type": "array", "items": ref("Event")}, "has_more": BOOL, "limit": INT}),
+    "EventPage": page_of("Event"),
     "WebhookSecret": obj({"webhook_secret": STR}, {"message": STR}),
     "Analytics": obj(
         {"window": enum(analytics.WINDOWS), "currency": STR, "from": TIME, "to": TIME, "totals": {"type": "object"}, "by_method": {"type": "object"}, "buckets": {"type": "array"}}

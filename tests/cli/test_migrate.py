@@ -6,9 +6,13 @@ import subprocess
 from decimal import Decimal
 import sys
 
+from paygate.migrations import MIGRATIONS
 from tests.security.probe import _connect
 from devstack.daemon import Deployment, backend_env
 from paygate.migrations import MIGRATIONS
+
+ALL_VERSIONS = [(version,) for version, _, _ in MIGRATIONS]
+
 
 ALL_VERSIONS = [(version,) for version, _, _ in MIGRATIONS]
 
@@ -58,6 +62,22 @@ def test_a_version_2_database_gets_webhook_endpoints(backend, services):
     _migrate(d)
     assert _sql(d, "SELECT count(*) FROM webhook_endpoint") == [(0,)]
     assert _sql(d, "SELECT count(endpoint_id) FROM webhook_delivery") == [(0,)]
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
+
+
+def test_a_version_3_database_gets_the_list_and_search_indexes(backend, services):
+    d = Deployment(backend, backend_env(backend, *services))
+    _migrate(d)
+    # what a database migrated by the previous paygate looks like: none of migration 40's indexes
+    text = ["payment_id_trgm", "payment_vpa_trgm", "order_receipt_trgm"] if backend == "postgres" else ["payment_merchant_id_vpa_nocase", "order_merchant_id_receipt_nocase"]
+    added = ["payment_merchant_id_vpa", "payment_merchant_id_amount", "order_merchant_id_receipt", "event_merchant_id_created_at", *text]
+    _sql(d, *[f"DROP INDEX {name}" for name in added], "DELETE FROM schema_migration WHERE version = 40")
+    _migrate(d)
+    if backend == "postgres":
+        found = {row[0] for row in _sql(d, "SELECT indexname FROM pg_indexes")}
+    else:
+        found = {row[0] for row in _sql(d, "SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert set(added) <= found
     assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
 
 

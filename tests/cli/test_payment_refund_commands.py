@@ -39,7 +39,7 @@ def test_payments_list_shows_a_table_and_json(cli, api):
     assert "ID" in out and "AMOUNT" in out and payment["id"] in out
     assert "₹1,234.56" in out and "visa •••• 4242" in out and "Showing 1–" in out
     page = json.loads(cli("payments", "list", "--status", "success", "--json").stdout)
-    assert set(page) == {"data", "total", "limit", "offset"} and all(p["status"] == "success" for p in page["data"])
+    assert set(page) == {"object", "data", "has_more", "total", "limit", "offset"} and all(p["status"] == "success" for p in page["data"])
 
 
 def test_payments_get_and_capture(cli, api):

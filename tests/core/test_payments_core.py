@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from paygate import db, idempotency, instruments, payments, sweeper
+from paygate import db, idempotency, instruments, payment_search, payments, sweeper
 from paygate.clock import utcnow
 from paygate.errors import IdempotencyKeyInProgress, IdempotencyKeyReused, InvalidRequest, NotCapturable, NotFound
 from paygate.models import Event, Payment, WebhookDelivery
@@ -176,9 +176,9 @@ def _luhn_ok(number: str) -> bool:
 
 def test_list_rejects_unknown_filters(merchant):
     with pytest.raises(InvalidRequest):
-        db.read(payments.list_payments, merchant.id, {"status": "lost"})
+        db.read(payment_search.list_payments, merchant.id, {"status": "lost"})
     with pytest.raises(InvalidRequest):
-        db.read(payments.list_payments, merchant.id, {"from": "yesterday"})
+        db.read(payment_search.list_payments, merchant.id, {"from": "yesterday"})
 
 
 def test_created_payment_reports_nothing_captured(merchant, make_order, bank):

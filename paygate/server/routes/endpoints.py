@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import endpoints, wakeup
+from ... import endpoints, paging, wakeup
 from ..auth import current_merchant
 from ..params import query_params
 from ..pool import read, transact
@@ -27,7 +27,7 @@ async def create_endpoint(request):
 @bp.get("")
 async def list_endpoints(request):
     merchant = await current_merchant(request)
-    params = query_params(request, ("limit", "offset"))
+    params = query_params(request, paging.LIST_PARAMS)
     return json_response(await read(request, endpoints.list_endpoints, merchant.id, params))
 
 

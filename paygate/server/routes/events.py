@@ -16,5 +16,5 @@ bp = Blueprint("events", url_prefix="/api/v1/events")
 @bp.get("")
 async def list_events(request):
     merchant = await current_merchant(request)
-    params = query_params(request, ("after", "limit", "type", "object_id"))
+    params = query_params(request, ("after", "limit", "type", "object_id", "starting_after", "ending_before"))
     return json_response(await read(request, webhooks.list_events, merchant.id, params))

@@ -1,13 +1,14 @@
-"""Orders: create, get, and the public view the checkout page shows."""
+"""Orders: create, get, list, an order's payments, and the public view the checkout page shows."""
 
 from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import idempotency, orders, serialize
+from ... import idempotency, orders, paging, payment_search, serialize
 from ...payments import Outcome
 from ..auth import current_merchant
 from ..idempotent import UNIT, answer_response, committed
+from ..params import query_params
 from ..pool import read
 from ..responses import json_body, json_response
 
@@ -31,3 +32,17 @@ async def get_order(request, order_id):
 @bp.get("/<order_id:str>/public")
 async def get_public_order(request, order_id):
     return json_response(await read(request, lambda: serialize.public_order(orders.get_order(order_id))))
+
+
+@bp.get("")
+async def list_orders(request):
+    merchant = await current_merchant(request)
+    params = query_params(request, ("status", "receipt", "from", "to") + paging.LIST_PARAMS)
+    return json_response(await read(request, orders.list_orders, merchant.id, params))
+
+
+@bp.get("/<order_id:str>/payments")
+async def list_order_payments(request, order_id):
+    merchant = await current_merchant(request)
+    params = query_params(request, paging.LIST_PARAMS)
+    return json_response(await read(request, payment_search.list_order_payments, order_id, merchant.id, params))

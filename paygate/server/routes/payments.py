@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import idempotency, payments
+from ... import idempotency, paging, payment_search, payments
 from ..auth import current_merchant
 from ..idempotent import PAYMENT_CREATE, answer_response, committed
 from ..params import query_params
@@ -40,8 +40,8 @@ async def create_public_payment(request):
 @bp.get("")
 async def list_payments(request):
     merchant = await current_merchant(request)
-    params = query_params(request, ("status", "method", "from", "to", "limit", "offset", "q"))
-    return json_response(await read(request, payments.list_payments, merchant.id, params))
+    params = query_params(request, payment_search.FILTERS + paging.LIST_PARAMS)
+    return json_response(await read(request, payment_search.list_payments, merchant.id, params))
 
 
 @bp.get("/<payment_id:str>")

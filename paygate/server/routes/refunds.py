@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import idempotency, refunds
+from ... import idempotency, paging, refunds
 from ..auth import current_merchant
 from ..idempotent import create_response
 from ..params import query_params
@@ -13,7 +13,7 @@ from ..responses import json_body, json_response
 
 bp = Blueprint("refunds", url_prefix="/api/v1")
 
-LIST_PARAMS = ("status", "payment_id", "from", "to", "limit", "offset")
+LIST_PARAMS = ("status", "payment_id", "from", "to") + paging.LIST_PARAMS
 
 
 @bp.post("/payments/<payment_id:str>/refunds")

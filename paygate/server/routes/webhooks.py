@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import webhooks
+from ... import paging, webhooks
 from ..auth import current_merchant
 from ..params import query_params
 from ..pool import read, transact
@@ -16,7 +16,7 @@ bp = Blueprint("webhooks", url_prefix="/api/v1/webhooks")
 @bp.get("")
 async def list_deliveries(request):
     merchant = await current_merchant(request)
-    params = query_params(request, ("limit", "offset", "status", "event", "event_id", "endpoint_id"))
+    params = query_params(request, ("status", "event", "event_id", "endpoint_id") + paging.LIST_PARAMS)
     return json_response(await read(request, webhooks.list_deliveries, merchant.id, params))
 
 

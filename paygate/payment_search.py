@@ -1,0 +1,130 @@
+"""Find a payment the way a person remembers it: the filters of ``GET /api/v1/payments``.
+
+One query builder, used by the API list, ``paygate payments list`` and the console (they all go
+through the API). Every filter is served by an index (migration 40); none scans the merchant's
+history:
+
+- ``status``, ``method``, ``from``/``to``: ``(merchant, status, created_at)``, ``(merchant, created_at)``
+- ``order_id``: ``(order)``; ``receipt``: the order's ``(merchant, receipt)``, then ``(order)``
+- ``vpa``, ``card_last4``, ``amount``/``amount_gte``/``amount_lte``: ``(merchant, <column>)``
+- ``q``, free text across the receipt, the VPA and the ids. On PostgreSQL a case-insensitive
+  substring match served by ``pg_trgm`` GIN indexes on ``payment.id``, ``payment.vpa`` and
+  ``order.receipt`` (an order id is matched whole). On SQLite a case-insensitive *prefix* match:
+  ``LIKE 'q%'`` over ``NOCASE`` indexes for the VPA and receipt, an index range for the ids.
+
+Refuses (400 naming the parameter) any value it cannot use; unknown parameters are refused before
+this, from the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import re
+
+from peewee import SQL, NodeList, Value
+
+from . import ids
+from .db import is_postgres
+from .errors import InvalidRequest, NotFound
+from .instruments import VPA_PATTERN
+from .models import Order, Payment
+from .money import MAX_AMOUNT
+from .paging import _int_param, created_between, list_page, parse_choice, parse_search_text
+from .payments import METHODS
+from .states import PaymentStatus
+from . import serialize
+FILTERS = ("status", "method", "from", "to", "order_id", "receipt", "vpa", "card_last4", "amount", "amount_gte", "amount_lte", "q")
+MAX_Q_CHARS = 64
+MAX_RECEIPT_CHARS = 255
+CARD_LAST4 = re.compile(r"[0-9]{4}\Z")
+
+
+def _like_prefix(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _amount(params, name):
+    return _int_param(name, params.get(name), None, 0, MAX_AMOUNT)
+
+
+def _like(column, pattern: str):
+    """``column LIKE pattern`` with ``\\`` as the escape character on both backends (SQLite has
+    none by default); case-insensitive: ILIKE on PostgreSQL, SQLite's LIKE (ASCII) on a NOCASE index."""
+    op = "ILIKE" if is_postgres() else "LIKE"
+    return NodeList((column, SQL(op), Value(pattern), SQL("ESCAPE '\\'")))
+
+
+def _free_text(merchant_id: str, q: str):
+    """Payments whose receipt, VPA or id match ``q`` (see the module docstring for how): a UNION of
+    index lookups, so each part uses its own index instead of one scan testing an OR."""
+    pattern = _like_prefix(q)
+    mine = Payment.merchant == merchant_id
+    if is_postgres():
+        text = f"%{pattern}%"
+        by_id = _like(Payment.id, text)
+    else:
+        text = f"{pattern}%"
+        by_id = (Payment.id >= q) & (Payment.id < q + "\U0010ffff")
+    receipts = Order.select(Order.id).where((Order.merchant == merchant_id) & _like(Order.receipt, text))
+    found = (
+        Payment.select(Payment.id).where(mine & by_id)
+        | Payment.select(Payment.id).where(mine & _like(Payment.vpa, text))
+        | Payment.select(Payment.id).where(mine & Payment.order.in_(receipts))
+    )
+    if ids.looks_like("order", q):
+        found = found | Payment.select(Payment.id).where(mine & (Payment.order == q))
+    return Payment.id.in_(found)
+
+
+def payment_query(merchant_id: str, params: dict):
+    """The merchant's payments matching ``params`` (every filter optional; all of them AND-ed)."""
+    query = Payment.select().where(Payment.merchant == merchant_id)
+    status = parse_choice("status", params.get("status"), PaymentStatus.ALL)
+    if status:
+        query = query.where(Payment.status == status)
+    method = parse_choice("method", params.get("method"), METHODS)
+    if method:
+        query = query.where(Payment.method == method)
+    query = created_between(query, Payment, params)
+    order_id = params.get("order_id")
+    if order_id is not None:
+        if not ids.looks_like("order", order_id):
+            raise InvalidRequest("order_id must be an order id (order_…)", field="order_id")
+        query = query.where(Payment.order == order_id)
+    receipt = parse_search_text("receipt", params.get("receipt"), MAX_RECEIPT_CHARS)
+    if receipt is not None:
+        query = query.where(Payment.order.in_(Order.select(Order.id).where((Order.merchant == merchant_id) & (Order.receipt == receipt))))
+    vpa = params.get("vpa")
+    if vpa is not None:
+        if not VPA_PATTERN.match(str(vpa)):
+            raise InvalidRequest("vpa must be a VPA such as name@bank", field="vpa")
+        query = query.where(Payment.vpa == vpa)
+    last4 = params.get("card_last4")
+    if last4 is not None:
+        if not CARD_LAST4.match(str(last4)):
+            raise InvalidRequest("card_last4 must be 4 digits", field="card_last4")
+        query = query.where(Payment.card_last4 == last4)
+    amount, low, high = _amount(params, "amount"), _amount(params, "amount_gte"), _amount(params, "amount_lte")
+    if amount is not None:
+        query = query.where(Payment.amount == amount)
+    if low is not None:
+        query = query.where(Payment.amount >= low)
+    if high is not None:
+        query = query.where(Payment.amount <= high)
+    q = parse_search_text("q", params.get("q"), MAX_Q_CHARS)
+    if q is not None:
+        query = query.where(_free_text(merchant_id, q))
+    return query
+
+
+def list_payments(merchant_id: str, params: dict) -> dict:
+    """``GET /api/v1/payments``: the matching payments, newest first, in the one list shape."""
+    mine = Payment.select().where(Payment.merchant == merchant_id)
+    return list_page(payment_query(merchant_id, params), Payment, params, serialize.payment, mine)
+
+
+def list_order_payments(order_id, merchant_id: str, params: dict) -> dict:
+    """``GET /api/v1/orders/{id}/payments``: an order's payment attempts (404 when not theirs)."""
+    if not ids.looks_like("order", order_id) or not Order.select().where((Order.id == order_id) & (Order.merchant == merchant_id)).exists():
+        raise NotFound("Order not found")
+    query = Payment.select().where((Payment.merchant == merchant_id) & (Payment.order == order_id))
+    return list_page(query, Payment, params, serialize.payment)
