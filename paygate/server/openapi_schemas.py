@@ -117,7 +117,7 @@ DIGITS_YEAR = {
 
 def error_schema(codes: list[str]) -> dict:
     return obj(
-        {"error": obj({"code": enum(codes), "description": STR}, {"field": nullable(STR), "request_id": nullable(STR), "available": INT})}
+        {"error": obj({"code": enum(codes), "description": STR}, {"field": nullable(STR), "request_id": nullable(STR), "available": INT, "reason": nullable(STR)})}
     )
 
 
