@@ -33,5 +33,23 @@ console.register(app)
 simulate.register(app)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"paygate {version('paygate')}")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            from .. import __version__
+
+            typer.echo(f"paygate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(_version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")):
+    """paygate: a self-hosted payment gateway. Run `paygate serve` to start."""
+
+
 def main() -> None:
     app()

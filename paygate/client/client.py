@@ -51,7 +51,8 @@ class Client:
             body = None
         if r.status_code >= 400:
             err = body.get("error", {}) if isinstance(body, dict) else {}
-            raise ApiError(r.status_code, err.get("code", "HTTP_ERROR"), err.get("description", f"HTTP {r.status_code}"))
+            request_id = err.get("request_id") or r.headers.get("X-Request-Id")
+            raise ApiError(r.status_code, err.get("code", "HTTP_ERROR"), err.get("description", f"HTTP {r.status_code}"), request_id)
         return body
 
     def _get(self, path: str, **params):
