@@ -71,3 +71,11 @@ def test_python_example_runs_twice(deployment, tmp_path, index):
     if "create_refund" in block:
         first, second = (line.split() for line in outputs)
         assert first[0] != second[0] and first[1] == second[1] == "success" and first[3] == "pending", outputs
+
+
+def test_the_readme_lists_every_field_of_the_card_object():
+    from paygate.server.openapi_schemas import SCHEMAS
+
+    text = (REPO / "README.md").read_text()
+    paragraph = text[text.index("The `card` object") :].split("\n\n")[0]
+    assert all(f"`{name}`" in paragraph for name in SCHEMAS["Card"]["properties"]), paragraph
