@@ -114,6 +114,7 @@ def _chunks(items: list, size: int = _CHUNK):
 # URL and secret. {where} and {lock} vary between the batch and the single-row form.
 # The endpoint's columns come from a LEFT JOIN: the default endpoint has no row.
 _ENDPOINT_COLUMNS = "w.id, w.url, w.secret, w.previous_secret, w.previous_secret_expires_at, w.failing_since"
+_DEFAULT_PREVIOUS_COLUMNS = ", m.previous_webhook_secret, m.previous_webhook_secret_expires_at"  # the default endpoint's overlap
 _LEASE_PG_SQL = (
     "WITH due AS ("
     "SELECT id, next_retry_at AS due_at FROM webhook_delivery WHERE {where} {lock}"
@@ -121,7 +122,7 @@ _LEASE_PG_SQL = (
     "UPDATE webhook_delivery d SET next_retry_at = %s, claimed_until = %s FROM due WHERE d.id = due.id "
     "RETURNING d.id, d.attempts, d.url, d.event_id, d.endpoint_id, due.due_at"
     ") "
-    "SELECT c.id, c.attempts, c.url, c.event_id, e.body, m.webhook_secret, m.webhook_url, m.id, c.endpoint_id, " + _ENDPOINT_COLUMNS + " "
+    "SELECT c.id, c.attempts, c.url, c.event_id, e.body, m.webhook_secret, m.webhook_url, m.id, c.endpoint_id, " + _ENDPOINT_COLUMNS + _DEFAULT_PREVIOUS_COLUMNS + " "
     "FROM c JOIN event e ON e.id = c.event_id JOIN merchant m ON m.id = e.merchant_id "
     "LEFT JOIN webhook_endpoint w ON w.id = c.endpoint_id "
     "ORDER BY c.due_at, c.id"
@@ -134,7 +135,7 @@ _LEASE_ONE_PG_SQL = _LEASE_PG_SQL.format(where=_DUE_ONE, lock="FOR UPDATE")
 # SQLite: read the due rows with their bodies, then move exactly those (the UPDATE repeats the
 # guard and returns what it moved, so a row is never claimed twice even in autocommit).
 _SELECT_DUE_SQLITE = (
-    "SELECT d.id, d.attempts, d.url, d.event_id, e.body, m.webhook_secret, m.webhook_url, m.id, d.endpoint_id, " + _ENDPOINT_COLUMNS + " "
+    "SELECT d.id, d.attempts, d.url, d.event_id, e.body, m.webhook_secret, m.webhook_url, m.id, d.endpoint_id, " + _ENDPOINT_COLUMNS + _DEFAULT_PREVIOUS_COLUMNS + " "
     "FROM webhook_delivery d JOIN event e ON e.id = d.event_id JOIN merchant m ON m.id = e.merchant_id "
     "LEFT JOIN webhook_endpoint w ON w.id = d.endpoint_id "
     "WHERE {where}"
@@ -151,17 +152,22 @@ def _db_time(value):
     return parse_db_datetime(value) if isinstance(value, str) else value
 
 
+def _still_signing(previous: str | None, until, now: datetime) -> tuple[str, ...]:
+    """A rotated-out secret while its overlap lasts."""
+    until = _db_time(until)
+    return (previous,) if previous and until is not None and until > now else ()
+
+
 def _claim_from_row(row, now: datetime) -> Claim:
     delivery_id, attempts, url, event_id, body, secret, current_url, merchant_id, endpoint_id = row[:9]
-    w_id, w_url, w_secret, w_previous, w_previous_until, w_failing_since = row[9:]
+    w_id, w_url, w_secret, w_previous, w_previous_until, w_failing_since, m_previous, m_previous_until = row[9:]
     common = dict(delivery_id=delivery_id, event_id=event_id, body=body.encode("utf-8"), number=attempts + 1, endpoint_id=endpoint_id)
     if endpoint_id is None or endpoint_id == ids.default_endpoint_id(merchant_id):
         # A merchant who fixes a broken URL expects the pending retries to go to the new one.
-        return Claim(url=current_url or url, secret=secret, **common)
+        return Claim(url=current_url or url, secret=secret, previous_secrets=_still_signing(m_previous, m_previous_until, now), **common)
     if w_id is None:  # deleted after this row was leased: the row's own URL, no secret to sign with
         return Claim(url=url, secret="", default_endpoint=False, **common)
-    until = _db_time(w_previous_until)
-    previous = (w_previous,) if w_previous and until is not None and until > now else ()
+    previous = _still_signing(w_previous, w_previous_until, now)
     return Claim(url=w_url, secret=w_secret, previous_secrets=previous, default_endpoint=False, failing_since=_db_time(w_failing_since), **common)
 
 

@@ -48,11 +48,14 @@ def signature_headers(secret: str, event_id: str, body: bytes, timestamp: int, *
 
     ``previous`` are secrets still inside their rotation overlap: ``webhook-signature`` then
     carries one ``v1,…`` entry per secret, space-separated, so a receiver holding either verifies.
-    ``hex_header`` is the seed family's ``X-Webhook-Signature`` (the merchant's default endpoint).
+    ``hex_header`` is the seed family's ``X-Webhook-Signature`` (the merchant's default endpoint);
+    during an overlap ``X-Webhook-Signature-Previous`` carries the previous secret's.
     """
     headers = {"X-Webhook-Id": event_id, "X-Webhook-Timestamp": str(timestamp)}
     if hex_header:
         headers["X-Webhook-Signature"] = hex_signature(secret, body)
+        if previous:  # one value per header: the rotated-out secret's goes beside it
+            headers["X-Webhook-Signature-Previous"] = hex_signature(previous[0], body)
     keys = [k for k in (standard_key(s) for s in (secret, *previous)) if k is not None]
     if keys:
         headers["webhook-id"] = event_id

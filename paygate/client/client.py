@@ -161,8 +161,9 @@ class Client:
     def webhook_secret(self) -> dict:
         return self._get("/api/v1/merchants/me/webhook-secret")
 
-    def rotate_webhook_secret(self) -> dict:
-        return self.request("POST", "/api/v1/merchants/me/webhook-secret", json={})
+    def rotate_webhook_secret(self, expire_previous_in: Optional[int] = None) -> dict:
+        """The new secret; the old one keeps signing beside it for ``expire_previous_in`` seconds (default a day)."""
+        return self.request("POST", "/api/v1/merchants/me/webhook-secret", json=_present(expire_previous_in=expire_previous_in))
 
 
 def _idempotency(key: Optional[str]) -> Optional[dict]:

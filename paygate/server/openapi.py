@@ -261,7 +261,10 @@ PATHS = {
     },
     "/api/v1/merchants/me/webhook-secret": {
         "get": op("getWebhookSecret", "Reveal the webhook signing secret", ("200", "WebhookSecret"), tag="merchants"),
-        "post": op("rotateWebhookSecret", "Regenerate the webhook secret", ("200", "WebhookSecret"), tag="merchants"),
+        "post": op(
+            "rotateWebhookSecret", "Regenerate the webhook secret; the previous one keeps signing until it expires", ("200", "WebhookSecret"),
+            body="RotateEndpointSecret", body_required=False, tag="merchants",
+        ),
     },
     "/api/v1/analytics": {
         "get": op(

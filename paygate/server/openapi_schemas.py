@@ -241,7 +241,7 @@ SCHEMAS = {
         {"object_id": nullable(STR), "timestamp": nullable(INT), "data": nullable({"type": "object"})},
     ),
     "EventPage": obj({"data": {"type": "array", "items": ref("Event")}, "has_more": BOOL, "limit": INT}),
-    "WebhookSecret": obj({"webhook_secret": STR}, {"message": STR}),
+    "WebhookSecret": obj({"webhook_secret": STR}, {"message": STR, "previous_secret_expires_at": nullable(TIME)}),
     "Analytics": obj(
         {"window": enum(analytics.WINDOWS), "currency": STR, "from": TIME, "to": TIME, "totals": {"type": "object"}, "by_method": {"type": "object"}, "buckets": {"type": "array"}}
     ),

@@ -36,7 +36,7 @@ def test_a_version_1_database_gets_the_heartbeat_failure_count(backend, services
     _sql(d, "INSERT INTO heartbeat (id, role, last_seen) VALUES ('old-host:1:worker', 'worker', '2024-01-01 00:00:00')")
     _migrate(d)
     assert _sql(d, "SELECT maintenance_failures FROM heartbeat WHERE id = 'old-host:1:worker'") == [(0,)]
-    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == [(1,), (2,), (3,)]
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version")[:3] == [(1,), (2,), (3,)]  # later ranges follow
     _migrate(d)  # and again: nothing left to do, no error
 
 
@@ -54,5 +54,5 @@ def test_a_version_2_database_gets_webhook_endpoints(backend, services):
     _migrate(d)
     assert _sql(d, "SELECT count(*) FROM webhook_endpoint") == [(0,)]
     assert _sql(d, "SELECT count(endpoint_id) FROM webhook_delivery") == [(0,)]
-    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == [(1,), (2,), (3,)]
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version")[:3] == [(1,), (2,), (3,)]  # later ranges follow
     _migrate(d)
