@@ -31,6 +31,7 @@ TEST_ENV = {
     "PAYGATE_ALLOW_PRIVATE_WEBHOOK_URLS": "true",
     "PAYGATE_SWEEP_INTERVAL": "1",
     "PAYGATE_LOG_LEVEL": "INFO",
+    "PAYGATE_SEED_TEST_MERCHANT": "true",  # the tests' fixtures use it on both backends
 }
 
 

@@ -78,7 +78,7 @@ class Settings:
     webhook_timeout_s: float = 5.0
     webhook_disable_after_s: float = 3 * 86400.0  # a webhook endpoint failing every attempt this long is disabled
     allow_private_webhook_urls: bool | None = None  # None: allowed only on the embedded default
-    seed_test_merchant: bool = True
+    seed_test_merchant: bool = True  # unset: only on the embedded default (on a database URL when asked)
     max_body_bytes: int = 64 * 1024
     rate_limit_per_minute: int = 0  # per merchant; 0 turns it off
     sweep_interval_s: float = 2.0
@@ -214,6 +214,8 @@ def load(env: dict | None = None, **overrides) -> Settings:
             raise ConfigError("PAYGATE_SWEEP_INTERVAL must be a number of seconds") from None
 
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if "seed_test_merchant" not in values:  # its public credentials only where nobody else can reach them
+        values["seed_test_merchant"] = values.get("database_url") is None
     settings = Settings(**values)
     if settings.api_port == settings.checkout_port:
         raise ConfigError("the API port and the checkout port must differ")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Optional
 
 import typer
 
 from .common import settings_from, setup_logging
-from .readiness import announce_when_listening
+from .readiness import announce_when_listening, unbindable
 
 
 def register(app: typer.Typer) -> None:
@@ -27,6 +28,10 @@ def register(app: typer.Typer) -> None:
         settings = settings_from(
             api_port=port, checkout_port=checkout_port, host=host, api_workers=workers, database_url=database_url, redis_url=redis_url
         )
+        busy = unbindable(settings.host, {settings.api_port: "API", settings.checkout_port: "checkout"})
+        if busy:
+            typer.echo(f"paygate: {busy}", err=True)
+            raise typer.Exit(2)
         setup_logging(settings.log_level)
         from ..server.serve import serve as run
 
@@ -35,6 +40,8 @@ def register(app: typer.Typer) -> None:
             f"Ready! paygate API on http://{_shown(settings.host)}:{settings.api_port}, checkout on "
             f"http://{_shown(settings.host)}:{settings.checkout_port} ({backend}) (^C to quit)"
         )
+        facts = startup_facts(settings)  # a table on a terminal; one line in a log file, where lines are records
+        ready += "".join(f"\n  {label:<14} {text}" for label, text in facts) if sys.stderr.isatty() else "".join(f" | {label}: {text}" for label, text in facts)
         announce_when_listening(settings.host, [settings.api_port, settings.checkout_port], lambda: typer.echo(ready, err=True))
         run(settings)
 
@@ -61,3 +68,22 @@ def register(app: typer.Typer) -> None:
 
 def _shown(host: str) -> str:
     return "localhost" if host in ("0.0.0.0", "::") else host
+
+
+def startup_facts(settings) -> list[tuple[str, str]]:
+    """What a newcomer must know at start: where it listens, how the bank behaves, who can log in.
+    Never a secret: the seeded merchant's is public, but it still has no place in a log."""
+    everywhere = settings.host in ("0.0.0.0", "::", "")
+    bind = f"{settings.host} (every interface: reachable from other machines)" if everywhere else settings.host
+    if settings.test_mode:
+        outcome = "success" if settings.test_payment_success else "failure"
+        bank = f"test mode, the simulated bank answers in {settings.test_processing_delay_ms} ms with {outcome} (test instruments always win)"
+    else:
+        bank = "simulated, answers in 5-10 s; UPI succeeds 90 %, card 95 % (success@paygate and card 4242… always succeed)"
+    if settings.seed_test_merchant:
+        from ..merchants import TEST_MERCHANT
+
+        merchant = f"seeded, key {TEST_MERCHANT['api_key']} (its secret is in the README; PAYGATE_SEED_TEST_MERCHANT=false turns it off)"
+    else:
+        merchant = "not seeded (`paygate merchants create` makes one; PAYGATE_SEED_TEST_MERCHANT=true seeds it)"
+    return [("bind address", bind), ("bank", bank), ("test merchant", merchant)]
