@@ -88,6 +88,7 @@ class Settings:
     delivery_threads: int = 32  # concurrent webhook sends per worker process
     delivery_per_destination: int = 8  # in-flight sends to one merchant endpoint, per worker process
     log_level: str = "INFO"
+    log_format: str = "auto"  # auto: readable text on a terminal, JSON lines otherwise; or json, text
 
     @property
     def embedded(self) -> bool:
@@ -160,6 +161,7 @@ def load(env: dict | None = None, **overrides) -> Settings:
         "PAYGATE_HOST": ("host", str),
         "PAYGATE_PUBLIC_API_URL": ("public_api_url", lambda v: v.rstrip("/")),
         "PAYGATE_LOG_LEVEL": ("log_level", lambda v: v.upper()),
+        "PAYGATE_LOG_FORMAT": ("log_format", lambda v: v.lower()),
         "PAYGATE_QUEUE_NAME": ("queue_name", str),
     }
     for env_name, (attr, conv) in simple.items():
@@ -223,6 +225,8 @@ def load(env: dict | None = None, **overrides) -> Settings:
         raise ConfigError("PAYGATE_PUBLIC_API_URL must be an http:// or https:// URL")
     if settings.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("PAYGATE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+    if settings.log_format not in ("auto", "json", "text"):
+        raise ConfigError("PAYGATE_LOG_FORMAT must be auto, json or text")
     return settings
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Optional
 
@@ -9,6 +10,16 @@ import typer
 
 from .common import settings_from, setup_logging
 from .readiness import announce_when_listening, unbindable
+
+
+LogFormatOption = typer.Option(None, "--log-format", help="auto (text on a terminal, else JSON lines), json or text; env PAYGATE_LOG_FORMAT.")
+
+
+def _log_format(value: Optional[str]) -> Optional[str]:
+    """The flag, also for the processes this one starts (Sanic workers read the environment)."""
+    if value is not None:
+        os.environ["PAYGATE_LOG_FORMAT"] = value
+    return value.lower() if value else None
 
 
 def register(app: typer.Typer) -> None:
@@ -20,19 +31,22 @@ def register(app: typer.Typer) -> None:
         workers: Optional[int] = typer.Option(None, "--workers", "-w", help="API processes (default 1)."),
         database_url: Optional[str] = typer.Option(None, help="postgresql://… (default: embedded SQLite)."),
         redis_url: Optional[str] = typer.Option(None, help="redis://… (default: queue on SQLite, worker in-process)."),
+        log_format: Optional[str] = LogFormatOption,
     ):
         """Run the API daemon (port 8000) and the checkout (port 3001).
 
         Example: paygate serve --workers 4
         """
         settings = settings_from(
-            api_port=port, checkout_port=checkout_port, host=host, api_workers=workers, database_url=database_url, redis_url=redis_url
+            api_port=port, checkout_port=checkout_port, host=host, api_workers=workers, database_url=database_url, redis_url=redis_url,
+            log_format=_log_format(log_format),
         )
         busy = unbindable(settings.host, {settings.api_port: "API", settings.checkout_port: "checkout"})
         if busy:
             typer.echo(f"paygate: {busy}", err=True)
             raise typer.Exit(2)
-        setup_logging(settings.log_level)
+        setup_logging(settings.log_level, settings.log_format)
+        os.environ.setdefault("SANIC_IGNORE_PRODUCTION_WARNING", "true")  # advice for Sanic developers, not for paygate's users
         from ..server.serve import serve as run
 
         backend = "PostgreSQL + Redis" if settings.redis_url else ("embedded SQLite" if settings.embedded else "database URL")
@@ -50,13 +64,14 @@ def register(app: typer.Typer) -> None:
         threads: Optional[int] = typer.Option(None, "--threads", "-t", help="Consumer threads (default 8)."),
         database_url: Optional[str] = typer.Option(None),
         redis_url: Optional[str] = typer.Option(None),
+        log_format: Optional[str] = LogFormatOption,
     ):
         """Run a huey consumer process (PostgreSQL + Redis deployments). Run as many as you need.
 
         Example: REDIS_URL=redis://localhost:6379/0 DATABASE_URL=postgresql://… paygate worker
         """
-        settings = settings_from(worker_threads=threads, database_url=database_url, redis_url=redis_url)
-        setup_logging(settings.log_level)
+        settings = settings_from(worker_threads=threads, database_url=database_url, redis_url=redis_url, log_format=_log_format(log_format))
+        setup_logging(settings.log_level, settings.log_format)
         if not settings.redis_url:
             typer.echo("paygate worker needs REDIS_URL; on the embedded default `paygate serve` runs the worker itself.", err=True)
             raise typer.Exit(2)

@@ -48,7 +48,7 @@ def build_apps(settings) -> Sanic:
         checkout.prepare(port=settings.checkout_port, workers=settings.api_workers, single_process=single, **common)
     if not settings.redis_url:
         _attach_embedded_worker(api, settings)
-    logs.setup(settings.log_level)  # creating the apps installed Sanic's plain-text handlers: JSON lines only
+    logs.setup(settings.log_level, fmt=settings.log_format)  # creating the apps installed Sanic's plain-text handlers: ours only
     return api
 
 
