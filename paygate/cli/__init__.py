@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from . import admin, console, daemon, events, listen, simulate, trigger, webhooks
+from . import admin, console, daemon, events, health, listen, simulate, trigger, webhooks
 from . import endpoints as endpoint_commands
 from . import payments as payment_commands
 from . import refunds as refund_commands
@@ -31,6 +31,7 @@ payment_commands.register(app)
 refund_commands.register(app)
 console.register(app)
 simulate.register(app)
+health.register(app)
 
 
 def _print_version(value: bool) -> None:
