@@ -172,7 +172,10 @@ PATHS = {
     "/api/v1/orders": {"post": op("createOrder", "Create an order", ("201", "Order"), body="OrderCreate", tag="orders", links=ORDER_LINKS)},
     "/api/v1/orders/{order_id}": {"get": op("getOrder", "Get an order", ("200", "Order"), params=[ORDER_ID], tag="orders")},
     "/api/v1/orders/{order_id}/public": {
-        "get": op("getPublicOrder", "An order as the checkout page sees it", ("200", "PublicOrder"), auth=False, params=[ORDER_ID], tag="checkout")
+        "get": op(
+            "getPublicOrder", "An order as the checkout page sees it", ("200", "PublicOrder"), auth=False, tag="checkout",
+            params=[ORDER_ID, {**_param("key", "query", {"type": "string", "maxLength": 64}, False), "description": "The shop's API key (checkout.js sends it): another merchant's is 404."}],
+        )
     },
     "/api/v1/payments": {
         "post": op(
