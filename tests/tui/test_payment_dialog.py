@@ -1,0 +1,47 @@
+"""The payment dialog: refreshes while open, never proposes a refund amount, says the unit of
+the amount field, and offers Capture only while a capture is possible."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, DataTable, Input, Label
+
+from paygate.tui.screens.confirm import ConfirmDialog
+from paygate.tui.screens.payment_detail import PaymentDetailScreen
+from paygate.tui.widgets.payment_table import PaymentTable
+from tests.tui.conftest import console, notifications, run, wait_until
+
+
+def test_refund_needs_an_amount_in_rupees_and_the_dialog_follows_it_to_refunded(shop):
+    api, creds = shop
+    payment = api.paid_payment(50000, "card")
+
+    async def scenario():
+        app = console(creds)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("2")
+            await wait_until(pilot, lambda: payment["id"] in app.screen.query_one(PaymentTable).rows, what="payment row")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, PaymentDetailScreen) and app.screen.payment is not None, what="detail")
+            detail = app.screen
+            assert str(detail.query_one("#refund-unit", Label).render()) == "Refund ₹"
+
+            detail.query_one("#refund", Button).press()  # a blank amount is not "everything"
+            await wait_until(pilot, lambda: any("Enter the amount to refund in ₹" in n for n in notifications(app)), what="amount asked for")
+            assert not isinstance(app.screen, ConfirmDialog)
+            assert api.ok("GET", f"/api/v1/payments/{payment['id']}/refunds")["data"] == []
+
+            detail.query_one("#refund-amount", Input).value = "500"
+            detail.query_one("#refund", Button).press()
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="refund confirmation")
+            assert "₹500.00" in str(app.screen.question)
+            await pilot.press("y")
+            # no key pressed from here: the open dialog follows the refund to processed by itself
+            await wait_until(pilot, lambda: detail.payment["status"] == "refunded", timeout=15, what="payment refunded in the dialog")
+            await wait_until(pilot, lambda: "processed" in str(detail.query_one("#refund-table", DataTable).get_row_at(0)), what="refund processed")
+
+            assert detail.query_one("#capture", Button).display is False
+            await pilot.press("c")  # the key does not offer it either
+            await pilot.pause(0.3)
+            assert app.screen is detail
+
+    run(scenario())
