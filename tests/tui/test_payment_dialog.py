@@ -1,5 +1,6 @@
 """The payment dialog: refreshes while open, never proposes a refund amount, says the unit of
-the amount field, and offers Capture only while a capture is possible."""
+the amount field, and offers Capture only while a capture is possible; then the overview says
+"1 refund" in the singular."""
 
 from __future__ import annotations
 
@@ -43,5 +44,10 @@ def test_refund_needs_an_amount_in_rupees_and_the_dialog_follows_it_to_refunded(
             await pilot.press("c")  # the key does not offer it either
             await pilot.pause(0.3)
             assert app.screen is detail
+
+            await pilot.press("escape")
+            await pilot.press("1")  # the overview counts it in the singular
+            note = lambda: str(app.screen.query_one("#card-refunded").query_one(".stat-note").render())
+            await wait_until(pilot, lambda: note() == "1 refund processed", what="'1 refund processed'")
 
     run(scenario())

@@ -78,6 +78,6 @@ class OverviewScreen(ConsoleScreen):
         self.query_one("#card-volume", StatCard).show(money(t["volume"], cur), f"{t['successful']} successful")
         self.query_one("#card-count", StatCard).show(str(t["count"]), f"{t['failed']} failed · {t['pending']} pending")
         self.query_one("#card-rate", StatCard).show(rate(t["success_rate_bps"]), "of settled payments")
-        self.query_one("#card-refunded", StatCard).show(money(t["refunded"], cur), f"{t['refund_count']} refunds processed")
+        self.query_one("#card-refunded", StatCard).show(money(t["refunded"], cur), f"{t['refund_count']} {'refund' if t['refund_count'] == 1 else 'refunds'} processed")
         self.query_one(MethodSplit).show(a["by_method"], cur)
         self.query_one(TrendChart).show(a)
