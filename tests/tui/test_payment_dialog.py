@@ -7,9 +7,7 @@ from __future__ import annotations
 from textual.widgets import Button, DataTable, Input, Label
 
 from paygate.tui.screens.confirm import ConfirmDialog
-from paygate.tui.screens.payment_detail import PaymentDetailScreen
-from paygate.tui.widgets.payment_table import PaymentTable
-from tests.tui.conftest import console, notifications, run, wait_until
+from tests.tui.conftest import console, notifications, open_payment, run, wait_until
 
 
 def test_refund_needs_an_amount_in_rupees_and_the_dialog_follows_it_to_refunded(shop):
@@ -19,11 +17,7 @@ def test_refund_needs_an_amount_in_rupees_and_the_dialog_follows_it_to_refunded(
     async def scenario():
         app = console(creds)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("2")
-            await wait_until(pilot, lambda: payment["id"] in app.screen.query_one(PaymentTable).rows, what="payment row")
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, PaymentDetailScreen) and app.screen.payment is not None, what="detail")
-            detail = app.screen
+            detail = await open_payment(pilot, app, payment["id"])
             assert str(detail.query_one("#refund-unit", Label).render()) == "Refund ₹"
 
             detail.query_one("#refund", Button).press()  # a blank amount is not "everything"
