@@ -35,6 +35,7 @@ TEST_ENV = {
     # public endpoint's limits are off here and tested on a deployment of their own.
     "PAYGATE_PUBLIC_ATTEMPTS_PER_ORDER": "0",
     "PAYGATE_PUBLIC_ATTEMPTS_PER_CLIENT": "0",
+    "PAYGATE_SEED_TEST_MERCHANT": "true",  # the tests' fixtures use it on both backends
 }
 
 

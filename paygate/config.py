@@ -135,7 +135,7 @@ class Settings:
     webhook_timeout_s: float = 5.0
     webhook_disable_after_s: float = 3 * 86400.0  # a webhook endpoint failing every attempt this long is disabled
     allow_private_webhook_urls: bool | None = None  # None: allowed only on the embedded default
-    seed_test_merchant: bool = True
+    seed_test_merchant: bool = True  # unset: only on the embedded default (on a database URL when asked)
     max_body_bytes: int = 64 * 1024
     rate_limit_per_minute: int = 0  # per merchant; 0 turns it off
     sweep_interval_s: float = 2.0
@@ -167,6 +167,7 @@ class Settings:
         if self.available_after_s is not None:
             return self.available_after_s
         return 2 if self.test_mode else 2 * 86400
+    log_format: str = "auto"  # auto: readable text on a terminal, JSON lines otherwise; or json, text
 
     @property
     def embedded(self) -> bool:
@@ -239,6 +240,7 @@ def load(env: dict | None = None, **overrides) -> Settings:
         "PAYGATE_HOST": ("host", str),
         "PAYGATE_PUBLIC_API_URL": ("public_api_url", lambda v: v.rstrip("/")),
         "PAYGATE_LOG_LEVEL": ("log_level", lambda v: v.upper()),
+        "PAYGATE_LOG_FORMAT": ("log_format", lambda v: v.lower()),
         "PAYGATE_QUEUE_NAME": ("queue_name", str),
         "PAYGATE_METRICS_HOST": ("metrics_host", str),
     }
@@ -273,6 +275,8 @@ def load(env: dict | None = None, **overrides) -> Settings:
         values["bank_file_faults"] = faults
 
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if "seed_test_merchant" not in values:  # its public credentials only where nobody else can reach them
+        values["seed_test_merchant"] = values.get("database_url") is None
     if "host" not in values:
         values["host"] = default_host("database_url" not in values, values.get("seed_test_merchant", True))
     settings = Settings(**values)
@@ -285,6 +289,8 @@ def load(env: dict | None = None, **overrides) -> Settings:
         raise ConfigError("PAYGATE_PUBLIC_API_URL must be an http:// or https:// URL")
     if settings.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("PAYGATE_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+    if settings.log_format not in ("auto", "json", "text"):
+        raise ConfigError("PAYGATE_LOG_FORMAT must be auto, json or text")
     return settings
 
 

@@ -124,6 +124,7 @@ def _chunks(items: list, size: int = _CHUNK):
 # URL and secret. {where} and {lock} vary between the batch and the single-row form.
 # The endpoint's columns come from a LEFT JOIN: the default endpoint has no row.
 _ENDPOINT_COLUMNS = "w.id, w.url, w.secret, w.previous_secret, w.previous_secret_expires_at, w.failing_since"
+_DEFAULT_PREVIOUS_COLUMNS = ", m.previous_webhook_secret, m.previous_webhook_secret_expires_at"  # the default endpoint's overlap
 _LEASE_PG_SQL = (
     "WITH due AS ("
     "SELECT id, next_retry_at AS due_at FROM webhook_delivery WHERE {where} {lock}"
@@ -131,7 +132,7 @@ _LEASE_PG_SQL = (
     "UPDATE webhook_delivery d SET next_retry_at = %s, claimed_until = %s FROM due WHERE d.id = due.id "
     "RETURNING d.id, d.attempts, d.url, d.event_id, d.endpoint_id, due.due_at"
     ") "
-    "SELECT c.id, c.attempts, c.url, c.event_id, e.body, m.webhook_secret, m.webhook_url, m.id, c.endpoint_id, " + _ENDPOINT_COLUMNS + " "
+    "SELECT c.id, c.attempts, c.url, c.event_id, e.body, m.webhook_secret, m.webhook_url, m.id, c.endpoint_id, " + _ENDPOINT_COLUMNS + _DEFAULT_PREVIOUS_COLUMNS + " "
     "FROM c JOIN event e ON e.id = c.event_id JOIN merchant m ON m.id = e.merchant_id "
     "LEFT JOIN webhook_endpoint w ON w.id = c.endpoint_id "
     "ORDER BY c.due_at, c.id"
@@ -144,7 +145,7 @@ _LEASE_ONE_PG_SQL = _LEASE_PG_SQL.format(where=_DUE_ONE, lock="FOR UPDATE")
 # SQLite: read the due rows with their bodies, then move exactly those (the UPDATE repeats the
 # guard and returns what it moved, so a row is never claimed twice even in autocommit).
 _SELECT_DUE_SQLITE = (
-    "SELECT d.id, d.attempts, d.url, d.event_id, e.body, m.webhook_secret, m.webhook_url, m.id, d.endpoint_id, " + _ENDPOINT_COLUMNS + " "
+    "SELECT d.id, d.attempts, d.url, d.event_id, e.body, m.webhook_secret, m.webhook_url, m.id, d.endpoint_id, " + _ENDPOINT_COLUMNS + _DEFAULT_PREVIOUS_COLUMNS + " "
     "FROM webhook_delivery d JOIN event e ON e.id = d.event_id JOIN merchant m ON m.id = e.merchant_id "
     "LEFT JOIN webhook_endpoint w ON w.id = d.endpoint_id "
     "WHERE {where}"
@@ -161,19 +162,26 @@ def _db_time(value):
     return parse_db_datetime(value) if isinstance(value, str) else value
 
 
+def _still_signing(previous: str | None, until, now: datetime) -> tuple[str, ...]:
+    """A rotated-out secret while its overlap lasts."""
+    until = _db_time(until)
+    return (previous,) if previous and until is not None and until > now else ()
+
+
 def _claim_from_row(row, now: datetime) -> Claim | str:
     """The claim for a leased row, or the failure code of a row whose destination is gone."""
     delivery_id, attempts, url, event_id, body, secret, current_url, merchant_id, endpoint_id = row[:9]
-    w_id, w_url, w_secret, w_previous, w_previous_until, w_failing_since = row[9:]
+    w_id, w_url, w_secret, w_previous, w_previous_until, w_failing_since, m_previous, m_previous_until = row[9:]
     common = dict(delivery_id=delivery_id, event_id=event_id, body=body.encode("utf-8"), number=attempts + 1, endpoint_id=endpoint_id, merchant_id=merchant_id)
     if endpoint_id is None or endpoint_id == ids.default_endpoint_id(merchant_id):
         # A merchant who fixes a broken URL expects the pending retries to go to the new one; one
         # who removes it expects them to stop.
-        return Claim(url=current_url, secret=secret, **common) if current_url else WEBHOOK_URL_REMOVED
+        if not current_url:
+            return WEBHOOK_URL_REMOVED
+        return Claim(url=current_url, secret=secret, previous_secrets=_still_signing(m_previous, m_previous_until, now), **common)
     if w_id is None:  # deleted: nothing to send to, no secret to sign with
         return ENDPOINT_DELETED
-    until = _db_time(w_previous_until)
-    previous = (w_previous,) if w_previous and until is not None and until > now else ()
+    previous = _still_signing(w_previous, w_previous_until, now)
     return Claim(url=w_url, secret=w_secret, previous_secrets=previous, default_endpoint=False, failing_since=_db_time(w_failing_since), **common)
 
 

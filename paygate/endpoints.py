@@ -252,10 +252,7 @@ def rotate_secret(endpoint_id, merchant_id: str, body) -> dict:
     if _is_default(endpoint_id, merchant_id):
         raise InvalidRequest("The default endpoint signs with the merchant's webhook secret: rotate it with POST /api/v1/merchants/me/webhook-secret")
     row = _own(endpoint_id, merchant_id, lock=True)
-    body = _body(body or {})
-    ttl = body.get("expire_previous_in", DEFAULT_PREVIOUS_SECRET_TTL_S)
-    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 <= ttl <= MAX_PREVIOUS_SECRET_TTL_S:
-        raise InvalidRequest(f"expire_previous_in must be a whole number of seconds between 0 and {MAX_PREVIOUS_SECRET_TTL_S}", field="expire_previous_in")
+    ttl = previous_secret_ttl(body)
     now = utcnow()
     row.previous_secret = row.secret if ttl else None
     row.previous_secret_expires_at = after(ttl, now) if ttl else None
@@ -263,6 +260,16 @@ def rotate_secret(endpoint_id, merchant_id: str, body) -> dict:
     row.updated_at = now
     row.save()
     return {**serialize.webhook_endpoint(row), "secret": row.secret}
+
+
+def previous_secret_ttl(body) -> int:
+    """A rotation's ``expire_previous_in``: seconds the old secret keeps signing (default a day).
+
+    The same for a named endpoint and the merchant's default one (its webhook secret)."""
+    ttl = _body(body or {}).get("expire_previous_in", DEFAULT_PREVIOUS_SECRET_TTL_S)
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 <= ttl <= MAX_PREVIOUS_SECRET_TTL_S:
+        raise InvalidRequest(f"expire_previous_in must be a whole number of seconds between 0 and {MAX_PREVIOUS_SECRET_TTL_S}", field="expire_previous_in")
+    return ttl
 
 
 def _replay_time(name: str, raw, required: bool):

@@ -46,8 +46,11 @@ class PaygateError(Exception):
 
 
 class AuthenticationFailed(PaygateError):
+    """401. The description says what to fix, but never whether a key exists: an unknown key
+    and a wrong secret read the same to someone who does not hold the secret."""
+
     code = "AUTHENTICATION_ERROR"
-    description = "Invalid API credentials"
+    description = "Invalid API credentials: the API key is unknown or the secret does not match it"
 
 
 class ApiKeyExpired(AuthenticationFailed):

@@ -66,15 +66,22 @@ def parse_vpa(vpa) -> Instrument:
     return Instrument(method="upi", vpa=vpa, forced_outcome=forced)
 
 
+EXPIRY_FORMAT = "Invalid card expiry format: expiry_month and expiry_year are numbers, such as 12 and 2030 (or 30)"
+
+
 def _month_year(month, year) -> tuple[int, int]:
+    """(month, year) of a card's expiry. One code per cause: a value that is not a number (or a
+    year that is no year) is BAD_REQUEST_ERROR; a month outside 1-12 is EXPIRED_CARD, as the
+    contract says, like a date in the past."""
+
     def as_int(value, field):
         if isinstance(value, bool):
-            raise ExpiredCard("Invalid card expiry", field=field)
+            raise InvalidRequest(EXPIRY_FORMAT, field=field)
         if isinstance(value, int):
             return value
         if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 4:
             return int(value.strip())
-        raise ExpiredCard("Invalid card expiry", field=field)
+        raise InvalidRequest(EXPIRY_FORMAT, field=field)
 
     m = as_int(month, "card.expiry_month")
     y = as_int(year, "card.expiry_year")
@@ -83,7 +90,7 @@ def _month_year(month, year) -> tuple[int, int]:
     if y < 100:
         y += 2000
     if not 2000 <= y <= 2200:
-        raise ExpiredCard("Invalid expiry year", field="card.expiry_year")
+        raise InvalidRequest(EXPIRY_FORMAT, field="card.expiry_year")
     return m, y
 
 

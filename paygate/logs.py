@@ -1,5 +1,9 @@
 """Structured logs: one JSON object per line on stderr, for operators and their log shippers.
 
+On a terminal (``PAYGATE_LOG_FORMAT=auto``, the default) lines are for a person instead: short
+text, and calmer: the per-request access lines and huey's and Sanic's chatter only from WARNING.
+``json`` or ``text`` forces one; JSON is what a file, a pipe or a container gets.
+
 Every line has ``time``, ``level``, ``logger`` and ``message``; HTTP access lines add
 ``request_id``, ``method``, ``path``, ``status`` and ``duration_ms``, and any other log line
 written while a request is being handled carries that request's ``request_id``.
@@ -44,6 +48,9 @@ class JsonFormatter(logging.Formatter):
         self.dumps = dumps or _dumps
 
     def format(self, record: logging.LogRecord) -> str:
+        return self.dumps(self.fields(record))
+
+    def fields(self, record: logging.LogRecord) -> dict:
         out = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + ".%03dZ" % record.msecs,
             "level": record.levelname,
@@ -60,7 +67,7 @@ class JsonFormatter(logging.Formatter):
                 out["request_id"] = rid
         if record.exc_info:
             out["exception"] = mask_card_numbers(self.formatException(record.exc_info))
-        return self.dumps(out)
+        return out
 
 
 def fast_dumps():
@@ -72,18 +79,48 @@ def fast_dumps():
     return lambda value: orjson.dumps(value, default=str).decode("utf-8")
 
 
-def setup(level: str = "INFO", stream=None, *, fast: bool = True) -> None:
-    """Send every logger's records to ``stream`` (stderr) as JSON lines at ``level``."""
+class TextFormatter(JsonFormatter):
+    """``12:00:01 WARNING paygate.webhooks  message  status=500 request_id=…``: the same record,
+    the same masking, for a person at a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = self.fields(record)
+        head = f"{fields.pop('time')[11:19]} {fields.pop('level'):<7} {fields.pop('logger')}  {fields.pop('message')}"
+        exception = fields.pop("exception", None)
+        extra = "  " + " ".join(f"{k}={v}" for k, v in fields.items()) if fields else ""
+        return head + extra + (f"\n{exception}" if exception else "")
+
+
+CHATTY = ("paygate.access", "huey", "sanic")  # calm on a terminal: WARNING and above only
+
+
+def use_text(fmt: str, stream) -> bool:
+    if fmt == "auto":
+        isatty = getattr(stream, "isatty", None)
+        return bool(isatty and isatty())
+    return fmt == "text"
+
+
+def setup(level: str = "INFO", stream=None, *, fast: bool = True, fmt: str = "auto") -> None:
+    """Send every logger's records to ``stream`` (stderr) at ``level``: JSON lines, or text on a
+    terminal (see the module docstring)."""
     # Lines carry none of these; skipping them saves a getpid() and thread lookups per record.
     logging.logProcesses = logging.logThreads = logging.logMultiprocessing = False
+    stream = stream or sys.stderr
+    text = use_text(fmt, stream)
     root = logging.getLogger()
     root.setLevel(getattr(logging, level, logging.INFO))
-    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+    formatter = TextFormatter() if text else JsonFormatter(fast_dumps() if fast else None)
+    ours = [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]
+    if ours:
+        if type(ours[0].formatter) is not type(formatter):
+            ours[0].setFormatter(formatter)
+    else:
         for old in list(root.handlers):
             if type(old) is logging.StreamHandler:  # a plain console handler (basicConfig); test capture handlers stay
                 root.removeHandler(old)
-        handler = logging.StreamHandler(stream or sys.stderr)
-        handler.setFormatter(JsonFormatter(fast_dumps() if fast else None))
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(formatter)
         root.addHandler(handler)
     # Libraries whose own handlers would print plain-text duplicates: route them through ours.
     names = [n for n in list(logging.root.manager.loggerDict) if n.split(".")[0] in ("sanic", "huey")]
@@ -92,3 +129,6 @@ def setup(level: str = "INFO", stream=None, *, fast: bool = True) -> None:
         for old in list(lib.handlers):
             lib.removeHandler(old)
         lib.propagate = True
+    if text and root.level < logging.WARNING:  # Sanic sets its loggers' own levels: each one is calmed
+        for name in set(names) | set(CHATTY) | {"sanic.root", "sanic.error", "sanic.server"}:
+            logging.getLogger(name).setLevel(logging.WARNING)

@@ -248,9 +248,14 @@ def set_webhook_url(merchant_id: str, url, *, allow_private: bool) -> Merchant:
     return m
 
 
-def rotate_webhook_secret(merchant_id: str) -> Merchant:
+def rotate_webhook_secret(merchant_id: str, expire_previous_in: int = 86400) -> Merchant:
+    """A new secret now; the old one keeps signing beside it for ``expire_previous_in`` seconds
+    (0: at once), so a receiver still holding it verifies the sends of the overlap."""
     m = get_merchant(merchant_id)
+    now = utcnow()
+    m.previous_webhook_secret = m.webhook_secret if expire_previous_in else None
+    m.previous_webhook_secret_expires_at = now + timedelta(seconds=expire_previous_in) if expire_previous_in else None
     m.webhook_secret = ids.new_webhook_secret()
-    m.updated_at = utcnow()
+    m.updated_at = now
     m.save()
     return m

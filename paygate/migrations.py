@@ -158,6 +158,22 @@ def _list_indexes(db):
             db.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
 
 
+
+
+def _default_endpoint_secret_overlap(db):
+    """The default endpoint's rotation keeps the previous secret signing, like a named endpoint's."""
+    from peewee import CharField, DateTimeField
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run
+
+    if "previous_webhook_secret" in {c.name for c in db.get_columns("merchant")}:
+        return  # created by migration 1 from the current models
+    migrator = PostgresqlMigrator(db) if is_postgres() else SqliteMigrator(db)
+    run(
+        migrator.add_column("merchant", "previous_webhook_secret", CharField(max_length=128, null=True)),
+        migrator.add_column("merchant", "previous_webhook_secret_expires_at", DateTimeField(null=True)),
+    )
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
@@ -171,6 +187,7 @@ MIGRATIONS = [
     (30, "api keys", _api_keys),
     (31, "audit log", _audit_log),
     (40, "list filter and search indexes", _list_indexes),
+    (50, "merchant.previous_webhook_secret", _default_endpoint_secret_overlap),
 ]
 
 

@@ -41,6 +41,9 @@ class Merchant(BaseModel):
     is_active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    # after a rotation the old secret signs beside the new one until then (as a WebhookEndpoint's)
+    previous_webhook_secret = CharField(max_length=128, null=True)
+    previous_webhook_secret_expires_at = DateTimeField(null=True)
 
 
 class Order(BaseModel):

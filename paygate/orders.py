@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 
 from . import ids, serialize
 from .errors import InvalidRequest, NotFound
-from .models import Order
+from .models import Merchant, Order
 from .money import parse_amount, parse_currency
 from .paging import created_between, list_page, parse_choice, parse_search_text
 from .states import OrderStatus
@@ -39,6 +40,17 @@ def create_order(merchant_id: str, body: dict) -> Order:
         receipt=receipt,
         notes=_parse_notes(body.get("notes")),
     )
+
+
+def get_public_order(order_id, api_key: str | None = None) -> Order:
+    """The checkout's lookup. With ``api_key`` (the key the shop gave checkout.js) the order must
+    be that merchant's: another merchant's key gets the same 404 as an unknown order."""
+    order = get_order(order_id)
+    if api_key is not None:
+        owner_key = Merchant.select(Merchant.api_key).where(Merchant.id == order.merchant_id).scalar() or ""
+        if not hmac.compare_digest(owner_key.encode(), api_key.encode("utf-8", "replace")):
+            raise NotFound("Order not found")
+    return order
 
 
 def get_order(order_id, merchant_id: str | None = None) -> Order:

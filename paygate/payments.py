@@ -183,7 +183,7 @@ def _new_payments(requests, keyed, found, results, processor, now):
             results[i] = NotFound("Order not found")
             continue
         if order[4] == OrderStatus.PAID:
-            results[i] = InvalidRequest("Order has already been paid", field="order_id")
+            results[i] = InvalidRequest("Order has already been paid", field="order_id", reason=ORDER_ALREADY_PAID)
             continue
         if keyed[i] is not None:
             leader = leaders.setdefault(keyed[i].identity, i)

@@ -2,7 +2,8 @@
 stream and the secret reveal.
 
 Signing lives in ``paygate.signing``; the delivery hot path (lease, record, the retry schedule)
-in ``paygate.deliveries``; the HTTP POST in the jobs adapter.
+in ``paygate.deliveries``; the HTTP POST in the jobs adapter. A merchant's receiver checks a
+request with ``paygate.webhooks.verify(payload, headers, secret)`` (from ``paygate.signing``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .errors import InvalidRequest, NotFound
 from .models import Event, Merchant, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .paging import list_page, parse_choice, parse_cursor, _int_param
 from .payments import Outcome
+from .signing import WebhookVerificationError, verify  # noqa: F401  the receiver's side, as documented
 from .states import DeliveryStatus, EndpointStatus, guard
 from .work import CLAIM_GRACE_S, DELIVER_WEBHOOK, DueWork
 

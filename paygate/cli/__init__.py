@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from . import admin, console, daemon, events, listen, simulate, trigger, webhooks
+from . import admin, console, daemon, events, health, listen, simulate, trigger, webhooks
 from . import endpoints as endpoint_commands
 from . import payments as payment_commands
 from . import refunds as refund_commands
@@ -45,6 +45,25 @@ balance_commands.register(app)
 settlement_commands.register(app)
 reconcile_commands.register(app)
 report_commands.register(app)
+health.register(app)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"paygate {version('paygate')}")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            from .. import __version__
+
+            typer.echo(f"paygate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(_version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")):
+    """paygate: a self-hosted payment gateway. Run `paygate serve` to start."""
 
 
 def main() -> None:

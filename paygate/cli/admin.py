@@ -8,6 +8,7 @@ from .. import audit, bootstrap, db, merchants, migrations, serialize
 from ..errors import PaygateError
 from ..models import Merchant
 from .common import fail, print_json, settings_from
+from .output import emit, table
 
 merchants_app = typer.Typer(help="Create and list merchants (admin, straight to the database).", no_args_is_help=True)
 
@@ -16,7 +17,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(merchants_app, name="merchants")
 
     @app.command()
-    def migrate():
+    def migrate(json_out: bool = typer.Option(False, "--json", help="Print JSON: the versions applied.")):
         """Apply pending database migrations (start-up also does this).
 
         Example: DATABASE_URL=postgresql://… paygate migrate
@@ -24,7 +25,7 @@ def register(app: typer.Typer) -> None:
         settings = settings_from()
         db.open_database(settings)
         applied = migrations.migrate()
-        typer.echo(f"applied migrations: {applied}" if applied else "database is up to date")
+        emit({"applied": applied}, json_out, f"applied migrations: {applied}" if applied else "database is up to date")
 
 
 @merchants_app.command("create")
@@ -69,5 +70,4 @@ def list_(json_out: bool = typer.Option(False, "--json", help="Print JSON.")):
     if json_out:
         print_json(rows)
         return
-    for m in rows:
-        typer.echo(f"{m['id']}  {m['api_key']:<36}  {m['name']} <{m['email']}>  webhook: {m['webhook_url'] or '-'}")
+    typer.echo(table(rows, [("id", "ID"), ("api_key", "API KEY"), ("name", "NAME"), ("email", "EMAIL"), ("webhook_url", "WEBHOOK URL")]))

@@ -35,11 +35,11 @@ def settings_from(**overrides) -> config.Settings:
         raise typer.Exit(2) from None
 
 
-def setup_logging(level: str = "INFO") -> None:
-    """One JSON object per line on stderr (see ``paygate.logs``)."""
+def setup_logging(level: str = "INFO", fmt: str = "auto") -> None:
+    """One JSON object per line on stderr, or readable text on a terminal (see ``paygate.logs``)."""
     from ..logs import setup
 
-    setup(level, sys.stderr)
+    setup(level, sys.stderr, fmt=fmt)
 
 
 def fail(exc: PaygateError | ApiError) -> NoReturn:

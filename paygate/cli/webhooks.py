@@ -123,14 +123,16 @@ def set_url(
 
 @webhooks_app.command("rotate-secret")
 def rotate_secret(
+    expire_previous_in: Optional[int] = typer.Option(None, "--expire-previous-in", min=0, help="Seconds the old secret keeps signing beside the new one (default 86400; 0: at once)."),
     json_out: bool = JsonOption,
     api_url: Optional[str] = ApiUrlOption,
     api_key: Optional[str] = ApiKeyOption,
     api_secret: Optional[str] = ApiSecretOption,
 ):
-    """Generate a new webhook signing secret (printed once; every send from now on uses it).
+    """Generate a new webhook signing secret; the old one keeps signing beside it for a day.
 
-    Example: paygate webhooks rotate-secret
+    Example: paygate webhooks rotate-secret --expire-previous-in 3600
     """
-    r = call(connect(api_url, api_key, api_secret).rotate_webhook_secret)
-    emit(r, json_out, f"new webhook secret: {r['webhook_secret']}")
+    r = call(connect(api_url, api_key, api_secret).rotate_webhook_secret, expire_previous_in)
+    until = r.get("previous_secret_expires_at")
+    emit(r, json_out, f"new webhook secret: {r['webhook_secret']}" + (f"\nthe previous secret signs beside it until {until}" if until else ""))

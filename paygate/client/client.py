@@ -51,7 +51,8 @@ class Client:
             body = None
         if r.status_code >= 400:
             err = body.get("error", {}) if isinstance(body, dict) else {}
-            raise ApiError(r.status_code, err.get("code", "HTTP_ERROR"), err.get("description", f"HTTP {r.status_code}"))
+            request_id = err.get("request_id") or r.headers.get("X-Request-Id")
+            raise ApiError(r.status_code, err.get("code", "HTTP_ERROR"), err.get("description", f"HTTP {r.status_code}"), request_id)
         return body
 
     def _get(self, path: str, **params):
@@ -201,8 +202,9 @@ class Client:
     def webhook_secret(self) -> dict:
         return self._get("/api/v1/merchants/me/webhook-secret")
 
-    def rotate_webhook_secret(self) -> dict:
-        return self.request("POST", "/api/v1/merchants/me/webhook-secret", json={})
+    def rotate_webhook_secret(self, expire_previous_in: Optional[int] = None) -> dict:
+        """The new secret; the old one keeps signing beside it for ``expire_previous_in`` seconds (default a day)."""
+        return self.request("POST", "/api/v1/merchants/me/webhook-secret", json=_present(expire_previous_in=expire_previous_in))
 
     # --- API keys and the audit log -----------------------------------------------------
 

@@ -203,7 +203,7 @@ def install(app: Sanic, settings) -> None:
 
     @app.before_server_start
     async def json_logs(app):  # every API process, including Sanic's spawned workers
-        logs.setup(settings.log_level)
+        logs.setup(settings.log_level, fmt=settings.log_format)
 
     @app.after_server_stop
     async def mark_worker_dead(app):  # its live gauges go; its counters stay in the totals

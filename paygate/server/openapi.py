@@ -208,7 +208,10 @@ PATHS = {
     "/api/v1/orders/{order_id}/payments": {"get": op("listOrderPayments", "An order's payments, newest first", ("200", "PaymentPage"), params=[ORDER_ID, *PAGING], tag="orders")},
     "/api/v1/orders/{order_id}": {"get": op("getOrder", "Get an order", ("200", "Order"), params=[ORDER_ID], tag="orders")},
     "/api/v1/orders/{order_id}/public": {
-        "get": op("getPublicOrder", "An order as the checkout page sees it", ("200", "PublicOrder"), auth=False, params=[ORDER_ID], tag="checkout")
+        "get": op(
+            "getPublicOrder", "An order as the checkout page sees it", ("200", "PublicOrder"), auth=False, tag="checkout",
+            params=[ORDER_ID, {**_param("key", "query", {"type": "string", "maxLength": 64}, False), "description": "The shop's API key (checkout.js sends it): another merchant's is 404."}],
+        )
     },
     "/api/v1/payments": {
         "post": op(
@@ -295,7 +298,10 @@ PATHS = {
     },
     "/api/v1/merchants/me/webhook-secret": {
         "get": op("getWebhookSecret", "Reveal the webhook signing secret", ("200", "WebhookSecret"), tag="merchants"),
-        "post": op("rotateWebhookSecret", "Regenerate the webhook secret", ("200", "WebhookSecret"), tag="merchants"),
+        "post": op(
+            "rotateWebhookSecret", "Regenerate the webhook secret; the previous one keeps signing until it expires", ("200", "WebhookSecret"),
+            body="RotateEndpointSecret", body_required=False, tag="merchants",
+        ),
     },
     "/api/v1/analytics": {
         "get": op(

@@ -122,7 +122,7 @@ DIGITS_YEAR = {
 
 def error_schema(codes: list[str]) -> dict:
     return obj(
-        {"error": obj({"code": enum(codes), "description": STR}, {"field": nullable(STR), "request_id": nullable(STR), "available": INT, "missing_scope": STR})}
+        {"error": obj({"code": enum(codes), "description": STR}, {"field": nullable(STR), "request_id": nullable(STR), "available": INT, "missing_scope": STR, "reason": nullable(STR)})}
     )
 
 
@@ -268,7 +268,7 @@ SCHEMAS = {
         {"object_id": nullable(STR), "timestamp": nullable(INT), "data": nullable({"type": "object"})},
     ),
     "EventPage": page_of("Event"),
-    "WebhookSecret": obj({"webhook_secret": STR}, {"message": STR}),
+    "WebhookSecret": obj({"webhook_secret": STR}, {"message": STR, "previous_secret_expires_at": nullable(TIME)}),
     "Analytics": obj(
         {"window": enum(analytics.WINDOWS), "currency": STR, "from": TIME, "to": TIME, "totals": {"type": "object"}, "by_method": {"type": "object"}, "buckets": {"type": "array"}}
     ),

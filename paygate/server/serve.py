@@ -54,7 +54,7 @@ def build_apps(settings) -> Sanic:
             create_metrics_app(settings).prepare(port=settings.metrics_port, workers=settings.api_workers, single_process=single, **metrics_common)
     if not settings.redis_url:
         _attach_embedded_worker(api, settings)
-    logs.setup(settings.log_level)  # creating the apps installed Sanic's plain-text handlers: JSON lines only
+    logs.setup(settings.log_level, fmt=settings.log_format)  # creating the apps installed Sanic's plain-text handlers: ours only
     return api
 
 

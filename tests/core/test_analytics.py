@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+import pytest
 from peewee import fn
 
 from bench.analytics_seed import expected_row, seed_payments
@@ -55,7 +56,7 @@ def test_seeded_payments_fold_into_exact_buckets(core_db):
     assert day["by_method"]["card"]["volume"] == sum(r["amount"] for r in cards if r["status"] == "success")
     ok = sum(r["status"] == "success" for r in rows)
     failed = sum(r["status"] == "failed" for r in rows)
-    assert day["totals"]["success_rate_bps"] == ok * 10000 // (ok + failed)
+    assert day["totals"]["success_rate_bps"] == (ok * 20000 + ok + failed) // (2 * (ok + failed))  # rounded half up
 
 
 def test_other_merchants_payments_are_not_counted(core_db):
@@ -94,3 +95,8 @@ def test_hours_with_pending_payments_are_not_rolled_up(core_db):
     assert pending_hours == 0
     body = analytics.analytics_report(merchant_id, {"window": "day"}, now=now)
     assert body["totals"]["pending"] == 5 and body["totals"]["count"] == 100
+
+
+@pytest.mark.parametrize("successful,failed,bps", [(26, 4, 8667), (2, 1, 6667), (1, 2, 3333), (1, 7, 1250), (0, 3, 0), (5, 0, 10000)])
+def test_success_rate_is_rounded_not_truncated(successful, failed, bps):
+    assert analytics._rate_bps(successful, failed) == bps

@@ -206,7 +206,7 @@ def test_invalid_card_number_is_refused_inline_without_a_request(page, shop, api
     expect(checkout.locator('[data-test-id="card-number-input"]')).to_have_attribute("aria-invalid", "true")
     expect(checkout.locator('[data-test-id="processing-state"]')).to_be_hidden()
     to_api = [(m, u) for m, u in page.requests if u.startswith(deployment.base_url)]
-    assert to_api == [("GET", f"{deployment.base_url}/api/v1/orders/{order['id']}/public")]
+    assert to_api == [("GET", f"{deployment.base_url}/api/v1/orders/{order['id']}/public?key=key_test_abc123")]  # the shop's key, checked
     listed = api.ok("GET", "/api/v1/payments", params={"limit": 100})["data"]
     assert not [p for p in listed if p["order_id"] == order["id"]]
 
@@ -274,9 +274,16 @@ def test_hosted_page_works_standalone_on_a_phone(browser, api, deployment):
         context.close()
 
 
-def test_unknown_order_shows_an_error_not_a_form(page, deployment):
-    page.goto(f"{deployment.checkout_url}/checkout?order_id=order_doesnotexist0000")
+@pytest.mark.parametrize("whose", ["unknown order", "another shop's key"])
+def test_an_invalid_payment_link_says_so_and_shows_no_lock_over_http(page, deployment, api, whose):
+    if whose == "unknown order":
+        query = "order_id=order_doesnotexist0000"
+    else:  # a real order, opened with a key that is not its merchant's
+        query = f"order_id={api.create_order(10000)['id']}&key=key_someone_else"
+    page.goto(f"{deployment.checkout_url}/checkout?{query}")
     expect(page.locator('[data-test-id="error-state"]')).to_be_visible()
-    expect(page.locator('[data-test-id="error-message"]')).to_have_text("Order not found.")
+    expect(page.locator("#error-title")).to_have_text("Invalid payment link")
+    expect(page.locator('[data-test-id="error-message"]')).to_have_text("This payment link is not valid. Ask the shop for a new one.")
     expect(page.locator('[data-test-id="pay-button"]')).to_be_hidden()
+    expect(page.locator("#secure-badge")).to_be_hidden()  # plain http: no "Secure payment" lock
     assert requests.get(f"{deployment.base_url}/health", timeout=5).ok

@@ -155,3 +155,24 @@ def test_readme_tells_how_to_write_env_and_gitignore_keeps_it_out():
     used = set(VARIABLE.findall(COMPOSE.read_text()))
     assert {name for name, _, _ in used} <= set(re.findall(r"[A-Z_]{4,}", section)), "every .env variable is documented"
     assert ".env" in (ROOT / ".gitignore").read_text().split()
+
+
+HEALTH_ROLES = {"api": "api", "worker": "worker", "dashboard": "console"}
+
+
+def test_each_service_checks_its_own_health_and_restarts(model):
+    services = model["services"]
+    for name, role in HEALTH_ROLES.items():
+        check = services[name]["healthcheck"]
+        assert check["test"] == ["CMD", "paygate", "healthcheck", role], name  # not the API's port for a worker
+        assert services[name]["restart"] == "unless-stopped", name
+    for name in ("postgres", "redis"):
+        assert services[name]["restart"] == "unless-stopped" and services[name]["healthcheck"]["test"], name
+    assert services["first-merchant"]["healthcheck"]["disable"] is True and "restart" not in services["first-merchant"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'HEALTHCHECK --interval=10s --timeout=5s --retries=3 CMD ["paygate", "healthcheck", "api"]' in dockerfile
+
+
+def test_readme_says_how_to_put_tls_in_front():
+    section = (ROOT / "README.md").read_text().split("### Running with docker compose", 1)[1].split("\n## ", 1)[0]
+    assert "**TLS.**" in section and "PAYGATE_PUBLIC_API_URL=https://" in section and "reverse_proxy 127.0.0.1:3001" in section

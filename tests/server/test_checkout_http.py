@@ -147,3 +147,12 @@ def test_public_api_url_setting_points_the_page_elsewhere(monkeypatch):
     assert '<meta name="paygate-mode" content="live">' in r.text  # no test-card hints outside test mode
     with pytest.raises(config.ConfigError):
         config.load({"PAYGATE_PUBLIC_API_URL": "javascript:alert(1)"})
+
+
+def test_the_public_order_refuses_a_key_that_is_not_its_merchants(api, merchant_api, deployment):
+    order = api.create_order(10000)
+    url = f"{deployment.base_url}/api/v1/orders/{order['id']}/public"
+    assert requests.get(url, timeout=10).status_code == 200  # no key: the hosted page on its own
+    assert requests.get(url, params={"key": "key_test_abc123"}, timeout=10).json()["id"] == order["id"]
+    other = requests.get(url, params={"key": merchant_api.session.headers["X-Api-Key"]}, timeout=10)
+    assert other.status_code == 404 and other.json()["error"]["description"] == "Order not found"

@@ -19,13 +19,25 @@ def assert_error(r, status, code, description=None):
     assert r.headers["content-type"].startswith("application/json")
 
 
+UNKNOWN_OR_WRONG = "Invalid API credentials: the API key is unknown or the secret does not match it"
+
+
 @pytest.mark.parametrize(
-    "headers",
-    [{}, {"X-Api-Key": "key_test_abc123"}, {"X-Api-Key": "key_test_abc123", "X-Api-Secret": "wrong"}, {"X-Api-Key": "nope", "X-Api-Secret": "secret_test_xyz789"}],
+    "headers,description",
+    [
+        ({}, "Invalid API credentials: the X-Api-Key and X-Api-Secret headers are missing"),
+        ({"X-Api-Key": "key_test_abc123"}, "Invalid API credentials: the X-Api-Secret header is missing"),
+        ({"X-Api-Secret": "secret_test_xyz789"}, "Invalid API credentials: the X-Api-Key header is missing"),
+        ({"Authorization": "Bearer key_test_abc123"}, "Invalid API credentials: the Authorization Bearer scheme is not supported; send the key and secret in the X-Api-Key and X-Api-Secret headers"),
+        ({"Authorization": "Basic a2V5X3Rlc3RfYWJjMTIzOnNlY3JldF90ZXN0X3h5ejc4OQ=="}, "Invalid API credentials: the Authorization Basic scheme is not supported; send the key and secret in the X-Api-Key and X-Api-Secret headers"),
+        # an unknown key and a wrong secret read the same: the answer never tells whether a key exists
+        ({"X-Api-Key": "key_test_abc123", "X-Api-Secret": "wrong"}, UNKNOWN_OR_WRONG),
+        ({"X-Api-Key": "nope", "X-Api-Secret": "secret_test_xyz789"}, UNKNOWN_OR_WRONG),
+    ],
 )
-def test_missing_or_wrong_credentials_are_401(deployment, headers):
+def test_missing_or_wrong_credentials_are_401_saying_what_to_fix(deployment, headers, description):
     r = requests.get(deployment.base_url + "/api/v1/payments", headers=headers, timeout=10)
-    assert_error(r, 401, "AUTHENTICATION_ERROR", "Invalid API credentials")
+    assert_error(r, 401, "AUTHENTICATION_ERROR", description)
 
 
 @pytest.mark.parametrize(
@@ -59,6 +71,22 @@ def test_expired_card(api, month, year):
     order = api.create_order()
     card = {**SUCCESS_CARD, "expiry_month": month, "expiry_year": year}
     assert_error(api.post("/api/v1/payments", json={"order_id": order["id"], "method": "card", "card": card}), 400, "EXPIRED_CARD")
+
+
+@pytest.mark.parametrize("month,year", [("12/30", 2030), (12, "thirty"), (12, 150)])
+def test_expiry_in_the_wrong_format_is_a_bad_request_naming_the_field(api, month, year):
+    order = api.create_order()
+    card = {**SUCCESS_CARD, "expiry_month": month, "expiry_year": year}
+    r = api.post("/api/v1/payments", json={"order_id": order["id"], "method": "card", "card": card})
+    assert_error(r, 400, "BAD_REQUEST_ERROR")
+    assert r.json()["error"]["field"] in ("card.expiry_month", "card.expiry_year") and "format" in r.json()["error"]["description"]
+
+
+def test_paying_a_paid_order_says_order_already_paid_as_the_settled_path_does(api):
+    paid = api.paid_payment(10000)
+    r = api.post("/api/v1/payments", json={"order_id": paid["order_id"], "method": "upi", "vpa": "success@paygate"})
+    assert_error(r, 400, "BAD_REQUEST_ERROR", "Order has already been paid")
+    assert r.json()["error"]["reason"] == "ORDER_ALREADY_PAID" and r.json()["error"]["field"] == "order_id"
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,18 @@ async def wait_until(pilot, predicate, timeout: float = 10.0, what: str = "condi
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+async def open_payment(pilot, app, payment_id: str):
+    """From anywhere: the transactions screen, the payment's row, its dialog (loaded)."""
+    from paygate.tui.screens.payment_detail import PaymentDetailScreen
+    from paygate.tui.widgets.payment_table import PaymentTable
+
+    await pilot.press("2")
+    await wait_until(pilot, lambda: payment_id in app.screen.query_one(PaymentTable).rows, what="payment row")
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, PaymentDetailScreen) and app.screen.payment is not None, what="detail")
+    return app.screen
+
+
 def notifications(app) -> list[str]:
     return [str(n.message) for n in app._notifications]
 

@@ -7,12 +7,12 @@ from textual.widgets import Button, DataTable, Input, Select
 
 from paygate.tui.screens.confirm import ConfirmDialog
 from paygate.tui.screens.help import HelpScreen
-from paygate.tui.screens.payment_detail import PaymentDetailScreen, parse_major
+from paygate.tui.screens.payment_detail import parse_major
 from paygate.tui.widgets.delivery_table import DeliveryTable
 from paygate.tui.widgets.event_feed import EventFeed
 from paygate.tui.widgets.payment_table import PaymentTable
 from tests.support.api import DECLINED_CARD
-from tests.tui.conftest import console, notifications, run, wait_until
+from tests.tui.conftest import console, notifications, open_payment, run, wait_until
 
 
 def _label(app, selector) -> str:
@@ -107,11 +107,7 @@ def test_capture_and_refund_ask_first(shop):
     async def scenario():
         app = console(creds)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.press("2")
-            await wait_until(pilot, lambda: payment["id"] in app.screen.query_one(PaymentTable).rows, what="payment row")
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: isinstance(app.screen, PaymentDetailScreen) and app.screen.payment is not None, what="detail")
-            detail = app.screen
+            detail = await open_payment(pilot, app, payment["id"])
             await wait_until(pilot, lambda: detail.query_one("#payment-events", DataTable).row_count >= 3, what="payment events")
 
             await pilot.press("c")

@@ -1,7 +1,7 @@
 import pytest
 
 from paygate.clock import utcnow
-from paygate.errors import ExpiredCard, InvalidCard, InvalidVpa
+from paygate.errors import ExpiredCard, InvalidCard, InvalidRequest, InvalidVpa
 from paygate.instruments import card_network, luhn_ok, parse_card, parse_instrument, parse_vpa
 
 NEXT_YEAR = utcnow().year + 1
@@ -48,10 +48,17 @@ def test_missing_card_is_invalid_card():
         parse_instrument({"method": "card"})
 
 
-@pytest.mark.parametrize("month,year", [(13, NEXT_YEAR), (0, NEXT_YEAR), (1, 2020), (1, 20), ("ab", NEXT_YEAR), (True, NEXT_YEAR)])
+@pytest.mark.parametrize("month,year", [(13, NEXT_YEAR), (0, NEXT_YEAR), (1, 2020), (1, 20)])
 def test_expired_or_invalid_expiry(month, year):
     with pytest.raises(ExpiredCard):
         parse_card(card(month=month, year=year))
+
+
+@pytest.mark.parametrize("month,year", [("ab", NEXT_YEAR), (True, NEXT_YEAR), ("12/30", None), (12, "2030-01"), (12, 150), (None, NEXT_YEAR)])
+def test_expiry_in_the_wrong_format_is_a_bad_request_not_an_expired_card(month, year):
+    with pytest.raises(InvalidRequest) as caught:
+        parse_card(card(month=month, year=year))
+    assert caught.value.code == "BAD_REQUEST_ERROR" and "format" in caught.value.description
 
 
 def test_two_digit_year_and_current_month_are_valid():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import jobstats, merchants, serialize, signing, webhooks
+from ... import endpoints, jobstats, merchants, serialize, signing, webhooks
+from ...clock import iso
 from ...errors import InvalidRequest
 from ..auth import current_merchant
 from ..pool import read, transact
@@ -51,7 +52,10 @@ async def reveal_webhook_secret(request):
 
 @bp.post("/me/webhook-secret")
 async def rotate_webhook_secret(request):
-    """A new signing secret, effective for every send from now on, including retries."""
+    """A new signing secret for every send from now on, including retries; the old one signs
+    beside it for ``expire_previous_in`` seconds (default a day), as a named endpoint's does."""
     merchant = await current_merchant(request)
-    row = await transact(request, merchants.rotate_webhook_secret, merchant.id)
-    return json_response({"webhook_secret": row.webhook_secret, "message": "Webhook secret rotated"})
+    ttl = endpoints.previous_secret_ttl(json_body(request, optional=True))
+    row = await transact(request, merchants.rotate_webhook_secret, merchant.id, ttl)
+    expires = iso(row.previous_webhook_secret_expires_at)
+    return json_response({"webhook_secret": row.webhook_secret, "previous_secret_expires_at": expires, "message": "Webhook secret rotated"})

@@ -19,6 +19,7 @@
   var API = (document.querySelector('meta[name="paygate-api"]').getAttribute("content") || "").replace(/\/+$/, "");
   var params = new URLSearchParams(window.location.search);
   var orderId = params.get("order_id") || "";
+  var shopKey = params.get("key");  // from checkout.js: the order must be this key's merchant's
   var embedded = params.get("embedded") === "true" && window.parent !== window;
   var parentOrigin = embedded ? resolveParentOrigin(params.get("origin")) : null;
 
@@ -44,7 +45,7 @@
     holder: $("holder"), payButton: $("pay-button"), processing: $("processing-state"),
     success: $("success-state"), paymentId: document.querySelector('[data-test-id="payment-id"]'),
     error: $("error-state"), errorMessage: document.querySelector('[data-test-id="error-message"]'),
-    retry: $("retry-button"), done: $("done-button")
+    retry: $("retry-button"), done: $("done-button"), errorTitle: $("error-title"), secure: $("secure-badge")
   };
 
   var state = { order: null, method: "upi", inFlight: false, lastUnknown: null, pollTimer: null, retryAction: null };
@@ -228,7 +229,8 @@
     el.root.setAttribute("aria-busy", screen === "processing" ? "true" : "false");
   }
 
-  function showError(message, retryAction) {
+  function showError(message, retryAction, title) {
+    el.errorTitle.textContent = title || "Payment failed";
     el.errorMessage.textContent = message;
     state.retryAction = retryAction || null;
     el.retry.hidden = !retryAction;
@@ -264,19 +266,23 @@
 
   // ---- the flow ----------------------------------------------------------------------------
 
+  var INVALID_LINK = "This payment link is not valid. Ask the shop for a new one.";
+  var INVALID_LINK_TITLE = "Invalid payment link";
+
   function loadOrder() {
     el.orderId.textContent = orderId || "—";
     if (!/^order_[A-Za-z0-9]{1,64}$/.test(orderId)) {
       el.amount.textContent = "—";
-      return showError("This checkout link has no valid order.", null);
+      return showError(INVALID_LINK, null, INVALID_LINK_TITLE);
     }
     show("form");
     setPayEnabled(false);
-    api("GET", "/api/v1/orders/" + encodeURIComponent(orderId) + "/public").then(function (res) {
+    var query = shopKey ? "?key=" + encodeURIComponent(shopKey) : "";
+    api("GET", "/api/v1/orders/" + encodeURIComponent(orderId) + "/public" + query).then(function (res) {
       if (res.status !== 200) {
         el.amount.textContent = "—";
-        return showError(res.status === 404 ? "Order not found." : describe(res.body, "Could not load the order."),
-                         res.status === 404 ? null : loadOrder);
+        if (res.status === 404) return showError(INVALID_LINK, null, INVALID_LINK_TITLE);  // no such order, or not this shop's
+        return showError(describe(res.body, "Could not load the order."), loadOrder);
       }
       state.order = res.body;
       var amount = formatAmount(res.body.amount, res.body.currency);
@@ -411,6 +417,7 @@
   if (embedded) document.body.classList.add("embedded");
   var mode = document.querySelector('meta[name="paygate-mode"]');
   $("test-hint").hidden = !(mode && mode.getAttribute("content") === "test");
+  el.secure.hidden = window.location.protocol !== "https:";  // a lock over plain http would be a lie
   selectMethod("upi", false);
   loadOrder();
   if (!embedded) el.vpa.focus();

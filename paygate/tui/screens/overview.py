@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -17,6 +19,17 @@ from ..widgets.trend_chart import TrendChart
 from .base import ConsoleScreen
 
 REFRESH_S = 1.0
+
+
+WINDOW_NAMES = {"hour": "Last hour", "day": "Last 24 hours", "week": "Last 7 days"}
+
+
+def window_title(analytics: dict, now: datetime) -> str:
+    """``Last hour · INR · 2026-03-14T14:09Z → now``: the window's last bucket runs on past the
+    present moment, but nothing after now has happened, so the title never names a future time."""
+    end = analytics["to"][:16]
+    shown_end = "now" if end > now.strftime("%Y-%m-%dT%H:%M") else end + "Z"
+    return f"{WINDOW_NAMES[analytics['window']]} · {analytics['currency']} · {analytics['from'][:16]}Z → {shown_end}   [dim](h/d/w to change)[/]"
 
 
 class OverviewScreen(ConsoleScreen):
@@ -73,11 +86,10 @@ class OverviewScreen(ConsoleScreen):
             return
         a = message.data
         cur, t = a["currency"], a["totals"]
-        names = {"hour": "Last hour", "day": "Last 24 hours", "week": "Last 7 days"}
-        self.query_one("#window-title", Label).update(f"{names[a['window']]} · {cur} · {a['from'][:16]}Z → {a['to'][:16]}Z   [dim](h/d/w to change)[/]")
+        self.query_one("#window-title", Label).update(window_title(a, datetime.now(timezone.utc)))
         self.query_one("#card-volume", StatCard).show(money(t["volume"], cur), f"{t['successful']} successful")
         self.query_one("#card-count", StatCard).show(str(t["count"]), f"{t['failed']} failed · {t['pending']} pending")
         self.query_one("#card-rate", StatCard).show(rate(t["success_rate_bps"]), "of settled payments")
-        self.query_one("#card-refunded", StatCard).show(money(t["refunded"], cur), f"{t['refund_count']} refunds processed")
+        self.query_one("#card-refunded", StatCard).show(money(t["refunded"], cur), f"{t['refund_count']} {'refund' if t['refund_count'] == 1 else 'refunds'} processed")
         self.query_one(MethodSplit).show(a["by_method"], cur)
         self.query_one(TrendChart).show(a)

@@ -1,4 +1,9 @@
-"""One payment: its fields, refunds and recent events; capture and refund with confirmation."""
+"""One payment: its fields, refunds and recent events; capture and refund with confirmation.
+
+It refreshes while open (a refund moves from pending to processed under the reader's eyes),
+offers Capture only while capture is possible, and never guesses a refund amount: the field is
+in the currency's major units (₹, not the paise the API and CLI take) and says so beside it.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, Static
 
+from ...money import CURRENCIES
 from ...states import PaymentStatus
 from ..format import instrument, money, status, when
 from ..messages import Fetched
 from .base import ConsoleModal
 from .confirm import ConfirmDialog
 
+REFRESH_S = 2.0
 AMOUNT = re.compile(r"(\d{1,10})(?:\.(\d{1,2}))?\Z")
 
 
@@ -24,6 +31,11 @@ def parse_major(text: str) -> int | None:
     if not m:
         return None
     return int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0"))
+
+
+def currency_unit(currency: str) -> str:
+    """What the amount field takes: the currency's symbol (``₹``), in major units, not paise."""
+    return CURRENCIES.get(currency, (2, currency))[1].strip()
 
 
 class PaymentDetailScreen(ConsoleModal):
@@ -46,7 +58,8 @@ class PaymentDetailScreen(ConsoleModal):
                 yield DataTable(id="payment-events", cursor_type="none")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Capture (c)", id="capture", variant="primary")
-                yield Input(placeholder="₹ (blank = all)", id="refund-amount")
+                yield Label("Refund ₹", id="refund-unit")
+                yield Input(placeholder="e.g. 120.50", id="refund-amount")
                 yield Button("Refund", id="refund", variant="warning")
                 yield Button("Close (esc)", id="close")
 
@@ -54,6 +67,7 @@ class PaymentDetailScreen(ConsoleModal):
         self.query_one("#refund-table", DataTable).add_columns("Refund", "Amount", "Status", "Created (UTC)", "Processed")
         self.query_one("#payment-events", DataTable).add_columns("Event", "Id", "At (UTC)")
         self.refresh_data()
+        self.set_interval(REFRESH_S, self.refresh_data)
 
     def refresh_data(self) -> None:
         self.fetch("payment", self.api.payment, self.payment_id)
@@ -82,9 +96,16 @@ class PaymentDetailScreen(ConsoleModal):
         if p.get("error_code"):
             lines.append(f"[red]{p['error_code']}: {p.get('error_description') or ''}[/]")
         self.query_one("#payment-fields", Static).update("\n".join(lines))
-        self.query_one("#capture", Button).disabled = p["status"] != PaymentStatus.SUCCESS or p["captured"]
+        capture = self.query_one("#capture", Button)
+        capture.disabled = not self.capturable
+        capture.display = self.capturable  # a refunded or failed payment is not offered a capture
         refundable = p["status"] in PaymentStatus.REFUNDABLE
         self.query_one("#refund", Button).disabled = not refundable
+        self.query_one("#refund-unit", Label).update(f"Refund {currency_unit(p['currency'])}")
+
+    @property
+    def capturable(self) -> bool:
+        return bool(self.payment) and self.payment["status"] == PaymentStatus.SUCCESS and not self.payment["captured"]
 
     def _show_refunds(self, page: dict) -> None:
         table = self.query_one("#refund-table", DataTable)
@@ -125,7 +146,7 @@ class PaymentDetailScreen(ConsoleModal):
 
     def action_capture(self) -> None:
         p = self.payment
-        if not p:
+        if not p or not self.capturable:
             return
 
         def confirmed(yes: bool | None) -> None:
@@ -138,10 +159,11 @@ class PaymentDetailScreen(ConsoleModal):
         p = self.payment
         if not p:
             return
+        unit = currency_unit(p["currency"])
         text = self.query_one("#refund-amount", Input).value
-        amount = parse_major(text) if text.strip() else p["amount"]
+        amount = parse_major(text) if text.strip() else None  # never "all" by default: say how much
         if amount is None or amount <= 0:
-            self.notify("Refund amount must look like 120 or 120.50", severity="error")
+            self.notify(f"Enter the amount to refund in {unit}, like 120 or 120.50 (at most {money(p['amount'], p['currency'])})", severity="error")
             return
 
         def confirmed(yes: bool | None) -> None:

@@ -68,7 +68,6 @@ class WebhooksScreen(ConsoleScreen):
 
     def refresh_data(self) -> None:
         if self.app.connected:
-            self.fetch("me", self.api.me)
             self.refresh_log()
 
     def refresh_log(self) -> None:
@@ -76,6 +75,7 @@ class WebhooksScreen(ConsoleScreen):
             context = (self.status_filter, self.endpoint_filter)
             self.poll("deliveries", self.api.deliveries, status=self.status_filter, endpoint_id=self.endpoint_filter, limit=20, context=context)
             self.poll("endpoints", self.api.webhook_endpoints)
+            self.poll("me", self.api.me)  # the URL may change elsewhere (CLI, API): follow it
 
     def on_select_changed(self, event: Select.Changed) -> None:
         value = event.value if isinstance(event.value, str) else None
@@ -177,7 +177,7 @@ class WebhooksScreen(ConsoleScreen):
                 self.fetch("secret", self.api.webhook_secret)
         elif event.button.id == "rotate-secret":
             self.app.push_screen(
-                ConfirmDialog("Rotate the webhook secret? Receivers must switch to the new one.", "Rotate"),
+                ConfirmDialog("Rotate the webhook secret? The old one keeps signing beside it for 24 h.", "Rotate"),
                 lambda yes: yes and self.fetch("secret", self.api.rotate_webhook_secret),
             )
 
@@ -200,7 +200,7 @@ class WebhooksScreen(ConsoleScreen):
     def on_fetched(self, message: Fetched) -> None:
         settings = self.query_one(WebhookSettings)
         if message.key == "me":
-            settings.show_url(message.data.get("webhook_url"))
+            settings.show_url(message.data.get("webhook_url"), unless_editing=True)
         elif message.key == "url-saved":
             settings.show_url(message.data.get("webhook_url"))
             self.notify(f"Webhook URL saved: {message.data.get('webhook_url') or 'none (deliveries off)'}", title="paygate")

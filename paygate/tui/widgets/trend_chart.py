@@ -1,7 +1,8 @@
 """Volume (bars) and success rate (line) per bucket, as two plotext charts with real axes.
 
 Money is plotted in major units only for drawing (the axis needs numbers); every figure shown as
-text elsewhere comes from the integer minor units.
+text elsewhere comes from the integer minor units. The money axis has its own ticks: evenly
+spaced round numbers written in the currency (``₹25,000``), never plotext's raw floats.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual_plotext import PlotextPlot
 
+from ...money import CURRENCIES
 from ..format import money, rate
 
 SPANS = {"hour": "last hour, per minute", "day": "last 24 h, per hour", "week": "last 7 days, per 6 h"}
@@ -21,6 +23,16 @@ def _labels(buckets: list[dict], window: str) -> list[str]:
     if window == "day":
         return [b["start"][11:13] + "h" for b in buckets]
     return [b["start"][5:10] + " " + b["start"][11:13] + "h" for b in buckets]
+
+
+def money_ticks(peak_minor: int, currency: str, count: int = 4) -> tuple[list[int], list[str]]:
+    """Evenly spaced y ticks from 0 past ``peak_minor``, in major units, labelled in the currency."""
+    digits, symbol = CURRENCIES.get(currency, (2, currency + " "))
+    peak = -(-peak_minor // 10**digits)  # major units, rounded up
+    rounds = (s * 10**k // 10 for k in range(1, 20) for s in (10, 20, 25, 50))  # 10, 20, 25, 50, 100, 200, 250, …
+    step = next(s for s in rounds if s and s * count >= max(peak, count))
+    values = [step * i for i in range(count + 1)]
+    return values, [f"{symbol}{v:,}" for v in values]
 
 
 class TrendChart(Vertical):
@@ -47,7 +59,11 @@ class TrendChart(Vertical):
         plt.theme("pro")
         peak = max((b["volume"] for b in buckets), default=0)
         plt.title(f"Volume ({SPANS[window]}) · peak {money(peak, currency)}")
-        plt.bar(xs, [b["volume"] // 100 for b in buckets], color="green", width=0.8)
+        unit = 10 ** CURRENCIES.get(currency, (2, ""))[0]
+        plt.bar(xs, [b["volume"] // unit for b in buckets], color="green", width=0.8)
+        yvalues, ylabels = money_ticks(peak, currency)
+        plt.ylim(0, yvalues[-1])
+        plt.yticks(yvalues, ylabels)
         plt.xticks(ticks, [labels[i] for i in ticks])
         volume.refresh()
 

@@ -20,8 +20,13 @@ class WebhookSettings(Vertical):
             yield Button("Reveal", id="reveal-secret")
             yield Button("Rotate", id="rotate-secret", variant="warning")
 
-    def show_url(self, url: str | None) -> None:
-        self.query_one("#webhook-url", Input).value = url or ""
+    def show_url(self, url: str | None, *, unless_editing: bool = False) -> None:
+        """Show the merchant's URL; a refresh (``unless_editing``) never overwrites what is being typed."""
+        field = self.query_one("#webhook-url", Input)
+        if unless_editing and (field.has_focus or field.value != getattr(self, "_shown_url", field.value)):
+            return
+        self._shown_url = url or ""
+        field.value = self._shown_url
 
     def show_secret(self, secret: str | None) -> None:
         self.query_one("#webhook-secret", Label).update(secret or "••••••••••••••••")
