@@ -23,6 +23,7 @@ REFRESH_S = 2.0
 
 
 class AccessScreen(ConsoleScreen):
+    refresh_s = REFRESH_S
     AUTO_FOCUS = "#key-table"
     BINDINGS = [Binding("x", "revoke", "Revoke key")]
 
@@ -39,13 +40,6 @@ class AccessScreen(ConsoleScreen):
             yield Label("Audit log · newest first", classes="section-title", id="audit-title")
             yield AuditTable(id="audit-table")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.set_interval(REFRESH_S, self.refresh_data)
-        self.refresh_data()
-
-    def on_screen_resume(self) -> None:
-        self.refresh_data()
 
     def refresh_data(self) -> None:
         if self.should_poll:

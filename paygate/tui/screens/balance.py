@@ -27,6 +27,7 @@ def amounts(items: list[dict]) -> str:
 
 
 class BalanceScreen(ConsoleScreen):
+    refresh_s = REFRESH_S
     AUTO_FOCUS = "#settlement-table"
     BINDINGS = [Binding("enter", "open", "Lines", show=False)]
 
@@ -45,13 +46,6 @@ class BalanceScreen(ConsoleScreen):
             yield Label("Latest balance transactions", classes="section-title")
             yield BalanceTransactionTable(id="balance-transactions")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.set_interval(REFRESH_S, self.refresh_data)
-        self.refresh_data()
-
-    def on_screen_resume(self) -> None:
-        self.refresh_data()
 
     def refresh_data(self) -> None:
         if self.should_poll:

@@ -61,7 +61,21 @@ class ApiCalls:
 
 class ConsoleScreen(ApiCalls, Screen):
     """A full screen of the console. Below 100 columns it gets the ``narrow`` class (the CSS
-    rearranges) and a compact footer, so everything still fits an 80x24 terminal."""
+    rearranges) and a compact footer, so everything still fits an 80x24 terminal.
+
+    A screen that sets ``refresh_s`` reloads its data (``refresh_data``) when shown and then every
+    ``refresh_s`` seconds."""
+
+    refresh_s: float | None = None
+
+    def on_mount(self) -> None:
+        if self.refresh_s:
+            self.set_interval(self.refresh_s, self.refresh_data)
+            self.refresh_data()
+
+    def on_screen_resume(self) -> None:
+        if self.refresh_s:
+            self.refresh_data()
 
     def on_resize(self, event) -> None:
         narrow = event.size.width < 100

@@ -33,6 +33,7 @@ def window_title(analytics: dict, now: datetime) -> str:
 
 
 class OverviewScreen(ConsoleScreen):
+    refresh_s = REFRESH_S
     BINDINGS = [
         Binding("h", "window('hour')", "Hour"),
         Binding("d", "window('day')", "Day"),
@@ -59,13 +60,6 @@ class OverviewScreen(ConsoleScreen):
                     yield DaemonStatus(id="daemon-status")
                 yield TrendChart(id="trend-chart")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.set_interval(REFRESH_S, self.refresh_data)
-        self.refresh_data()
-
-    def on_screen_resume(self) -> None:
-        self.refresh_data()
 
     def refresh_data(self) -> None:
         if self.should_poll:
