@@ -21,14 +21,15 @@ from .payment_detail import PaymentDetailScreen
 
 REFRESH_S = 1.0
 PAYMENT_PAGE = 20
+PAGES = Binding.Group("Page")
 
 
 class TransactionsScreen(ConsoleScreen):
     page_size = PAYMENT_PAGE
     AUTO_FOCUS = "#payment-table"
     BINDINGS = [
-        Binding("right_square_bracket,pagedown", "page(1)", "Next page", key_display="]"),
-        Binding("left_square_bracket,pageup", "page(-1)", "Prev page", key_display="["),
+        Binding("left_square_bracket,pageup", "page(-1)", "Prev page", key_display="[", group=PAGES),
+        Binding("right_square_bracket,pagedown", "page(1)", "Next page", key_display="]", group=PAGES),
         Binding("slash", "search", "Search", key_display="/"),
         Binding("enter", "open", "Details", show=False),
     ]
