@@ -11,6 +11,9 @@ history:
   substring match served by ``pg_trgm`` GIN indexes on ``payment.id``, ``payment.vpa`` and
   ``order.receipt`` (an order id is matched whole). On SQLite a case-insensitive *prefix* match:
   ``LIKE 'q%'`` over ``NOCASE`` indexes for the VPA and receipt, an index range for the ids.
+  Four digits also match a card's last four, and an amount as people write it (``499``,
+  ``1,250.50``, ``₹499.00``: major units, the way the console and receipts show it) matches the
+  payment's amount; both exactly, by the ``(merchant, card_last4)`` and ``(merchant, amount)`` indexes.
 
 Refuses (400 naming the parameter) any value it cannot use; unknown parameters are refused before
 this, from the OpenAPI document.
@@ -27,7 +30,7 @@ from .db import is_postgres
 from .errors import InvalidRequest, NotFound
 from .instruments import VPA_PATTERN
 from .models import Order, Payment
-from .money import MAX_AMOUNT
+from .money import CURRENCIES, MAX_AMOUNT
 from .paging import _int_param, created_between, list_page, parse_choice, parse_search_text
 from .payments import METHODS
 from .states import PaymentStatus
@@ -36,6 +39,10 @@ FILTERS = ("status", "method", "from", "to", "order_id", "receipt", "vpa", "card
 MAX_Q_CHARS = 64
 MAX_RECEIPT_CHARS = 255
 CARD_LAST4 = re.compile(r"[0-9]{4}\Z")
+# An amount as shown: an optional currency symbol, digits (commas allowed), an optional fraction.
+SHOWN_AMOUNT = re.compile(
+    "(?:" + "|".join(re.escape(symbol.strip()) for _digits, symbol in CURRENCIES.values()) + r")?\s*([0-9][0-9,]*)(?:\.([0-9]+))?\Z"
+)
 
 
 def _like_prefix(value: str) -> str:
@@ -72,7 +79,30 @@ def _free_text(merchant_id: str, q: str):
     )
     if ids.looks_like("order", q):
         found = found | Payment.select(Payment.id).where(mine & (Payment.order == q))
+    if CARD_LAST4.match(q):
+        found = found | Payment.select(Payment.id).where(mine & (Payment.card_last4 == q))
+    for currencies, amount in _shown_amounts(q):
+        found = found | Payment.select(Payment.id).where(mine & (Payment.amount == amount) & Payment.currency.in_(currencies))
     return Payment.id.in_(found)
+
+
+def _shown_amounts(q: str) -> list[tuple[list[str], int]]:
+    """``q`` read as an amount in major units, per number of decimals: ``"1,250.5"`` is 125050
+    minor units in the two-decimal currencies and nothing in yen. Integer arithmetic only."""
+    shown = SHOWN_AMOUNT.match(q.strip())
+    if not shown:
+        return []
+    major, fraction = shown.group(1).replace(",", ""), shown.group(2) or ""
+    by_digits: dict[int, list[str]] = {}
+    for code, (digits, _symbol) in CURRENCIES.items():
+        by_digits.setdefault(digits, []).append(code)
+    out = []
+    for digits, codes in sorted(by_digits.items()):
+        if len(fraction) <= digits:
+            amount = int(major) * 10**digits + int(fraction.ljust(digits, "0") or 0)
+            if 0 < amount <= MAX_AMOUNT:
+                out.append((codes, amount))
+    return out
 
 
 def payment_query(merchant_id: str, params: dict):

@@ -67,7 +67,7 @@ def list_(
     amount: Optional[int] = typer.Option(None, help="Exactly this amount (minor units: paise)."),
     amount_gte: Optional[int] = typer.Option(None, "--amount-gte", help="At least this amount (paise)."),
     amount_lte: Optional[int] = typer.Option(None, "--amount-lte", help="At most this amount (paise)."),
-    q: Optional[str] = typer.Option(None, "--search", "-q", help="Free text across receipt, VPA and ids."),
+    q: Optional[str] = typer.Option(None, "--search", "-q", help="Free text across receipt, VPA, card last 4, amount as shown (₹499.00) and ids."),
     limit: int = typer.Option(10, help="Rows per page (1–100)."),
     starting_after: Optional[str] = typer.Option(None, "--starting-after", help="The page after this payment id (the last one shown)."),
     offset: Optional[int] = typer.Option(None, help="Rows to skip (up to 10,000; deeper, use --starting-after)."),

@@ -22,6 +22,7 @@ from .screens.transactions import TransactionsScreen
 from .screens.webhooks import WebhooksScreen
 
 WATCHDOG_S = 1.0
+SCREENS = Binding.Group("Screens")
 CALL_TIMEOUT_S = 4.0  # short, so a daemon that is down shows as a banner instead of a frozen console
 
 
@@ -42,13 +43,14 @@ class PaygateConsole(App):
         "access": AccessScreen,
     }
     DEFAULT_MODE = "overview"
+    # The six screens share one footer entry ("1 2 3 4 5 6 Screens"), so the footer fits 80 columns.
     BINDINGS = [
-        Binding("1", "switch_mode('overview')", "Overview"),
-        Binding("2", "switch_mode('transactions')", "Transactions"),
-        Binding("3", "switch_mode('webhooks')", "Webhooks"),
-        Binding("4", "switch_mode('events')", "Events"),
-        Binding("5", "switch_mode('balance')", "Balance"),
-        Binding("6", "switch_mode('access')", "Keys & audit"),
+        Binding("1", "switch_mode('overview')", "Overview", group=SCREENS),
+        Binding("2", "switch_mode('transactions')", "Transactions", group=SCREENS),
+        Binding("3", "switch_mode('webhooks')", "Webhooks", group=SCREENS),
+        Binding("4", "switch_mode('events')", "Events", group=SCREENS),
+        Binding("5", "switch_mode('balance')", "Balance", group=SCREENS),
+        Binding("6", "switch_mode('access')", "Keys & audit", group=SCREENS),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]

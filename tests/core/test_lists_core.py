@@ -122,6 +122,10 @@ def _cases(rows, backend):
         ({"q": "x-100%"}, _q_match(backend, "x-100%")),
         ({"q": rows[3]["id"][:9]}, _q_match(backend, rows[3]["id"][:9])),
         ({"q": order_id}, _q_match(backend, order_id)),
+        # Four digits are also a card's last four; an amount as shown is in major units (₹2.50).
+        ({"q": "4242"}, lambda r: _q_match(backend, "4242")(r) or r["card_last4"] == "4242"),
+        ({"q": "₹2.50"}, lambda r: r["amount"] == 250),
+        ({"q": "3"}, lambda r: _q_match(backend, "3")(r) or r["amount"] == 300),
     ]
 
 

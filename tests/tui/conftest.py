@@ -72,6 +72,11 @@ async def open_payment(pilot, app, payment_id: str):
     return app.screen
 
 
+def screen_lines(app) -> list[str]:
+    """The screen in front as the terminal shows it, one string per row."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
 def notifications(app) -> list[str]:
     return [str(n.message) for n in app._notifications]
 

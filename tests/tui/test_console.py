@@ -240,14 +240,20 @@ def test_overview_job_counts_are_the_merchants_own(shop, api):
         api.create_payment(api.create_order()["id"], "card")  # the seeded merchant's work
     paid = shop_api.paid_payment(25000, "card")
     assert paid["status"] == "success"
+    declined = shop_api.create_payment(shop_api.create_order(12000)["id"], "card", card=DECLINED_CARD)
+    assert shop_api.wait_payment(declined["id"])["status"] == "failed"
     from paygate.tui.widgets.daemon_status import DaemonStatus
 
     async def scenario():
         app = console(creds)
         async with app.run_test(size=(120, 40)) as pilot:
             status = lambda: str(app.screen.query_one(DaemonStatus).render())  # noqa: E731
-            await wait_until(pilot, lambda: "completed" in status(), what="job counts")
+            await wait_until(pilot, lambda: "completed" in status() and "declined" in status(), what="job counts")
             assert "pending 0 · processing 0" in status()
-            assert "completed 1 · failed 0" in status()
+            # a declined card and a webhook that gave up are named apart, never one "failed N"
+            assert "completed 1\n" in status() and "declined 1 · failed webhooks 0" in status()
+            assert "failed 1" not in status()
+            note = lambda: str(app.screen.query_one("#card-count").query_one(".stat-note").render())  # noqa: E731
+            await wait_until(pilot, lambda: note().startswith("1 declined"), what="'1 declined' on the payments card")
 
     run(scenario())

@@ -45,3 +45,24 @@ def test_refund_needs_an_amount_in_rupees_and_the_dialog_follows_it_to_refunded(
             await wait_until(pilot, lambda: note() == "1 refund processed", what="'1 refund processed'")
 
     run(scenario())
+
+
+def test_digits_typed_right_after_opening_go_into_the_refund_amount(shop):
+    """The dialog opened with the focus on Close, so "500" typed at once was lost: the digits were
+    the app's screen keys (5 switched to the balance screen). They belong in the amount field."""
+    api, creds = shop
+    payment = api.paid_payment(50000, "card")
+
+    async def scenario():
+        app = console(creds)
+        async with app.run_test(size=(120, 40)) as pilot:
+            detail = await open_payment(pilot, app, payment["id"])
+            await pilot.press("5", "0", "0", ".", "5")
+            await pilot.pause(0.2)
+            assert app.current_mode == "transactions" and app.screen is detail
+            assert detail.query_one("#refund-amount", Input).value == "500.5"
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="refund confirmation")
+            assert "₹500.50" in str(app.screen.question)
+
+    run(scenario())

@@ -19,6 +19,7 @@ from ..widgets.trend_chart import TrendChart
 from .base import ConsoleScreen
 
 REFRESH_S = 1.0
+WINDOWS = Binding.Group("Window")
 
 
 WINDOW_NAMES = {"hour": "Last hour", "day": "Last 24 hours", "week": "Last 7 days"}
@@ -35,9 +36,9 @@ def window_title(analytics: dict, now: datetime) -> str:
 class OverviewScreen(ConsoleScreen):
     refresh_s = REFRESH_S
     BINDINGS = [
-        Binding("h", "window('hour')", "Hour"),
-        Binding("d", "window('day')", "Day"),
-        Binding("w", "window('week')", "Week"),
+        Binding("h", "window('hour')", "Hour", group=WINDOWS),
+        Binding("d", "window('day')", "Day", group=WINDOWS),
+        Binding("w", "window('week')", "Week", group=WINDOWS),
     ]
 
     def __init__(self) -> None:
@@ -66,6 +67,8 @@ class OverviewScreen(ConsoleScreen):
             self.poll("analytics", self.api.analytics, self.analytics_window, context=self.analytics_window)
             self.poll("health", self.api.health)
             self.poll("jobs", self.api.jobs_status)
+            self.poll("declined", self.api.payments, status="failed", limit=1)
+            self.poll("failed_webhooks", self.api.deliveries, status="failed", limit=1)
 
     def action_window(self, window: str) -> None:
         self.analytics_window = window
@@ -73,7 +76,7 @@ class OverviewScreen(ConsoleScreen):
             self.fetch("analytics", self.api.analytics, window, context=window)
 
     def on_fetched(self, message: Fetched) -> None:
-        if message.key in ("health", "jobs"):
+        if message.key in ("health", "jobs", "declined", "failed_webhooks"):
             self.query_one(DaemonStatus).show(message.key, message.data)
             return
         if message.key != "analytics" or message.context != self.analytics_window:
@@ -82,7 +85,7 @@ class OverviewScreen(ConsoleScreen):
         cur, t = a["currency"], a["totals"]
         self.query_one("#window-title", Label).update(window_title(a, datetime.now(timezone.utc)))
         self.query_one("#card-volume", StatCard).show(money(t["volume"], cur), f"{t['successful']} successful")
-        self.query_one("#card-count", StatCard).show(str(t["count"]), f"{t['failed']} failed · {t['pending']} pending")
+        self.query_one("#card-count", StatCard).show(str(t["count"]), f"{t['failed']} declined · {t['pending']} pending")
         self.query_one("#card-rate", StatCard).show(rate(t["success_rate_bps"]), "of settled payments")
         self.query_one("#card-refunded", StatCard).show(money(t["refunded"], cur), f"{t['refund_count']} {'refund' if t['refund_count'] == 1 else 'refunds'} processed")
         self.query_one(MethodSplit).show(a["by_method"], cur)

@@ -23,6 +23,8 @@ from .confirm import ConfirmDialog
 
 REFRESH_S = 2.0
 AMOUNT = re.compile(r"(\d{1,10})(?:\.(\d{1,2}))?\Z")
+# (key, character) of what an amount is typed with; bound here, they outrank the app's 1-6
+AMOUNT_KEYS = [(d, d) for d in "0123456789"] + [("full_stop", ".")]
 
 
 def parse_major(text: str) -> int | None:
@@ -40,7 +42,9 @@ def currency_unit(currency: str) -> str:
 
 class PaymentDetailScreen(ConsoleModal):
     AUTO_FOCUS = "#close"
-    BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("c", "capture", "Capture"), Binding("r", "focus_refund", "Refund")]
+    BINDINGS = [Binding("escape", "dismiss", "Close"), Binding("c", "capture", "Capture"), Binding("r", "focus_refund", "Refund")] + [
+        Binding(key, f"type_amount('{character}')", show=False) for key, character in AMOUNT_KEYS
+    ]
 
     def __init__(self, payment_id: str) -> None:
         super().__init__(classes="dialog-screen")
@@ -59,7 +63,7 @@ class PaymentDetailScreen(ConsoleModal):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Capture (c)", id="capture", variant="primary")
                 yield Label("Refund ₹", id="refund-unit")
-                yield Input(placeholder="e.g. 120.50", id="refund-amount")
+                yield Input(placeholder="e.g. 120.50", id="refund-amount", select_on_focus=False)  # keep what was typed
                 yield Button("Refund", id="refund", variant="warning")
                 yield Button("Close (esc)", id="close")
 
@@ -140,6 +144,14 @@ class PaymentDetailScreen(ConsoleModal):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_refund()
+
+    def action_type_amount(self, character: str) -> None:
+        """A digit typed while the focus is elsewhere (on Close, where the dialog opens) starts the
+        amount, instead of being taken by the app's screen keys (1-6) and lost. Once the field has
+        the focus it takes the keys itself (an Input consumes printable keys before any binding)."""
+        field = self.query_one("#refund-amount", Input)
+        field.focus()
+        field.insert_text_at_cursor(character)
 
     def action_focus_refund(self) -> None:
         self.query_one("#refund-amount", Input).focus()

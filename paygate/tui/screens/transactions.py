@@ -1,4 +1,9 @@
-"""Transactions: the payments table, live, filtered and paged on the server (never all rows)."""
+"""Transactions: the payments table, live, filtered and paged on the server (never all rows).
+
+Pages move by cursor (``starting_after`` the last row shown, ``ending_before`` the first), never
+by offset, so paging stays cheap and goes past the API's 10,000-row offset bound. The first page
+follows new payments as they arrive; an older page stays put while you read it.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +14,22 @@ from textual.widgets import DataTable, Footer, Header, Label
 
 from ..messages import Fetched
 from ..widgets.connection_banner import ConnectionBanner
-from ..widgets.payment_filters import PaymentFilter, PaymentFilters
+from ..widgets.payment_filters import SEARCHED, PaymentFilter, PaymentFilters
 from ..widgets.payment_table import PaymentTable
 from .base import ConsoleScreen
 from .payment_detail import PaymentDetailScreen
 
 REFRESH_S = 1.0
 PAYMENT_PAGE = 20
+PAGES = Binding.Group("Page")
 
 
 class TransactionsScreen(ConsoleScreen):
+    page_size = PAYMENT_PAGE
     AUTO_FOCUS = "#payment-table"
     BINDINGS = [
-        Binding("right_square_bracket,pagedown", "page(1)", "Next page", key_display="]"),
-        Binding("left_square_bracket,pageup", "page(-1)", "Prev page", key_display="["),
+        Binding("left_square_bracket,pageup", "page(-1)", "Prev page", key_display="[", group=PAGES),
+        Binding("right_square_bracket,pagedown", "page(1)", "Next page", key_display="]", group=PAGES),
         Binding("slash", "search", "Search", key_display="/"),
         Binding("enter", "open", "Details", show=False),
     ]
@@ -30,14 +37,17 @@ class TransactionsScreen(ConsoleScreen):
     def __init__(self) -> None:
         super().__init__()
         self.payment_filter = PaymentFilter()
-        self.page_offset = 0
-        self.total = 0
+        self.cursor: dict = {}  # {} (the newest page), {"starting_after": id} or {"ending_before": id}
+        self.page_number = 1
+        self.older = self.newer = False  # whether a page exists past each end of this one
+        self.rows: list[dict] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield ConnectionBanner()
         with Vertical(id="transactions"):
             yield PaymentFilters(id="payment-filters")
+            yield Label("", id="search-hint")
             yield PaymentTable(id="payment-table")
             with Horizontal(id="payment-pager"):
                 yield Label("", id="page-label")
@@ -55,21 +65,25 @@ class TransactionsScreen(ConsoleScreen):
         if not self.should_poll:
             return
         f = self.payment_filter
-        key = (f, self.page_offset)
+        key = (f, tuple(self.cursor.items()))
         call = self.fetch if now else self.poll  # a new filter or page is asked for at once
-        call("payments", self.api.payments, offset=self.page_offset, status=f.status, method=f.method, start=f.start, q=f.q, limit=PAYMENT_PAGE, context=key)
+        call("payments", self.api.payments, **self.cursor, status=f.status, method=f.method, start=f.start, q=f.q, limit=self.page_size, context=key)
 
     def on_payment_filters_changed(self, message: PaymentFilters.Changed) -> None:
         self.payment_filter = message.value
-        self.page_offset = 0
+        self.cursor, self.page_number = {}, 1
         self.query_one(PaymentTable).focus()
         self.refresh_data(now=True)
 
     def action_page(self, step: int) -> None:
-        new = self.page_offset + step * PAYMENT_PAGE
-        if 0 <= new < max(self.total, 1):
-            self.page_offset = new
-            self.refresh_data(now=True)
+        """``]`` the next (older) page, after the last row shown; ``[`` the previous one."""
+        if step > 0 and self.older and self.rows:
+            self.cursor, self.page_number = {"starting_after": self.rows[-1]["id"]}, self.page_number + 1
+        elif step < 0 and self.newer and self.rows:
+            self.cursor, self.page_number = {"ending_before": self.rows[0]["id"]}, self.page_number - 1
+        else:
+            return
+        self.refresh_data(now=True)
 
     def action_search(self) -> None:
         self.query_one("#filter-search").focus()
@@ -83,13 +97,31 @@ class TransactionsScreen(ConsoleScreen):
         self.app.push_screen(PaymentDetailScreen(event.row_key.value))
 
     def on_fetched(self, message: Fetched) -> None:
-        if message.key != "payments" or message.context != (self.payment_filter, self.page_offset):
+        if message.key != "payments" or message.context != (self.payment_filter, tuple(self.cursor.items())):
             return  # an answer to an older filter or page
         page = message.data
-        self.total = page["total"]
-        self.query_one(PaymentTable).show(page["data"])
-        pages = max(1, -(-self.total // PAYMENT_PAGE))
-        current = self.page_offset // PAYMENT_PAGE + 1
+        if "ending_before" in self.cursor:
+            self.newer, self.older = page["has_more"], True
+            if not self.newer:  # back at the top: follow new payments again
+                self.cursor, self.page_number = {}, 1
+        else:
+            self.newer, self.older = "starting_after" in self.cursor, page["has_more"]
+        self.rows = page["data"]
+        self.query_one(PaymentTable).show(self.rows)
+        self.show_search_hint()
+        counted = f" of {page['total']}" if "total" in page else ""  # the newest page comes counted
+        older = "more older ]" if self.older else "oldest"
         self.query_one("#page-label", Label).update(
-            f"Page {current} of {pages} · {self.total} payments · newest first · [b]enter[/] details · [b]\\[ ][/] page"
+            f"Page {self.page_number} · {len(self.rows)}{counted} shown · newest first · {older} · [b]enter[/] details"
         )
+
+    def show_search_hint(self) -> None:
+        """Say what was searched when nothing matches, so an empty table is not a mystery."""
+        hint = self.query_one("#search-hint", Label)
+        f = self.payment_filter
+        if self.rows or f == PaymentFilter():
+            hint.display = False
+            return
+        searched = f"No payments match “{f.q}” in {SEARCHED}" if f.q else "No payments match these filters"
+        hint.update(f"{searched}. On SQLite the text is matched from its start, on PostgreSQL anywhere.")
+        hint.display = True

@@ -24,17 +24,21 @@ from .endpoint_dialogs import EndpointFormDialog, ReplayDialog
 REFRESH_S = 2.0
 
 
+# The endpoint keys share one footer entry, so the footer fits 80 columns (help lists each).
+ENDPOINT_KEYS = Binding.Group("Endpoint")
+
+
 class WebhooksScreen(ConsoleScreen):
     AUTO_FOCUS = "#delivery-table"  # so 1-4 switch screens instead of typing into the URL field
     BINDINGS = [
         Binding("r", "retry", "Retry"),
         Binding("t", "send_test", "Send test"),
         Binding("enter", "open", "Attempts", show=False),
-        Binding("a", "add_endpoint", "Add endpoint"),
-        Binding("e", "edit_endpoint", "Edit"),
-        Binding("x", "toggle_endpoint", "Disable/enable"),
-        Binding("k", "rotate_endpoint", "Rotate key"),
-        Binding("p", "replay_endpoint", "Replay"),
+        Binding("a", "add_endpoint", "Add endpoint", group=ENDPOINT_KEYS),
+        Binding("e", "edit_endpoint", "Edit", group=ENDPOINT_KEYS),
+        Binding("x", "toggle_endpoint", "Disable/enable", group=ENDPOINT_KEYS),
+        Binding("k", "rotate_endpoint", "Rotate key", group=ENDPOINT_KEYS),
+        Binding("p", "replay_endpoint", "Replay", group=ENDPOINT_KEYS),
     ]
 
     def __init__(self) -> None:

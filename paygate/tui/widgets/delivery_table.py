@@ -10,6 +10,7 @@ from .record_table import RecordTable
 
 class DeliveryTable(RecordTable):
     headings = ("Delivery", "Event", "Endpoint", "Status", "Attempts", "Response", "Last attempt (UTC)")
+    narrow_headings = ("Delivery", "Event", "Endpoint", "Status", "Response", "Last attempt (UTC)")
 
     def signature(self, d: dict) -> tuple:
         return (d["id"], d["status"], d["attempts"])

@@ -1,4 +1,8 @@
-"""The transactions filter bar: status, method, created since (a date) and search by id."""
+"""The transactions filter bar: status, method, created since (a date) and free-text search.
+
+The search box is the API's ``q`` (the same query as ``paygate payments list -q``): the order's
+receipt, the VPA, a card's last 4, an amount as shown (₹, major units) and payment or order ids.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from ...states import PaymentStatus
 
 STATUSES = PaymentStatus.ALL
 METHODS = ("upi", "card")
+SEARCHED = "receipt, VPA, card last 4, amount (₹) and payment/order ids"
 
 
 @dataclass(frozen=True)
@@ -20,7 +25,7 @@ class PaymentFilter:
     status: str | None = None
     method: str | None = None
     start: str | None = None  # an ISO date or timestamp; the API validates it
-    q: str | None = None  # a payment id or its prefix
+    q: str | None = None  # free text: receipt, VPA, card last 4, amount, ids (the API's q)
 
 
 class PaymentFilters(Horizontal):
@@ -33,7 +38,9 @@ class PaymentFilters(Horizontal):
         yield Select([(s, s) for s in STATUSES], prompt="any status", id="filter-status")
         yield Select([(m.upper(), m) for m in METHODS], prompt="any method", id="filter-method")
         yield Input(placeholder="since YYYY-MM-DD", id="filter-from")
-        yield Input(placeholder="search pay_…", id="filter-search")
+        search = Input(placeholder="/ receipt, VPA, last 4, ₹…", id="filter-search")
+        search.tooltip = f"Search {SEARCHED}"
+        yield search
 
     @property
     def value(self) -> PaymentFilter:

@@ -8,6 +8,7 @@ from .record_table import RecordTable
 
 class PaymentTable(RecordTable):
     headings = ("Payment", "Amount", "Method", "Instrument", "Status", "Captured", "Created (UTC)")
+    narrow_headings = ("Payment", "Amount", "Instrument", "Status", "Created (UTC)")  # the instrument says the method
 
     def signature(self, p: dict) -> tuple:
         return (p["id"], p["status"], p["captured"])
