@@ -54,7 +54,7 @@ def core_db(backend, services, tmp_path_factory):
         settings = config.load({}, data_dir=tmp_path_factory.mktemp("core-sqlite"), test_mode=True)
     else:
         env = backend_env("postgres", *services)
-        settings = config.load({}, database_url=env["DATABASE_URL"], test_mode=True)
+        settings = config.load({}, database_url=env["DATABASE_URL"], test_mode=True, seed_test_merchant=True)  # the seeded merchant on both backends
     bootstrap.start(settings)
     return settings
 
