@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from . import ids, paging
 from .clock import after, iso, parse_iso, utcnow
-from .endpoints import DEFAULT_PREVIOUS_SECRET_TTL_S, MAX_PREVIOUS_SECRET_TTL_S
+from .endpoints import previous_secret_ttl
 from .errors import InvalidRequest, NotFound
 from .merchants import auth_cache, hash_secret
 from .models import ApiKey
@@ -136,9 +136,7 @@ def rotate_key(key_id, merchant_id: str, body) -> dict:
     row = _own_key(key_id, merchant_id)
     if status(row) != "active":
         raise InvalidRequest(f"a {status(row)} key cannot be rotated; create a new key")
-    ttl = body.get("expire_previous_in", DEFAULT_PREVIOUS_SECRET_TTL_S)
-    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 <= ttl <= MAX_PREVIOUS_SECRET_TTL_S:
-        raise InvalidRequest(f"expire_previous_in must be a whole number of seconds between 0 and {MAX_PREVIOUS_SECRET_TTL_S}", field="expire_previous_in")
+    ttl = previous_secret_ttl(body)  # the same overlap rule as a webhook secret's rotation
     secret = ids.new_api_secret()
     now = utcnow()
     row.previous_secret_hash = row.secret_hash if ttl else None
