@@ -167,6 +167,7 @@ def cursor_page(query, model, cursor: Cursor, serialize_row, anchor_query=None) 
 # absent) and answers the seed's ``{data, total, limit, offset}`` too: merchants' scripts read
 # ``total`` there. The page is the same rows either way: newest first, ties broken by id.
 
+CURSOR_PARAMS = ("limit", "starting_after", "ending_before")  # the lists that page by cursor only
 LIST_PARAMS = ("limit", "offset", "starting_after", "ending_before", "include[]")
 TOTAL_COUNT = "total_count"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import api_keys
+from ... import api_keys, paging
 from ..auth import current_merchant
 from ..params import query_params
 from ..pool import read, transact
@@ -23,7 +23,7 @@ async def create_key(request):
 @bp.get("")
 async def list_keys(request):
     merchant = await current_merchant(request)
-    params = query_params(request, ("limit", "starting_after", "ending_before"))
+    params = query_params(request, paging.CURSOR_PARAMS)
     return json_response(await read(request, api_keys.list_keys, merchant.id, params))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import audit
+from ... import audit, paging
 from ..auth import current_merchant
 from ..params import query_params
 from ..pool import read
@@ -12,7 +12,7 @@ from ..responses import json_response
 
 bp = Blueprint("audit_log", url_prefix="/api/v1/audit_log")
 
-PARAMS = ("limit", "starting_after", "ending_before", "actor", "operation", "object_id", "from", "to")
+PARAMS = paging.CURSOR_PARAMS + ("actor", "operation", "object_id", "from", "to")
 
 
 @bp.get("")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from ... import ledger, reconcile, settlements
+from ... import ledger, paging, reconcile, settlements
 from ..auth import current_merchant
 from ..params import query_params
 from ..pool import read
@@ -13,7 +13,7 @@ from ..responses import json_response
 
 bp = Blueprint("balance", url_prefix="/api/v1")
 
-TRANSACTION_PARAMS = ("type", "source", "settlement_id", "limit", "starting_after", "ending_before")
+TRANSACTION_PARAMS = ("type", "source", "settlement_id") + paging.CURSOR_PARAMS
 
 
 @bp.get("/balance")
@@ -32,7 +32,7 @@ async def list_balance_transactions(request):
 @bp.get("/settlements")
 async def list_settlements(request):
     merchant = await current_merchant(request)
-    params = query_params(request, ("status", "limit", "starting_after", "ending_before"))
+    params = query_params(request, ("status",) + paging.CURSOR_PARAMS)
     return json_response(await read(request, settlements.list_settlements, merchant.id, params))
 
 
@@ -60,7 +60,7 @@ async def export_balance_transactions(request):
 @bp.get("/reconciliations")
 async def list_reconciliations(request):
     merchant = await current_merchant(request)
-    params = query_params(request, ("limit", "starting_after", "ending_before"))
+    params = query_params(request, paging.CURSOR_PARAMS)
     return json_response(await read(request, reconcile.list_reconciliations, merchant.id, params))
 
 
