@@ -16,12 +16,6 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 
 
-@dataclass(frozen=True)
-class Page:
-    limit: int
-    offset: int
-
-
 def _int_param(name, raw, default, lo, hi) -> int:
     if raw is None:  # absent; an empty value is checked like any other (the document says so)
         return default
@@ -36,10 +30,6 @@ def _int_param(name, raw, default, lo, hi) -> int:
     return value
 
 
-def parse_page(limit=None, offset=None) -> Page:
-    return Page(_int_param("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT), _int_param("offset", offset, 0, 0, MAX_OFFSET))
-
-
 def parse_time(name: str, raw):
     if raw is None:
         return None
@@ -47,9 +37,6 @@ def parse_time(name: str, raw):
         return parse_iso(str(raw))
     except (ValueError, OverflowError):  # overflow: a time near year 1 or 9999 moved to UTC
         raise InvalidRequest(f"{name} must be an ISO-8601 timestamp between years 1 and 9999 in UTC", field=name) from None
-
-
-_ID_PREFIX = re.compile(r"[A-Za-z0-9_]{1,32}\Z")
 
 
 # Search text: printable, and no U+FFFD, which is what a query's invalid UTF-8 (``%FF``) decodes to.
@@ -74,16 +61,6 @@ def created_between(query, model, params):
     if end:
         query = query.where(model.created_at <= end)
     return query
-
-
-def parse_id_prefix(name: str, raw):
-    """A search by the start of an id: letters, digits and ``_`` only (up to 32), else 400."""
-    if raw is None or raw == "":
-        return None
-    value = str(raw).strip()
-    if not _ID_PREFIX.match(value):
-        raise InvalidRequest(f"{name} must be the start of an id: up to 32 letters, digits or _", field=name)
-    return value
 
 
 def parse_choice(name: str, raw, choices):

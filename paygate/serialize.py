@@ -137,10 +137,6 @@ def event(e) -> dict:
     }
 
 
-def page(data: list, total: int, limit: int, offset: int) -> dict:
-    return {"data": data, "total": total, "limit": limit, "offset": offset}
-
-
 def webhook_endpoint(w) -> dict:
     """A webhook endpoint, without its secrets (shown once: on create and on rotation)."""
     return {
