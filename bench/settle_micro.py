@@ -30,7 +30,7 @@ def _backend_cpu(pid: int | None) -> float:
     return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
 
 
-def _by_statement(database, pid):
+def _by_statement(database, pid, clock=None):
     """Wrap ``execute_sql`` of the bound database: backend CPU per statement kind (its first words)."""
     import re
 
@@ -38,16 +38,42 @@ def _by_statement(database, pid):
     inner = database.obj.execute_sql
 
     def execute_sql(sql, params=None, *a, **k):
-        b0 = _backend_cpu(pid)
+        b0 = clock() if clock else _backend_cpu(pid)
         try:
             return inner(sql, params, *a, **k)
         finally:
             kind = re.sub(r"\s+", " ", sql)[:70]
             n, t = totals.get(kind, (0, 0.0))
-            totals[kind] = (n + 1, t + _backend_cpu(pid) - b0)
+            totals[kind] = (n + 1, t + (clock() if clock else _backend_cpu(pid)) - b0)
 
     database.obj.execute_sql = execute_sql
     return totals
+
+
+def _deliver(args, backend_pid, db, totals) -> dict:
+    """Lease every pending delivery in batches of ``--lease-batch`` and record each as a 200 (no
+    HTTP): the database side of the webhook path, per delivery."""
+    from paygate import config, deliveries
+    from paygate.clock import utcnow
+
+    settings = config.current()
+    if totals is not None:
+        totals.clear()
+    done = 0
+    c0, b0, w0 = time.process_time(), _backend_cpu(backend_pid), time.perf_counter()
+    while True:
+        claims = db.unit_of_work(deliveries.lease_due_deliveries, args.lease_batch, deliveries.lease_seconds(settings))
+        if not claims:
+            break
+        results = [(c, deliveries.AttemptResult(200, "ok", None, 1, utcnow())) for c in claims]
+        db.unit_of_work(deliveries.record_attempts, results, deliveries.retry_delays(settings), settings.webhook_disable_after_s)
+        done += len(claims)
+    c1, b1, w1 = time.process_time(), _backend_cpu(backend_pid), time.perf_counter()
+    if totals is not None:
+        for kind, (count, t) in sorted(totals.items(), key=lambda kv: -kv[1][1]):
+            print(f"{t * 1000 / max(done, 1):8.4f} ms/delivery  {count:5d}x  {kind}", file=sys.stderr)
+    return {"deliveries": done, "deliver_py_cpu_ms": (c1 - c0) * 1000 / max(done, 1), "deliver_pg_cpu_ms": (b1 - b0) * 1000 / max(done, 1),
+            "deliver_wall_ms": (w1 - w0) * 1000 / max(done, 1)}
 
 
 def run(args) -> dict:
@@ -76,15 +102,21 @@ def run(args) -> dict:
         for i in range(0, args.n, 64):
             reqs = [payments.PaymentRequest({"order_id": o, "method": "upi", "vpa": "shopper@okbank"}, TEST_MERCHANT["id"]) for o in order_ids[i:i + 64]]
             db.unit_of_work(payments.create_payments, reqs, bank)
+        if args.values_inserts:
+            db.UNNEST_MIN_ROWS = 1 << 30
         if args.no_ledger:
             from paygate import ledger
 
             ledger.book_payments = lambda *a, **k: None
+        for sql in args.pre_sql or ():
+            db.unit_of_work(lambda: db.database.execute_sql(sql))
         for name in args.drop_index or ():
             db.unit_of_work(lambda: db.database.execute_sql(f"DROP INDEX IF EXISTS {name}"))
         backend_pid = db.read(lambda: db.database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]) if pg else None
         time.sleep(0.2)
-        totals = _by_statement(db.database, backend_pid) if args.by_statement and backend_pid else None
+        totals = None
+        if args.by_statement:  # SQLite runs in this process: its statements' CPU is this thread's
+            totals = _by_statement(db.database, backend_pid, None if backend_pid else time.thread_time)
         done = 0
         c0, b0, w0 = time.process_time(), _backend_cpu(backend_pid), time.perf_counter()
         profiler = None
@@ -107,11 +139,12 @@ def run(args) -> dict:
         if totals is not None:
             for kind, (count, t) in sorted(totals.items(), key=lambda kv: -kv[1][1]):
                 print(f"{t * 1000 / done:8.4f} ms/payment  {count:5d}x  {kind}", file=sys.stderr)
+        delivery = _deliver(args, backend_pid, db, totals) if args.deliver else {}
         return {
             "backend": args.backend, "tree": str(Path.cwd()), "n": done, "batch": args.batch,
             "no_ledger": args.no_ledger, "dropped": args.drop_index or [], "webhook_url": bool(args.webhook_url),
             "py_cpu_ms": (c1 - c0) * 1000 / done, "pg_cpu_ms": (b1 - b0) * 1000 / done, "wall_ms": (w1 - w0) * 1000 / done,
-            "per_s": done / (w1 - w0),
+            "per_s": done / (w1 - w0), **delivery,
         }
     finally:
         if pg is not None:
@@ -131,7 +164,11 @@ def main(argv=None) -> int:
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--webhook-url", default=None)
     p.add_argument("--no-ledger", action="store_true")
+    p.add_argument("--deliver", action="store_true", help="then lease and record every delivery (needs --webhook-url)")
+    p.add_argument("--lease-batch", type=int, default=64)
+    p.add_argument("--values-inserts", action="store_true", help="multi-row INSERTs as VALUES lists (no unnest)")
     p.add_argument("--drop-index", action="append")
+    p.add_argument("--pre-sql", action="append", help="run this SQL before settling (attribution experiments)")
     p.add_argument("--json", type=Path)
     p.add_argument("--by-statement", action="store_true", help="print PostgreSQL backend CPU per statement kind")
     p.add_argument("--cprofile", type=Path, help="write a cProfile of the settling loop here (CPU figures then include the profiler)")
