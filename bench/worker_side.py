@@ -85,12 +85,45 @@ class Probe:
         return (self.last[1] - self.first[1]) * 1000 / units, (self.last[2] - self.first[2]) * 1000 / units, units
 
 
-def run(backend: str, drain_n: int, webhook_n: int, workers: int, profile: Path | None) -> dict:
+def _enable_pg_stats(services) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(services.pg.url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
+    conn.close()
+    services.pg.restart_server()
+
+
+def _pg_stats(phase: str, reset: bool = False) -> None:
+    """Statements of this database by total time (execution time), then reset."""
+    from paygate import db
+
+    def go():
+        db.database.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        if not reset:
+            rows = db.database.execute_sql(
+                "SELECT calls, rows, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) "
+                "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "ORDER BY 3 DESC LIMIT 14").fetchall()
+            print(f"--- PostgreSQL statements, {phase} (ms total, calls, rows)", file=sys.stderr)
+            for calls, nrows, ms, query in rows:
+                print(f"{ms:9.1f} {calls:7d} {nrows:8d}  {query}", file=sys.stderr)
+        db.database.execute_sql("SELECT pg_stat_statements_reset()")
+
+    db.read(go)
+
+
+def run(backend: str, drain_n: int, webhook_n: int, workers: int, profile: Path | None, pg_stats: bool = False) -> dict:
     from bench import drain, webhooks
     from bench.stack import Services, bind_core, cpu_seconds, deployment, postmaster_pid, webhook_receiver
 
     pg = backend == "postgres"
     services = Services() if pg else None
+    if pg and pg_stats:
+        _enable_pg_stats(services)
+    stats = _pg_stats if pg and pg_stats else (lambda *a, **k: None)
     prof = Profiler(profile)
     out: dict = {"backend": backend, "tree": str(Path.cwd()), "load_before": os.getloadavg()[0]}
     try:
@@ -109,6 +142,7 @@ def run(backend: str, drain_n: int, webhook_n: int, workers: int, profile: Path 
                 # CPU from the first settlement seen to the last (worker start-up excluded),
                 # over the payments settled in between
                 probe = Probe(lambda: cpu_seconds([p.pid for p in d.workers]), lambda: cpu_seconds([pm]))
+                stats("", reset=True)
                 count = drain.seed.pending_count
                 drain.seed.pending_count = lambda: probe.saw(count(), drain_n, lambda c, n: n - c)
                 try:
@@ -117,6 +151,7 @@ def run(backend: str, drain_n: int, webhook_n: int, workers: int, profile: Path 
                     drain.seed.pending_count = count
                 w, p, done = probe.per_unit()
                 out.update(f, drain_worker_cpu_ms=w, drain_pg_cpu_ms=p, drain_cpu_counted=done)
+                stats(f"drain ({drain_n} payments, creates before the reset)")
             else:
                 prof.attach(d.server.pid, "serve-drain")
                 c0 = cpu_seconds([d.server.pid])
@@ -127,10 +162,19 @@ def run(backend: str, drain_n: int, webhook_n: int, workers: int, profile: Path 
             with webhook_receiver() as (url, arrivals):
                 if pg:
                     probe = Probe(lambda: cpu_seconds([p.pid for p in d.workers]), lambda: cpu_seconds([pm]))
+                    plain_start = d.start_worker
+
+                    def start_after_reset():  # the creates are done: count the workers' statements only
+                        if not d.workers:
+                            stats("", reset=True)
+                        return plain_start()
+
+                    d.start_worker = start_after_reset
                     got = webhooks.arrivals
                     webhooks.arrivals = lambda path: probe.saw(got(path), webhook_n, lambda rows, n: len(rows))
                     try:
                         f = webhooks.deliveries_per_s(d, url, arrivals, webhook_n, workers)
+                        stats(f"webhooks ({webhook_n} payments created, then {3 * webhook_n} deliveries)")
                     finally:
                         webhooks.arrivals = got
                     w, p, done = probe.per_unit()
@@ -159,12 +203,13 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="paygate worker processes (PostgreSQL)")
     parser.add_argument("--profile", type=Path, help="write py-spy raw profiles of the workers here")
     parser.add_argument("--json", type=Path, help="append the figures as one JSON line to this file")
+    parser.add_argument("--pg-stats", action="store_true", help="load pg_stat_statements and print the top statements of each phase")
     args = parser.parse_args(argv)
     if args.tree and args.tree.resolve() != Path.cwd().resolve():
         rest = [a for i, a in enumerate(argv) if a != "--tree" and (i == 0 or argv[i - 1] != "--tree")]
         return _reexec(args.tree.resolve(), rest)
     t0 = time.monotonic()
-    result = run(args.backend, args.drain_n, args.webhook_n, args.workers, args.profile)
+    result = run(args.backend, args.drain_n, args.webhook_n, args.workers, args.profile, args.pg_stats)
     result["seconds"] = round(time.monotonic() - t0, 1)
     line = json.dumps(result, default=str)
     print(line)
