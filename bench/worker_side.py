@@ -115,7 +115,7 @@ def _pg_stats(phase: str, reset: bool = False) -> None:
     db.read(go)
 
 
-def run(backend: str, drain_n: int, webhook_n: int, workers: int, profile: Path | None, pg_stats: bool = False) -> dict:
+def run(backend: str, drain_n: int, webhook_n: int, workers: int, profile: Path | None, pg_stats: bool = False, pre_sql=()) -> dict:
     from bench import drain, webhooks
     from bench.stack import Services, bind_core, cpu_seconds, deployment, postmaster_pid, webhook_receiver
 
@@ -129,6 +129,11 @@ def run(backend: str, drain_n: int, webhook_n: int, workers: int, profile: Path 
     try:
         with deployment(backend, services, {"TEST_PROCESSING_DELAY": "0"}, api_workers=2 if pg else 1, worker_processes=0) as d:
             bind_core(d)
+            from paygate import db
+
+            for sql in pre_sql:  # attribution experiments only (e.g. an index dropped)
+                db.unit_of_work(lambda: db.database.execute_sql(sql))
+            out["pre_sql"] = list(pre_sql)
             pm = postmaster_pid(services) if pg else None
             start_worker = d.start_worker
 
@@ -203,13 +208,14 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="paygate worker processes (PostgreSQL)")
     parser.add_argument("--profile", type=Path, help="write py-spy raw profiles of the workers here")
     parser.add_argument("--json", type=Path, help="append the figures as one JSON line to this file")
+    parser.add_argument("--pre-sql", action="append", default=[], help="run this SQL on the deployment's database first (attribution only)")
     parser.add_argument("--pg-stats", action="store_true", help="load pg_stat_statements and print the top statements of each phase")
     args = parser.parse_args(argv)
     if args.tree and args.tree.resolve() != Path.cwd().resolve():
         rest = [a for i, a in enumerate(argv) if a != "--tree" and (i == 0 or argv[i - 1] != "--tree")]
         return _reexec(args.tree.resolve(), rest)
     t0 = time.monotonic()
-    result = run(args.backend, args.drain_n, args.webhook_n, args.workers, args.profile, args.pg_stats)
+    result = run(args.backend, args.drain_n, args.webhook_n, args.workers, args.profile, args.pg_stats, args.pre_sql)
     result["seconds"] = round(time.monotonic() - t0, 1)
     line = json.dumps(result, default=str)
     print(line)
