@@ -16,7 +16,8 @@ import datetime
 import logging
 from pathlib import Path
 
-from peewee import DatabaseProxy, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import (BooleanField, DatabaseProxy, DateTimeField, Field, ForeignKeyField, IntegerField, InterfaceError, OperationalError,
+                    PostgresqlDatabase, SqliteDatabase, _StringField)
 from playhouse.db_url import connect as connect_url
 
 from .errors import CommitInDoubt, PaygateError, ServiceUnavailable
@@ -313,7 +314,7 @@ def insert_rows(model, rows: list[dict], *, on_conflict_nothing: bool = False, r
         if compiled is not None:
             sql, fields = compiled
             try:
-                params = [_array_literal([f.db_value(row[f.name]) for row in rows]) for f in fields]
+                params = [_array_literal(_db_values(f, [row[f.name] for row in rows])) for f in fields]
             except _NotArrayable:
                 pass
             else:
@@ -326,7 +327,8 @@ def insert_rows(model, rows: list[dict], *, on_conflict_nothing: bool = False, r
         tuple_sql = "(" + ", ".join([obj.param] * len(fields)) + ")"
         compiled = _compiled[key] = (f"INSERT INTO {_quote(model._meta.table_name)} ({columns}) VALUES ", tuple_sql, _insert_tail(model, on_conflict_nothing, returning), fields)
     head, tuple_sql, tail, fields = compiled
-    params = [f.db_value(row[f.name]) for row in rows for f in fields]
+    columns = [_db_values(f, [row[f.name] for row in rows]) for f in fields]
+    params = [value for values in zip(*columns) for value in values]
     return database.execute_sql(head + ", ".join([tuple_sql] * len(rows)) + tail, params)
 
 
@@ -366,6 +368,29 @@ def _unnest_insert(model, names: tuple, on_conflict_nothing: bool, returning: tu
     return _compiled[key]
 
 
+def _plain_type(field):
+    """The Python type whose values ``field.db_value`` returns unchanged (None: always call it)."""
+    target = field.rel_field if isinstance(field, ForeignKeyField) else field
+    if type(target).db_value is not Field.db_value:
+        return None
+    for base, python_type in ((_StringField, str), (IntegerField, int), (DateTimeField, datetime.datetime), (BooleanField, bool)):
+        if isinstance(target, base):
+            return python_type if type(target).adapt is base.adapt else None
+    return None
+
+
+def _db_values(field, values: list) -> list:
+    """``field.db_value`` of each value, skipping the call where it would return the value itself."""
+    cache = ("plain_type", field)
+    if cache not in _compiled:
+        _compiled[cache] = _plain_type(field)
+    plain = _compiled[cache]
+    db_value = field.db_value
+    if plain is None:
+        return [db_value(v) for v in values]
+    return [v if v is None or type(v) is plain else db_value(v) for v in values]
+
+
 def _array_element(v) -> str:
     if v is None:
         return "NULL"
@@ -390,7 +415,19 @@ def _array_element(v) -> str:
 
 
 def _array_literal(values: list) -> str:
-    """A PostgreSQL array literal (``{"a","b",NULL}``) of one column's values, each quoted."""
+    """A PostgreSQL array literal (``{"a","b",NULL}``) of one column's values, each quoted.
+    Columns of one plain type take a path that joins them at once."""
+    kinds = set(map(type, values))
+    if len(kinds) == 1:
+        kind = kinds.pop()
+        if kind is int:
+            return "{" + ",".join(map(str, values)) + "}"
+        if kind is str:
+            joined = "".join(values)
+            if '"' not in joined and "\\" not in joined:
+                return '{"' + '","'.join(values) + '"}'
+        elif kind is datetime.datetime and all(v.tzinfo is None for v in values):
+            return '{"' + '","'.join([v.isoformat(" ") for v in values]) + '"}'
     return "{" + ",".join(map(_array_element, values)) + "}"
 
 
