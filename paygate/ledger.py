@@ -447,7 +447,7 @@ def verify(merchant_id: str | None = None) -> list[str]:
     ``merchant_id`` limits the proof to one merchant's rows.
 
     1. each entry's lines sum to zero, and every entry has lines, every line an entry;
-    2. a balance transaction's ``net`` is ``amount − fee`` and equals its lines on the balance;
+    2. a balance transaction's ``net`` is ``amount − fee``;
     3. every successful payment has exactly one payment entry, for its amount and currency, and
        no other payment has one; a partially captured one exactly one capture release; every processed refund exactly one refund entry, for minus its
        amount, and no other refund has one;
