@@ -373,7 +373,9 @@ def report_page(merchant_id: str, window: ReportWindow, after: tuple | None, lim
         query = query.where(LedgerEntry.created_at < window.end)
     if after is not None:
         at, key = after
-        query = query.where((LedgerEntry.created_at > at) | ((LedgerEntry.created_at == at) & (LedgerEntry.id > key)))
+        # ``created_at >= at`` is the index condition that starts the range scan at the key (the
+        # OR alone is only a filter: each page would rescan every row before it, quadratic)
+        query = query.where((LedgerEntry.created_at >= at) & ((LedgerEntry.created_at > at) | (LedgerEntry.id > key)))
     fields = [LedgerEntry.released_by if c == "status" else getattr(LedgerEntry, c) for c in REPORT_COLUMNS]
     return list(query.select(*fields).order_by(LedgerEntry.created_at, LedgerEntry.id).limit(limit).tuples())
 
