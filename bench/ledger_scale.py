@@ -36,6 +36,7 @@ from bench.stack import AUTH, RssSampler, Services, bind_core, cpu_seconds, depl
 
 TARGETS = {"export_rows_per_s": 50_000, "export_rss_growth_mb": 50, "verify_s": 60}
 CHUNK = 50_000
+PY_SPY = "/work/main/.venv/bin/py-spy"
 RELEASE_EVERY = 10_000  # payments one seeded release entry marks (the product's RELEASE_BATCH)
 
 
@@ -127,9 +128,14 @@ def seed(merchant_id: str, n: int, span_s: int = 30 * 86400) -> dict:
     return {"seed_s": round(time.perf_counter() - started, 1), "releases": len(releases)}
 
 
-def export(d, expected: int) -> dict:
-    """Stream the whole report; count rows, time it, sample the daemon's RSS and CPU."""
+def export(d, expected: int, profile: str | None = None) -> dict:
+    """Stream the whole report; count rows, time it, sample the daemon's RSS and CPU
+    (``profile``: a py-spy flame graph of the daemon during the export, written there)."""
     pids = [d.server.pid]
+    spy = None
+    if profile:
+        spy = subprocess.Popen([PY_SPY, "record", "-r", "50", "-f", "raw", "-o", profile, "-p", str(d.server.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1)
     before = tree_rss_mb(d.server.pid)
     cpu0 = cpu_seconds(pids)
     rows, first_line = 0, None
@@ -144,6 +150,9 @@ def export(d, expected: int) -> dict:
                     first_line = chunk.split(b"\n", 1)[0].decode()
                 tail = chunk[-1:]
         elapsed = time.perf_counter() - t0
+    if spy:
+        spy.send_signal(2)
+        spy.wait(30)
     rows -= 1  # the header
     assert tail == b"\n" and rows == expected, f"exported {rows} rows, expected {expected}"
     return {
@@ -166,7 +175,7 @@ def verify(d, timeout: int) -> dict:
     return {"verify_s": round(elapsed, 2), "verify_output": out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""}
 
 
-def run(backend: str, n: int, verify_timeout: int) -> dict:
+def run(backend: str, n: int, verify_timeout: int, profile: str | None = None) -> dict:
     from paygate.merchants import TEST_MERCHANT
 
     services = Services() if backend == "postgres" else None
@@ -175,7 +184,7 @@ def run(backend: str, n: int, verify_timeout: int) -> dict:
             bind_core(d)
             figures = {"backend": backend, "rows": n, "uptime_before": uptime()}
             figures.update(seed(TEST_MERCHANT["id"], n))
-            figures.update(export(d, n))
+            figures.update(export(d, n, profile and f"{profile}.{backend}.txt"))
             figures.update(verify(d, verify_timeout))
             figures["uptime_after"] = uptime()
             return figures
@@ -190,8 +199,9 @@ def main() -> None:
     parser.add_argument("--backend", choices=("postgres", "sqlite", "both"), default="postgres")
     parser.add_argument("--verify-timeout", type=int, default=300)
     parser.add_argument("--json", default=None, help="write the figures here")
+    parser.add_argument("--profile", default=None, help="py-spy the daemon during the export: PREFIX.<backend>.txt (raw, for flamegraph.pl)")
     args = parser.parse_args()
-    results = [run(b, args.rows, args.verify_timeout) for b in (("postgres", "sqlite") if args.backend == "both" else (args.backend,))]
+    results = [run(b, args.rows, args.verify_timeout, args.profile) for b in (("postgres", "sqlite") if args.backend == "both" else (args.backend,))]
     for figures in results:
         print(f"\n{figures['backend']}: {figures['rows']} payments seeded in {figures['seed_s']} s")
         for key, target in TARGETS.items():

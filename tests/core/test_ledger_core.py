@@ -243,3 +243,24 @@ def test_two_concurrent_passes_release_each_transaction_once(shop, bank):
     assert len(released) == len(pids) and all(e.released_by and e.released_by != e.id for e in released)
     assert balance(shop)["pending"] == {"INR": 0}
     assert db.read(ledger.verify, shop) == []
+
+
+def test_the_report_chunks_chain_by_key_across_a_full_last_page(shop, bank, monkeypatch):
+    import csv
+    import io
+
+    monkeypatch.setattr(ledger, "REPORT_PAGE", 2)
+    pids = [pay(shop, bank, 10000 + i) for i in range(4)]
+    mature(shop)
+    window, key, text, chunks = ledger.parse_report_window({}), None, "", 0
+    while True:
+        part, key, more = db.read(ledger.report_chunk, shop, window, key, chunks == 0)
+        text, chunks = text + part, chunks + 1
+        if not more:
+            break
+    assert chunks == 3  # two full pages, then an empty one that ends it
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["source"] for r in rows] == pids and all(r["status"] == "available" for r in rows)
+    shown = {t["id"]: t for t in txns(shop)}
+    assert all((r["created_at"], r["available_on"]) == (shown[r["id"]]["created_at"], shown[r["id"]]["available_on"]) for r in rows)
+    assert db.read(ledger.verify, shop) == []
