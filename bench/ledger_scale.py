@@ -78,9 +78,7 @@ def _copy(cursor, table: str, columns, rows) -> None:
 
 
 def _insert(cursor, table: str, columns, rows) -> None:
-    from paygate.clock import db_datetime  # noqa: F401  (SQLite stores the text peewee writes)
-
-    def text(v):
+    def text(v):  # the text SQLite's adapter would store for a datetime
         return v.strftime("%Y-%m-%d %H:%M:%S.%f") if hasattr(v, "strftime") else v
 
     cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", [tuple(text(v) for v in r) for r in rows])
