@@ -9,9 +9,9 @@ stored counter, and ``ledger verify`` (:func:`verify`) proves every invariant ov
 Accounts, per merchant and currency (a line names its merchant even on the gateway's accounts,
 so the gateway's fee revenue from one merchant is that merchant's fees):
 
-    balance        what the gateway owes the merchant. A line is *pending* until its
-                   ``available_on`` and *available* from then on, so funds mature at their time
-                   without any entry having to be written at that moment.
+    pending        owed to the merchant, not yet matured: a payment's net until it is released.
+    available      owed to the merchant and payable: what a settlement pays out. It may go
+                   negative (refunds beyond what is available): carried, never paid out.
     in_transit     paid out in a settlement the bank has not yet confirmed.
     fee_revenue    the gateway's fees (the merchant's fees).
     bank_clearing  the outside world: money arrives from the acquirer and leaves to the
@@ -19,15 +19,30 @@ so the gateway's fee revenue from one merchant is that merchant's fees):
 
 Entries (signs: + credits the account's holder, − debits it):
 
-    payment      bank_clearing −gross, balance +net (pending until available_on), fee_revenue +fee
-    capture_release  a partial capture: bank_clearing +uncaptured, balance −uncaptured +fee back,
-                 fee_revenue −fee back (the fee is recomputed on the captured amount)
-    refund       balance −amount (available at once; may go negative, carried), bank_clearing +amount
+    payment      bank_clearing −gross, pending +net, fee_revenue +fee
+    release      pending −S, available +S: the matured payments (and capture releases) of one
+                 merchant and currency, released together by a pass (:func:`release_due`, the
+                 due loop; :func:`release_matured`, the start of a settlement run). S is the sum
+                 of the nets of the balance transactions it marks (their ``released_by``).
+    capture_release  a partial capture: bank_clearing +uncaptured, pending (or available, when
+                 the payment is already released) −uncaptured +fee back, fee_revenue −fee back
+                 (the fee is recomputed on the captured amount)
+    refund       available −amount (at once; may go negative, carried), bank_clearing +amount
                  (the fee is not returned)
-    adjustment   balance ±amount, bank_clearing ∓amount
-    (settlement entries are written by settlements.py with :class:`Journal`)
+    adjustment   available ±amount, bank_clearing ∓amount
+    (settlement entries are written by settlements.py with :class:`Journal`: available →
+    in_transit → bank_clearing, or back to available when the bank returns it)
 
-The entries that move a merchant's balance are its balance transactions (``txn_…``).
+The entries that move a merchant's balance are its balance transactions (``txn_…``); a
+release is not one (it moves money between two of the merchant's own accounts), but it turns
+the status of the transactions it marks from ``pending`` to ``available``.
+
+Releasing is a claim, like a settlement's: ``UPDATE … SET released_by = <release> WHERE
+released_by IS NULL AND available_on <= now``, at most :data:`RELEASE_BATCH` rows at a time, under a
+per-(merchant, currency) advisory lock on PostgreSQL (the due loop skips an account another
+process is releasing; a settlement run waits for it) and the IMMEDIATE transaction on SQLite. A
+transaction is released once: its ``released_by`` is written once, under the row lock, and a
+killed pass rolls back and released nothing.
 """
 
 from __future__ import annotations
@@ -42,7 +57,8 @@ from peewee import JOIN, Case, fn
 
 from . import config, ids
 from .clock import after, db_datetime, iso, utcnow
-from .db import insert_rows
+from . import db
+from .db import insert_rows, is_postgres
 from .errors import InvalidRequest
 from .fees import fee, prices_for
 from .models import LedgerEntry, LedgerLine, Payment, Refund, Settlement
@@ -53,11 +69,13 @@ from .text import parse_text
 
 
 class Account:
-    BALANCE = "balance"
+    PENDING = "pending"
+    AVAILABLE = "available"
     IN_TRANSIT = "in_transit"
     FEE_REVENUE = "fee_revenue"
     BANK_CLEARING = "bank_clearing"
-    ALL = (BALANCE, IN_TRANSIT, FEE_REVENUE, BANK_CLEARING)
+    ALL = (PENDING, AVAILABLE, IN_TRANSIT, FEE_REVENUE, BANK_CLEARING)
+    MERCHANT = (PENDING, AVAILABLE)  # what the gateway owes the merchant (before it leaves)
 
 
 class EntryType:
@@ -68,7 +86,9 @@ class EntryType:
     SETTLEMENT_PAID = "settlement_paid"  # in_transit → bank_clearing (not a balance transaction)
     SETTLEMENT_FAILURE = "settlement_failure"  # in_transit → balance, available again
     CAPTURE_RELEASE = "capture_release"  # a partial capture: the part not captured never settles
-    ALL = (PAYMENT, REFUND, ADJUSTMENT, SETTLEMENT, SETTLEMENT_PAID, SETTLEMENT_FAILURE, CAPTURE_RELEASE)
+    RELEASE = "release"  # pending → available: matured funds (not a balance transaction)
+    ALL = (PAYMENT, REFUND, ADJUSTMENT, SETTLEMENT, SETTLEMENT_PAID, SETTLEMENT_FAILURE, CAPTURE_RELEASE, RELEASE)
+    PENDING_FIRST = (PAYMENT, CAPTURE_RELEASE)  # may wait on pending for a release; every other entry never pends
     BALANCE_TRANSACTIONS = (PAYMENT, REFUND, ADJUSTMENT, SETTLEMENT, SETTLEMENT_FAILURE, CAPTURE_RELEASE)
     SETTLEABLE = (PAYMENT, REFUND, ADJUSTMENT, SETTLEMENT_FAILURE, CAPTURE_RELEASE)  # what a settlement pays
 
@@ -89,12 +109,17 @@ class Journal:
     lines: list[dict] = field(default_factory=list)
 
     def add(self, merchant_id: str, currency: str, entry_type: str, source: str | None, amount: int, fee_: int,
-            created_at: datetime, available_on: datetime, postings: list[tuple[str, int, datetime]]) -> dict:
-        """One entry: ``postings`` are (account, amount, available_on) and must sum to zero."""
+            created_at: datetime, available_on: datetime, postings: list[tuple[str, int, datetime]],
+            pending: bool = False, entry_id: str | None = None) -> dict:
+        """One entry: ``postings`` are (account, amount, available_on) and must sum to zero.
+        ``pending``: its net waits on the pending account for a release (``released_by`` NULL);
+        otherwise the entry is its own release (``released_by`` = its id)."""
         if sum(p[1] for p in postings) != 0:
             raise UnbalancedEntry(f"{entry_type} entry for {source} does not sum to zero: {postings}")
-        entry = dict(id=ids.new_id("balance_transaction"), merchant=merchant_id, currency=currency, type=entry_type, source=source,
-                     amount=amount, fee=fee_, net=amount - fee_, available_on=available_on, settlement_id=None, created_at=created_at)
+        entry_id = entry_id or ids.new_id("balance_transaction")
+        entry = dict(id=entry_id, merchant=merchant_id, currency=currency, type=entry_type, source=source,
+                     amount=amount, fee=fee_, net=amount - fee_, available_on=available_on, settlement_id=None,
+                     released_by=None if pending else entry_id, created_at=created_at)
         self.entries.append(entry)
         for account, value, on in postings:
             self.lines.append(dict(entry=entry["id"], merchant=merchant_id, currency=currency, account=account, amount=value, available_on=on, created_at=created_at))
@@ -123,37 +148,42 @@ def book_payments(journal: Journal, payments, at: datetime | None) -> None:
         charged = fee(p.amount, prices[(p.merchant_id, p.method)])
         journal.add(p.merchant_id, p.currency, EntryType.PAYMENT, p.id, p.amount, charged, when, on, [
             (Account.BANK_CLEARING, -p.amount, when),
-            (Account.BALANCE, p.amount - charged, on),
+            (Account.PENDING, p.amount - charged, on),
             (Account.FEE_REVENUE, charged, when),
-        ])
+        ], pending=True)
 
 
 def book_refund(journal: Journal, refund_id: str, merchant_id: str, currency: str, amount: int, at: datetime) -> None:
     """A processed refund: it leaves the available balance at once, fee kept."""
     journal.add(merchant_id, currency, EntryType.REFUND, refund_id, -amount, 0, at, at, [
-        (Account.BALANCE, -amount, at),
+        (Account.AVAILABLE, -amount, at),
         (Account.BANK_CLEARING, amount, at),
     ])
 
 
 def book_capture_release(payment, captured: int, at: datetime) -> None:
     """A partial capture of a successful payment: the part not captured leaves the balance (on
-    the payment's own schedule), and so does the fee on it: the fee becomes the fee of the
-    captured amount at the merchant's current price, never more than was charged. Call in the
-    capture's transaction."""
-    original = LedgerEntry.select(LedgerEntry.fee, LedgerEntry.available_on).where((LedgerEntry.source == payment.id) & (LedgerEntry.type == EntryType.PAYMENT)).tuples().first()
+    the payment's own schedule: from pending while the payment is, from available once it is
+    released), and so does the fee on it: the fee becomes the fee of the captured amount at the
+    merchant's current price, never more than was charged. Call in the capture's transaction.
+
+    A release committing meanwhile is no harm: an entry booked on pending is released by the
+    next pass, like any pending transaction."""
+    original = (LedgerEntry.select(LedgerEntry.fee, LedgerEntry.available_on, LedgerEntry.released_by)
+                .where((LedgerEntry.source == payment.id) & (LedgerEntry.type == EntryType.PAYMENT)).tuples().first())
     if original is None or captured >= payment.amount:
         return
-    charged, on = original
+    charged, on, released_by = original
+    account = Account.PENDING if released_by is None else Account.AVAILABLE
     price = prices_for({payment.merchant_id})[(payment.merchant_id, payment.method)]
     returned = max(0, charged - fee(captured, price))
     released = payment.amount - captured
     journal = Journal()
     journal.add(payment.merchant_id, payment.currency, EntryType.CAPTURE_RELEASE, payment.id, -released, -returned, at, on, [
         (Account.BANK_CLEARING, released, at),
-        (Account.BALANCE, returned - released, on),
+        (account, returned - released, on),
         (Account.FEE_REVENUE, -returned, at),
-    ])
+    ], pending=account == Account.PENDING)
     journal.write()
 
 
@@ -171,29 +201,95 @@ def adjust(merchant_id: str, body) -> dict:
     now = utcnow()
     journal = Journal()
     entry = journal.add(merchant_id, currency, EntryType.ADJUSTMENT, None, amount, 0, now, now, [
-        (Account.BALANCE, amount, now),
+        (Account.AVAILABLE, amount, now),
         (Account.BANK_CLEARING, -amount, now),
     ])
     journal.write()
-    return balance_transaction(LedgerEntry(**entry), now)
+    return balance_transaction(LedgerEntry(**entry))
+
+
+# --- Releasing matured funds: pending → available ----------------------------------------------
+
+RELEASE_BATCH = 10_000  # balance transactions one release entry marks at most
+
+
+def _releasable(now: datetime):
+    """Pending (never released) and matured by ``now``: served by the (released_by, available_on) index."""
+    return LedgerEntry.released_by.is_null() & (LedgerEntry.available_on <= now)
+
+
+def releasable_accounts(now: datetime) -> list[tuple[str, str]]:
+    """(merchant, currency) pairs with matured funds still pending."""
+    return sorted(LedgerEntry.select(LedgerEntry.merchant, LedgerEntry.currency).where(_releasable(now)).distinct().tuples())
+
+
+def release_account(merchant_id: str, currency: str, now: datetime, limit: int = RELEASE_BATCH, wait: bool = True) -> int | None:
+    """Release up to ``limit`` of the account's matured pending transactions, oldest first, with
+    one ``release`` entry that marks them; how many it released (None: another process holds
+    the account and ``wait`` is False). Call inside a transaction.
+
+    The entry's ``available_on`` is how far it released: ``now`` when it took every matured
+    transaction, else the latest ``available_on`` it took (the rest, no earlier, come next)."""
+    if is_postgres():
+        key = (f"release:{merchant_id}:{currency}",)
+        if wait:
+            db.database.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", key)
+        elif not db.database.execute_sql("SELECT pg_try_advisory_xact_lock(hashtext(%s))", key).fetchone()[0]:
+            return None
+    release_id = ids.new_id("balance_transaction")
+    mine = (LedgerEntry.merchant == merchant_id) & (LedgerEntry.currency == currency) & _releasable(now)
+    batch = LedgerEntry.select(LedgerEntry.id).where(mine).order_by(LedgerEntry.available_on).limit(limit)
+    claim = LedgerEntry.update(released_by=release_id).where(LedgerEntry.id.in_(batch) & LedgerEntry.released_by.is_null())
+    claimed = list(claim.returning(LedgerEntry.net, LedgerEntry.available_on).tuples().execute())
+    if not claimed:
+        return 0
+    total = sum(int(net) for net, _ in claimed)
+    through = now if len(claimed) < limit else max(db_datetime(on) for _, on in claimed)
+    journal = Journal()
+    journal.add(merchant_id, currency, EntryType.RELEASE, None, total, 0, now, through, [
+        (Account.PENDING, -total, through),
+        (Account.AVAILABLE, total, now),
+    ], entry_id=release_id)
+    journal.write()
+    return len(claimed)
+
+
+def release_matured(merchant_id: str, currency: str, now: datetime) -> int:
+    """Every matured pending transaction of the account, batch after batch, waiting for any
+    other releaser (the start of a settlement run: it never misses matured funds)."""
+    total = 0
+    while (n := release_account(merchant_id, currency, now, RELEASE_BATCH, wait=True)) == RELEASE_BATCH:
+        total += n
+    return total + (n or 0)
+
+
+def release_due(limit: int = RELEASE_BATCH, now: datetime | None = None) -> list[int]:
+    """The due loop's release step: one batch per account with matured funds, skipping accounts
+    another process is releasing. How many each release took (a full batch: more is due)."""
+    now = now or utcnow()
+    done = [release_account(m, c, now, limit, wait=False) for m, c in releasable_accounts(now)]
+    return [n for n in done if n]
+
+
+def next_release_at() -> datetime | None:
+    """When the earliest pending transaction matures (None: nothing pending)."""
+    return db_datetime(LedgerEntry.select(fn.MIN(LedgerEntry.available_on)).where(LedgerEntry.released_by.is_null()).scalar())
 
 
 # --- Reading: balance and balance transactions --------------------------------------------------
 
 
-def balance(merchant_id: str, now: datetime | None = None) -> dict:
+def balance(merchant_id: str) -> dict:
     """``{object: balance, available: [{amount, currency}], pending: [...], in_transit: [...]}``,
-    summed from the merchant's lines by the database (one grouped query)."""
-    now = now or utcnow()
-    matured = LedgerLine.available_on <= now
+    summed from the merchant's lines on those accounts by the database (one grouped query)."""
     rows = (
         LedgerLine.select(
             LedgerLine.currency,
-            fn.SUM(Case(None, [((LedgerLine.account == Account.BALANCE) & matured, LedgerLine.amount)], 0)),
-            fn.SUM(Case(None, [((LedgerLine.account == Account.BALANCE) & ~matured, LedgerLine.amount)], 0)),
+            fn.SUM(Case(None, [(LedgerLine.account == Account.AVAILABLE, LedgerLine.amount)], 0)),
+            fn.SUM(Case(None, [(LedgerLine.account == Account.PENDING, LedgerLine.amount)], 0)),
             fn.SUM(Case(None, [(LedgerLine.account == Account.IN_TRANSIT, LedgerLine.amount)], 0)),
         )
-        .where((LedgerLine.merchant == merchant_id) & LedgerLine.account.in_([Account.BALANCE, Account.IN_TRANSIT]))
+        .where((LedgerLine.merchant == merchant_id) & LedgerLine.account.in_([Account.AVAILABLE, Account.PENDING, Account.IN_TRANSIT]))
         .group_by(LedgerLine.currency)
         .order_by(LedgerLine.currency)
         .tuples()
@@ -206,9 +302,13 @@ def balance(merchant_id: str, now: datetime | None = None) -> dict:
     return out
 
 
-def balance_transaction(e, now: datetime | None = None) -> dict:
-    """Stripe's shape: ``status`` is ``available`` once ``available_on`` has passed."""
-    now = now or utcnow()
+def status_of(released_by) -> str:
+    """A balance transaction is ``available`` once released (or born available), else ``pending``."""
+    return "pending" if released_by is None else "available"
+
+
+def balance_transaction(e) -> dict:
+    """Stripe's shape: ``status`` is ``available`` once a release has marked it (see the module docstring)."""
     return {
         "id": e.id,
         "object": "balance_transaction",
@@ -218,7 +318,7 @@ def balance_transaction(e, now: datetime | None = None) -> dict:
         "fee": e.fee,
         "net": e.net,
         "currency": e.currency,
-        "status": "available" if e.available_on <= now else "pending",
+        "status": status_of(e.released_by),
         "available_on": iso(e.available_on),
         "settlement_id": e.settlement_id,
         "created_at": iso(e.created_at),
@@ -242,8 +342,7 @@ def list_balance_transactions(merchant_id: str, params: dict) -> dict:
             if not isinstance(value, str) or not ID_FILTER.match(value):
                 raise InvalidRequest(f"{name} must be an id: up to 32 letters, digits or _", field=name)
             query = query.where(column == value)
-    now = utcnow()
-    return cursor_page(query, LedgerEntry, cursor, lambda e: balance_transaction(e, now))
+    return cursor_page(query, LedgerEntry, cursor, balance_transaction)
 
 
 # --- Reports: every balance transaction of a window as CSV, page by page ---------------------
@@ -274,22 +373,44 @@ def report_page(merchant_id: str, window: ReportWindow, after: tuple | None, lim
         query = query.where(LedgerEntry.created_at < window.end)
     if after is not None:
         at, key = after
-        query = query.where((LedgerEntry.created_at > at) | ((LedgerEntry.created_at == at) & (LedgerEntry.id > key)))
-    fields = [getattr(LedgerEntry, c) for c in REPORT_COLUMNS if c != "status"]
-    return list(query.select(*fields).order_by(LedgerEntry.created_at, LedgerEntry.id).limit(limit).tuples())
+        # ``created_at >= at`` is the index condition that starts the range scan at the key (the
+        # OR alone is only a filter: each page would rescan every row before it, quadratic)
+        query = query.where((LedgerEntry.created_at >= at) & ((LedgerEntry.created_at > at) | (LedgerEntry.id > key)))
+    fields = [LedgerEntry.released_by if c == "status" else getattr(LedgerEntry, c) for c in REPORT_COLUMNS]
+    # the driver's rows as they come (no model conversion per value: at a million rows it is most
+    # of the export's CPU); times are datetimes on PostgreSQL, the stored text on SQLite
+    cursor = db.database.execute(query.select(*fields).order_by(LedgerEntry.created_at, LedgerEntry.id).limit(limit))
+    return cursor.fetchall()
 
 
-def report_csv(rows: list[tuple], now: datetime | None = None, header: bool = False) -> str:
+def _stamp(value) -> str:
+    """``iso`` for a report cell, fast on what the drivers hand back: a naive UTC datetime
+    (PostgreSQL) or the stored ``YYYY-MM-DD HH:MM:SS[.ffffff]`` text (SQLite)."""
+    if isinstance(value, str):
+        if len(value) >= 19 and value[10] == " " and len(value) in (19, 26):
+            return f"{value[:10]}T{value[11:19]}Z"
+    elif value.tzinfo is None:
+        return value.isoformat(timespec="seconds") + "Z"
+    return iso(value)
+
+
+def report_csv(rows: list[tuple], header: bool = False) -> str:
     """CSV text of report rows: times in ISO-8601 UTC, amounts as integers of minor units."""
-    now = now or utcnow()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     if header:
         writer.writerow(REPORT_COLUMNS)
-    for txn_id, created_at, kind, source, amount, fee_, net, currency, on, settlement_id in rows:
-        on = db_datetime(on)
-        writer.writerow([txn_id, iso(created_at), kind, source or "", amount, fee_, net, currency, "available" if on <= now else "pending", iso(on), settlement_id or ""])
+    writer.writerows(
+        (txn_id, _stamp(created_at), kind, source or "", amount, fee_, net, currency, "pending" if released_by is None else "available", _stamp(on), settlement_id or "")
+        for txn_id, created_at, kind, source, amount, fee_, net, currency, released_by, on, settlement_id in rows
+    )
     return out.getvalue()
+
+
+def report_chunk(merchant_id: str, window: ReportWindow, after: tuple | None, header: bool = False) -> tuple[str, tuple | None, bool]:
+    """One page of the report as CSV text, the key of its last row, and whether more may follow."""
+    rows = report_page(merchant_id, window, after, REPORT_PAGE)
+    return report_csv(rows, header=header), (report_key(rows[-1]) if rows else None), len(rows) == REPORT_PAGE
 
 
 def report_key(row: tuple) -> tuple:
@@ -350,13 +471,22 @@ def verify(merchant_id: str | None = None) -> list[str]:
     ``merchant_id`` limits the proof to one merchant's rows.
 
     1. each entry's lines sum to zero, and every entry has lines, every line an entry;
-    2. a balance transaction's ``net`` is ``amount − fee`` and equals its lines on the balance;
+    2. a balance transaction's ``net`` is ``amount − fee``;
     3. every successful payment has exactly one payment entry, for its amount and currency, and
        no other payment has one; a partially captured one exactly one capture release; every processed refund exactly one refund entry, for minus its
        amount, and no other refund has one;
     4. the fee of a payment entry is between 0 and its gross;
     5. every settlement has exactly its entries (created; processed or failed once it is), and
-       its amount is the sum of the balance transactions it paid.
+       its amount is the sum of the balance transactions it paid;
+    6. pending and available are separate: a transaction born available (refund, adjustment,
+       settlement, settlement failure, or a capture release of a released payment) has its net
+       on available and nothing on pending; one that pends has its net on pending and nothing
+       on available; only payments and capture releases ever pend;
+    7. releases (see :func:`_releases`): each merchant's pending balance equals the nets of its
+       unreleased transactions; every release entry moves exactly the nets it marks, and every
+       mark names a release entry of the same merchant and currency written no earlier than the
+       transaction matured; after a release pass, no transaction of that account that had
+       matured (and was booked) before it is left pending.
     """
 
     def mine(model):
@@ -370,12 +500,17 @@ def verify(merchant_id: str | None = None) -> list[str]:
     out += _violations("entries without lines", entries.join(LedgerLine, JOIN.LEFT_OUTER, on=(LedgerLine.entry == LedgerEntry.id)).where(LedgerLine.id.is_null()))
     out += _violations("lines without an entry", lines.join(LedgerEntry, JOIN.LEFT_OUTER, on=(LedgerEntry.id == LedgerLine.entry)).where(LedgerEntry.id.is_null()))
     out += _violations("balance transactions whose net is not amount - fee", entries.where(LedgerEntry.net != LedgerEntry.amount - LedgerEntry.fee))
-    on_balance = fn.COALESCE(fn.SUM(Case(None, [(LedgerLine.account == Account.BALANCE, LedgerLine.amount)], 0)), 0)
+    on_pending = fn.COALESCE(fn.SUM(Case(None, [(LedgerLine.account == Account.PENDING, LedgerLine.amount)], 0)), 0)
+    on_available = fn.COALESCE(fn.SUM(Case(None, [(LedgerLine.account == Account.AVAILABLE, LedgerLine.amount)], 0)), 0)
+    born_available = fn.COALESCE(LedgerEntry.released_by, "") == LedgerEntry.id
     out += _violations(
-        "balance transactions whose net differs from their balance lines",
+        "balance transactions whose net differs from their lines on pending or available",
         entries.join(LedgerLine, on=(LedgerLine.entry == LedgerEntry.id))
-        .where(LedgerEntry.type.in_(list(EntryType.BALANCE_TRANSACTIONS))).group_by(LedgerEntry.id, LedgerEntry.net).having(on_balance != LedgerEntry.net),
+        .where(LedgerEntry.type.in_(list(EntryType.BALANCE_TRANSACTIONS)))
+        .group_by(LedgerEntry.id, LedgerEntry.net, LedgerEntry.released_by)
+        .having((Case(None, [(born_available, on_available)], on_pending) != LedgerEntry.net) | (Case(None, [(born_available, on_pending)], on_available) != 0)),
     )
+    out += _releases(merchant_id, mine, entries)
     out += _violations("payment entries with a fee outside 0..gross", entries.where((LedgerEntry.type == EntryType.PAYMENT) & ((LedgerEntry.fee < 0) | (LedgerEntry.fee > LedgerEntry.amount))))
     out += _exactly_once("payments", Payment, Payment.status.in_(list(SUCCESSFUL)), EntryType.PAYMENT, mine(Payment))
     out += _exactly_once("refunds", Refund, Refund.status == RefundStatus.PROCESSED, EntryType.REFUND, mine(Refund))
@@ -399,6 +534,55 @@ def verify(merchant_id: str | None = None) -> list[str]:
         "settlements whose amount differs from the balance transactions they paid",
         Settlement.select(Settlement.id).join(LedgerEntry, JOIN.LEFT_OUTER, on=(LedgerEntry.settlement_id == Settlement.id))
         .where(mine(Settlement)).group_by(Settlement.id, Settlement.amount).having(paid != Settlement.amount),
+    )
+    return out
+
+
+def _releases(merchant_id: str | None, mine, entries) -> list[str]:
+    """The invariants of releasing (see :func:`verify`, 7)."""
+    out: list[str] = []
+    out += _violations(
+        "entries that can never pend but are not their own release",
+        entries.where(LedgerEntry.type.not_in(list(EntryType.PENDING_FIRST)) & (fn.COALESCE(LedgerEntry.released_by, "") != LedgerEntry.id)),
+    )
+    on_pending = fn.COALESCE(fn.SUM(Case(None, [(LedgerLine.account == Account.PENDING, LedgerLine.amount)], 0)), 0)
+    on_available = fn.COALESCE(fn.SUM(Case(None, [(LedgerLine.account == Account.AVAILABLE, LedgerLine.amount)], 0)), 0)
+    out += _violations(
+        "release entries that do not move their amount from pending to available",
+        entries.join(LedgerLine, on=(LedgerLine.entry == LedgerEntry.id)).where(LedgerEntry.type == EntryType.RELEASE)
+        .group_by(LedgerEntry.id, LedgerEntry.net).having((on_available != LedgerEntry.net) | (on_pending + LedgerEntry.net != 0)),
+    )
+    out += _violations("payments that skipped pending", entries.where((LedgerEntry.type == EntryType.PAYMENT) & (LedgerEntry.released_by == LedgerEntry.id)))
+    pending_lines = LedgerLine.select(LedgerLine.merchant, LedgerLine.currency, fn.SUM(LedgerLine.amount)).where(mine(LedgerLine) & (LedgerLine.account == Account.PENDING))
+    unreleased = LedgerEntry.select(LedgerEntry.merchant, LedgerEntry.currency, fn.SUM(LedgerEntry.net)).where(mine(LedgerEntry) & LedgerEntry.released_by.is_null())
+    on_lines = {(m, c): int(v or 0) for m, c, v in pending_lines.group_by(LedgerLine.merchant, LedgerLine.currency).tuples()}
+    owed = {(m, c): int(v or 0) for m, c, v in unreleased.group_by(LedgerEntry.merchant, LedgerEntry.currency).tuples()}
+    differ = sorted(f"{m}/{c} ({on_lines.get((m, c), 0)} on pending, {owed.get((m, c), 0)} unreleased)"
+                    for m, c in set(on_lines) | set(owed) if on_lines.get((m, c), 0) != owed.get((m, c), 0))
+    if differ:
+        out.append(f"accounts whose pending balance differs from their unreleased transactions: {', '.join(differ[:_SHOWN])}")
+    release = LedgerEntry.alias("rel")  # not "release": a keyword of SQLite
+    marked = LedgerEntry.select(LedgerEntry.released_by.alias("release_id"), fn.SUM(LedgerEntry.net).alias("total")).where(
+        mine(LedgerEntry) & LedgerEntry.released_by.is_null(False) & (LedgerEntry.released_by != LedgerEntry.id)
+    ).group_by(LedgerEntry.released_by).alias("marked")
+    out += _violations(
+        "release entries whose amount differs from the transactions they mark",
+        release.select(release.id).join(marked, JOIN.LEFT_OUTER, on=(marked.c.release_id == release.id))
+        .where(((release.merchant == merchant_id) if merchant_id is not None else True) & (release.type == EntryType.RELEASE))
+        .where(marked.c.total.is_null() | (marked.c.total != release.net)),
+    )
+    right_release = (release.id == LedgerEntry.released_by) & (release.type == EntryType.RELEASE) & (release.merchant == LedgerEntry.merchant) & (release.currency == LedgerEntry.currency)
+    out += _violations(
+        "transactions marked released by no release of their account, or before they matured",
+        entries.join(release, JOIN.LEFT_OUTER, on=right_release)
+        .where(LedgerEntry.released_by.is_null(False) & (LedgerEntry.released_by != LedgerEntry.id))
+        .where(release.id.is_null() | (release.created_at < LedgerEntry.available_on)),
+    )
+    passed = (release.merchant == LedgerEntry.merchant) & (release.currency == LedgerEntry.currency) & (release.type == EntryType.RELEASE)
+    out += _violations(
+        "transactions left pending by a release pass after they matured",
+        entries.join(release, on=passed & (LedgerEntry.available_on < release.available_on) & (LedgerEntry.created_at < release.created_at))
+        .where(LedgerEntry.released_by.is_null()).distinct(),
     )
     return out
 

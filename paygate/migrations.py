@@ -174,6 +174,37 @@ def _default_endpoint_secret_overlap(db):
     )
 
 
+def _pending_and_available(db):
+    """Issue 19: the merchant's one ``balance`` account becomes ``pending`` and ``available``.
+
+    A ``balance`` line of a payment or a capture release moves to ``pending`` (it waited for its
+    ``available_on``); every other one (refunds, adjustments, settlements, their failures) to
+    ``available``. Entries that never pend are their own release (``released_by`` = id). Then
+    everything that had matured is released now, with release entries, so the balance reads
+    exactly as it did (available: what had matured; pending: what had not)."""
+    from peewee import CharField
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run
+
+    from . import ledger
+    from .clock import utcnow
+
+    if "released_by" not in {c.name for c in db.get_columns("ledger_entry")}:
+        migrator = PostgresqlMigrator(db) if is_postgres() else SqliteMigrator(db)
+        run(
+            migrator.add_column("ledger_entry", "released_by", CharField(max_length=32, null=True)),
+            migrator.add_index("ledger_entry", ("released_by", "available_on"), False),
+        )
+    pends = list(ledger.EntryType.PENDING_FIRST)
+    Entry, Line = models.LedgerEntry, models.LedgerLine
+    first = Entry.select(Entry.id).where(Entry.type.in_(pends))
+    Line.update(account=ledger.Account.PENDING).where((Line.account == "balance") & Line.entry.in_(first)).execute()
+    Line.update(account=ledger.Account.AVAILABLE).where(Line.account == "balance").execute()
+    Entry.update(released_by=Entry.id).where(Entry.released_by.is_null() & Entry.type.not_in(pends)).execute()
+    now = utcnow()
+    for merchant_id, currency in ledger.releasable_accounts(now):
+        ledger.release_matured(merchant_id, currency, now)
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
@@ -188,6 +219,7 @@ MIGRATIONS = [
     (31, "audit log", _audit_log),
     (40, "list filter and search indexes", _list_indexes),
     (50, "merchant.previous_webhook_secret", _default_endpoint_secret_overlap),
+    (65, "ledger: pending and available accounts, release entries", _pending_and_available),
 ]
 
 

@@ -329,8 +329,11 @@ class LedgerEntry(BaseModel):
 
     The entries that move a merchant's balance are that merchant's balance transactions
     (``txn_…``): ``amount``/``fee``/``net`` are what the merchant sees. ``settlement_id`` is the
-    one column written later: the settlement that paid this transaction out (a claim, not money;
-    the money moves in the settlement's own entry).
+    columns written later: ``settlement_id``, the settlement that paid this transaction out, and
+    ``released_by``, the ``release`` entry that moved a payment's net from pending to available
+    (claims, not money: the money moves in those entries' own lines). ``released_by`` is the
+    entry's own id when it hits available directly (refunds, adjustments, settlements, and every
+    entry that is not pending), so NULL means exactly "pending, not yet released".
     """
 
     id = CharField(max_length=32, primary_key=True)  # txn_…
@@ -343,6 +346,7 @@ class LedgerEntry(BaseModel):
     net = BigIntegerField()  # amount - fee: what the merchant's balance moved by
     available_on = DateTimeField()
     settlement_id = CharField(max_length=32, null=True)
+    released_by = CharField(max_length=32, null=True)  # the release entry (or itself); NULL: pending
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
@@ -351,6 +355,7 @@ class LedgerEntry(BaseModel):
             (("source", "type"), False),
             (("merchant", "currency", "settlement_id", "available_on"), False),
             (("settlement_id",), False),
+            (("released_by", "available_on"), False),  # the release pass: NULL (pending) and matured
         )
 
 
@@ -363,7 +368,7 @@ class LedgerLine(BaseModel):
     currency = CharField(max_length=3)
     account = CharField(max_length=24)  # ledger.Account
     amount = BigIntegerField()
-    available_on = DateTimeField()  # on the merchant's balance: when it stops being pending
+    available_on = DateTimeField()  # the entry's available_on (on a pending line: when it matures)
     created_at = DateTimeField(default=utcnow)
 
     class Meta:

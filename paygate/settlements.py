@@ -2,7 +2,9 @@
 
 A run (:func:`run_settlements`: the due loop on its own schedule, or ``paygate settlements run``)
 settles each (merchant, currency) with available, unsettled balance transactions in its own
-transaction: it *claims* them (``UPDATE … SET settlement_id … WHERE settlement_id IS NULL
+transaction: it first releases the account's matured funds (``ledger.release_matured``: pending →
+available, so a run never misses money that matured since the due loop's last release), then it
+*claims* the released ones (``UPDATE … SET settlement_id … WHERE settlement_id IS NULL
 RETURNING net``) and pays out exactly what it claimed. The claim is the exactly-once guarantee: a
 transaction's ``settlement_id`` is written once, under the row lock, so two runs at once (two
 workers, a CLI run beside the due loop) can never pay one balance transaction twice; on
@@ -12,9 +14,9 @@ racing, on SQLite the IMMEDIATE transaction does. A killed run rolls back and cl
 When the claimed transactions add up to zero or less (refunds beyond what was available), the
 claim is undone: the negative balance is carried to the next run, never paid out.
 
-Entries (see ledger.py): created — balance −S (available), in_transit +S; processed —
-in_transit −S, bank_clearing +S; failed — in_transit −S, balance +S (available again, and
-settled by a later run). Status moves ``created → processed | failed`` go through the guard, at
+Entries (see ledger.py): created — available −S, in_transit +S; processed —
+in_transit −S, bank_clearing +S; failed — in_transit −S, available +S (available again, and
+settled by a later run). Only released (available) funds are ever paid out. Status moves ``created → processed | failed`` go through the guard, at
 the bank's due time, in batches (:func:`settle_due_settlements`), like payments.
 """
 
@@ -31,7 +33,7 @@ from .clock import after, db_datetime, iso, utcnow
 from .db import for_update, is_postgres
 from .errors import NotFound
 from .events import Outbox
-from .ledger import Account, EntryType, Journal, balance_transaction
+from .ledger import Account, EntryType, Journal, balance_transaction, release_matured, releasable_accounts
 from .models import LedgerEntry, Merchant, Settlement
 from .paging import cursor_page, parse_choice, parse_cursor
 from .payments import Outcome
@@ -58,17 +60,25 @@ def serialize(s) -> dict:
 
 
 def _claimable(cutoff: datetime):
+    """Released (available) and not yet settled: a pending transaction is never paid out."""
     return (
         LedgerEntry.settlement_id.is_null()
         & (LedgerEntry.available_on <= cutoff)
         & LedgerEntry.type.in_(list(EntryType.SETTLEABLE))
+        & LedgerEntry.released_by.is_null(False)
     )
 
 
+def _release_time(cutoff: datetime) -> datetime:
+    """Funds are released as of now, never early, whatever cutoff a run is given."""
+    return min(cutoff, utcnow())
+
+
 def due_accounts(cutoff: datetime) -> list[tuple[str, str]]:
-    """(merchant, currency) pairs with available balance transactions not yet settled."""
+    """(merchant, currency) pairs with available balance transactions not yet settled, or
+    matured funds still to release."""
     query = LedgerEntry.select(LedgerEntry.merchant, LedgerEntry.currency).where(_claimable(cutoff)).distinct()
-    return sorted(query.tuples())
+    return sorted(set(query.tuples()) | set(releasable_accounts(_release_time(cutoff))))
 
 
 def settle_account(merchant_id: str, currency: str, cutoff: datetime, processor: Processor) -> Outcome | None:
@@ -76,6 +86,7 @@ def settle_account(merchant_id: str, currency: str, cutoff: datetime, processor:
     None when there is nothing positive to pay. Call inside a transaction."""
     if is_postgres():
         db.database.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"settlement:{merchant_id}:{currency}",))
+    release_matured(merchant_id, currency, _release_time(cutoff))
     setl_id = ids.new_id("settlement")
     claim = (
         LedgerEntry.update(settlement_id=setl_id)
@@ -95,7 +106,7 @@ def settle_account(merchant_id: str, currency: str, cutoff: datetime, processor:
     )
     journal = Journal()
     entry = journal.add(merchant_id, currency, EntryType.SETTLEMENT, setl_id, -total, 0, now, now, [
-        (Account.BALANCE, -total, now),
+        (Account.AVAILABLE, -total, now),
         (Account.IN_TRANSIT, total, now),
     ])
     entry["settlement_id"] = setl_id  # the payout's own transaction is never claimed by another
@@ -157,7 +168,7 @@ def settle_due_settlements(limit: int, processor: Processor | None = None) -> li
             s.failure_code = s.bank_outcome
             journal.add(s.merchant_id, s.currency, EntryType.SETTLEMENT_FAILURE, s.id, s.amount, 0, now, now, [
                 (Account.IN_TRANSIT, -s.amount, now),
-                (Account.BALANCE, s.amount, now),
+                (Account.AVAILABLE, s.amount, now),
             ])
             moved.append((s, events.SETTLEMENT_FAILED))
         s.updated_at = now
@@ -222,6 +233,5 @@ def get_settlement(settlement_id, merchant_id: str) -> dict:
         .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
         .limit(LINES_SHOWN + 1)
     )
-    now = utcnow()
-    return {**serialize(row), "lines": {"object": "list", "data": [balance_transaction(e, now) for e in lines[:LINES_SHOWN]], "has_more": len(lines) > LINES_SHOWN}}
+    return {**serialize(row), "lines": {"object": "list", "data": [balance_transaction(e) for e in lines[:LINES_SHOWN]], "has_more": len(lines) > LINES_SHOWN}}
 

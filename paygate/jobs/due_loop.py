@@ -5,7 +5,10 @@ transaction (one commit: on SQLite one write lock and one fsync per pass, not fo
 
 1. records the webhook attempts that finished since the last pass;
 2. settles due payments, then due refunds, then due settlements, many at a time (``FOR UPDATE
-   SKIP LOCKED`` so several workers take disjoint batches);
+   SKIP LOCKED`` so several workers take disjoint batches), and releases matured funds from
+   pending to available (``ledger.release_due``: one release entry per merchant and currency,
+   at most once a second, or at once while a batch came back full; an account another worker is
+   releasing is skipped);
 3. leases due deliveries up to the sender's free capacity and hands them to the sender, which
    posts them concurrently (bounded per destination, with a short queue per destination); leases
    a saturated destination cannot take now are given back, due again a moment later.
@@ -31,7 +34,7 @@ import threading
 import time
 from datetime import datetime
 
-from .. import db, deliveries, payments, refunds, settlements, wakeup
+from .. import db, deliveries, ledger, payments, refunds, settlements, wakeup
 from ..clock import after, utcnow
 from ..errors import CommitInDoubt
 from ..processor import SimulatedBank
@@ -42,6 +45,7 @@ log = logging.getLogger("paygate.due")
 
 IDLE_WAKE_S = 1.0  # with nothing known to be due, look again this often (a missed NOTIFY, a clock step)
 PASS_GAP_S = 0.005  # at least this between passes: under load, due work gathers into batches
+RELEASE_EVERY_S = 1.0  # matured funds are released at most this late (and no pass pays a query more often)
 SATURATED_RETRY_S = 1.0  # a lease a saturated destination could not take is due again after this
 STEP_BACKOFF_MAX_S = 60.0  # a step that keeps failing is tried at most this seldom (0.5 s, 1 s, 2 s, … up to this)
 STEP_LOG_EVERY_S = 60.0  # and logged at most once per this, with its count
@@ -66,6 +70,7 @@ class DueLoop(threading.Thread):
         self.batch = settings.settle_batch
         self.bank = SimulatedBank(settings)
         self.next_settlement_run = after(settings.settlement_interval_s)  # its own schedule
+        self.next_release = utcnow()  # the release step's next run: its own pace (RELEASE_EVERY_S)
         self.stopped = threading.Event()
         self.passes = 0
         self.errors = 0
@@ -140,8 +145,21 @@ class DueLoop(threading.Thread):
         settled = self._step("settle payments", SETTLE[SETTLE_PAYMENT], self.batch) or []
         refunded = self._step("settle refunds", SETTLE[SETTLE_REFUND], self.batch) or []
         self._step("settle settlements", settlements.settle_due_settlements, self.batch, self.bank)
+        released = self.release_when_due()
         claims = (self._step("lease deliveries", deliveries.lease_due_deliveries, capacity, deliveries.lease_seconds(self.settings)) or []) if capacity > 0 else []
-        return len(settled) >= self.batch or len(refunded) >= self.batch, claims, recorded
+        full = len(settled) >= self.batch or len(refunded) >= self.batch or any(n >= ledger.RELEASE_BATCH for n in released)
+        return full, claims, recorded
+
+    def release_when_due(self) -> list[int]:
+        """The release step (pending → available), at most once per ``RELEASE_EVERY_S`` unless
+        the last one filled a batch. In the pass's transaction; how many each release took."""
+        now = utcnow()
+        if now < self.next_release:
+            return []
+        released = self._step("release matured funds", ledger.release_due, ledger.RELEASE_BATCH, now)
+        full = released is not None and any(n >= ledger.RELEASE_BATCH for n in released)
+        self.next_release = now if full else after(RELEASE_EVERY_S, now)
+        return released or []
 
     def run_settlements_when_due(self) -> None:
         """The settlement run, on its own schedule (``PAYGATE_SETTLEMENT_INTERVAL``); its events'
@@ -194,6 +212,9 @@ class DueLoop(threading.Thread):
     def next_due(self) -> datetime | None:
         times = [t for t in (db.read(payments.next_due_at), db.read(refunds.next_due_at), db.read(deliveries.next_delivery_due_at)) if t]
         times += [t for t in (db.read(settlements.next_due_at), self.next_settlement_run) if t]
+        maturing = db.read(ledger.next_release_at)
+        if maturing:
+            times.append(max(maturing, self.next_release))
         return min(times) if times else None
 
     # --- the thread ----------------------------------------------------------------------

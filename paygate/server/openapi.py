@@ -430,7 +430,7 @@ SCHEMAS.update(
                 "fee": {**INT, "description": "Charged (+) or given back (-, a partial capture's release); never returned by a refund."},
                 "net": {**INT, "description": "amount - fee: what the balance moved by."},
                 "currency": enum(money.CURRENCIES),
-                "status": enum(["pending", "available"]),
+                "status": {**enum(["pending", "available"]), "description": "pending until a release moves its net from pending to available (at or soon after available_on); refunds, adjustments and settlements are available at once."},
                 "available_on": TIME,
                 "settlement_id": nullable(STR),
                 "created_at": TIME,

@@ -150,7 +150,7 @@ def test_an_upgraded_database_gets_the_ledger_with_entries_for_past_money(backen
         "DROP TABLE ledger_line",
         "DROP TABLE ledger_entry",
         "DROP TABLE merchant_pricing",
-        "DELETE FROM schema_migration WHERE version = 20",
+        "DELETE FROM schema_migration WHERE version IN (20, 65)",
         "INSERT INTO merchant (id, name, email, api_key, api_secret_hash, webhook_secret, is_active, created_at, updated_at) "
         "VALUES ('00000000-0000-4000-8000-000000000001', 'Old', 'old@example.test', 'key_old', 'x', 'whsec_x', true, '2024-01-01 00:00:00', '2024-01-01 00:00:00')",
         "INSERT INTO \"order\" (id, merchant_id, amount, currency, status, created_at, updated_at) "
@@ -164,11 +164,64 @@ def test_an_upgraded_database_gets_the_ledger_with_entries_for_past_money(backen
     )
     _migrate(d)
     assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
-    assert _sql(d, "SELECT type, source, amount FROM ledger_entry ORDER BY created_at") == [
+    assert _sql(d, "SELECT type, source, amount FROM ledger_entry WHERE type <> 'release' ORDER BY created_at") == [
         ("payment", "pay_0000000000000001", 50000),
         ("refund", "rfnd_0000000000000001", -20000),
     ]
+    # paid in 2024: long matured, so migration 65 released it (one release entry for its net)
+    assert _sql(d, "SELECT r.net FROM ledger_entry r JOIN ledger_entry p ON p.released_by = r.id AND p.id <> r.id WHERE r.type = 'release'") == _sql(
+        d, "SELECT net FROM ledger_entry WHERE type = 'payment'")
     assert _sql(d, "SELECT sum(amount) FROM ledger_line") in ([(0,)], [(Decimal(0),)])
+    proof = subprocess.run([sys.executable, "-m", "paygate", "ledger", "verify"], env=d.process_env(), cwd=d.root, capture_output=True, text=True, timeout=60)
+    assert proof.returncode == 0 and "every invariant holds" in proof.stdout, proof.stdout + proof.stderr
+    _migrate(d)  # and again: nothing left to do, no error
+
+
+_OLD_SHOP = "00000000-0000-4000-8000-000000000002"
+
+
+def _old_payment(n: int, amount: int, fee: int, available_on: str) -> list[str]:
+    """A successful payment as the previous paygate booked it: its net on the one ``balance`` account."""
+    pid, txn = f"pay_000000000000000{n}", f"txn_000000000000000{n}"
+    return [
+        f"INSERT INTO \"order\" (id, merchant_id, amount, currency, status, created_at, updated_at) VALUES ('order_000000000000000{n}', '{_OLD_SHOP}', {amount}, 'INR', 'paid', '2024-01-01 00:00:00', '2024-01-01 00:00:00')",
+        "INSERT INTO payment (id, order_id, merchant_id, amount, currency, method, vpa, status, captured, bank_outcome, due_at, created_at, updated_at) "
+        f"VALUES ('{pid}', 'order_000000000000000{n}', '{_OLD_SHOP}', {amount}, 'INR', 'upi', 'a@b', 'success', false, 'success', '2024-01-01 00:00:05', '2024-01-01 00:00:00', '2024-01-01 00:00:05')",
+        "INSERT INTO ledger_entry (id, merchant_id, currency, type, source, amount, fee, net, available_on, created_at) "
+        f"VALUES ('{txn}', '{_OLD_SHOP}', 'INR', 'payment', '{pid}', {amount}, {fee}, {amount - fee}, '{available_on}', '2024-01-01 00:00:05')",
+        f"INSERT INTO ledger_line (entry, merchant_id, currency, account, amount, available_on, created_at) VALUES ('{txn}', '{_OLD_SHOP}', 'INR', 'bank_clearing', {-amount}, '2024-01-01 00:00:05', '2024-01-01 00:00:05')",
+        f"INSERT INTO ledger_line (entry, merchant_id, currency, account, amount, available_on, created_at) VALUES ('{txn}', '{_OLD_SHOP}', 'INR', 'balance', {amount - fee}, '{available_on}', '2024-01-01 00:00:05')",
+        f"INSERT INTO ledger_line (entry, merchant_id, currency, account, amount, available_on, created_at) VALUES ('{txn}', '{_OLD_SHOP}', 'INR', 'fee_revenue', {fee}, '2024-01-01 00:00:05', '2024-01-01 00:00:05')",
+    ]
+
+
+def test_a_one_balance_ledger_gets_pending_and_available_accounts(backend, services):
+    d = Deployment(backend, backend_env(backend, *services))
+    _migrate(d)
+    # what the previous paygate's ledger looks like: no released_by; one balance account whose
+    # lines were pending until their available_on. A matured payment, one maturing in 2999, and
+    # an adjustment (available at once).
+    _sql(
+        d,
+        "DROP INDEX ledger_entry_released_by_available_on",
+        "ALTER TABLE ledger_entry DROP COLUMN released_by",
+        "DELETE FROM schema_migration WHERE version = 65",
+        "INSERT INTO merchant (id, name, email, api_key, api_secret_hash, webhook_secret, is_active, created_at, updated_at) "
+        f"VALUES ('{_OLD_SHOP}', 'Old', 'old2@example.test', 'key_old2', 'x', 'whsec_x', true, '2024-01-01 00:00:00', '2024-01-01 00:00:00')",
+        *_old_payment(1, 10000, 200, "2024-01-03 00:00:05"),
+        *_old_payment(2, 30000, 600, "2999-01-01 00:00:00"),
+        "INSERT INTO ledger_entry (id, merchant_id, currency, type, source, amount, fee, net, available_on, created_at) "
+        f"VALUES ('txn_0000000000000009', '{_OLD_SHOP}', 'INR', 'adjustment', NULL, -500, 0, -500, '2024-02-01 00:00:00', '2024-02-01 00:00:00')",
+        f"INSERT INTO ledger_line (entry, merchant_id, currency, account, amount, available_on, created_at) VALUES ('txn_0000000000000009', '{_OLD_SHOP}', 'INR', 'balance', -500, '2024-02-01 00:00:00', '2024-02-01 00:00:00')",
+        f"INSERT INTO ledger_line (entry, merchant_id, currency, account, amount, available_on, created_at) VALUES ('txn_0000000000000009', '{_OLD_SHOP}', 'INR', 'bank_clearing', 500, '2024-02-01 00:00:00', '2024-02-01 00:00:00')",
+    )
+    _migrate(d)
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
+    sums = dict(_sql(d, f"SELECT account, sum(amount) FROM ledger_line WHERE merchant_id = '{_OLD_SHOP}' AND account IN ('pending', 'available', 'balance') GROUP BY account"))
+    assert {k: int(v) for k, v in sums.items()} == {"available": 9800 - 500, "pending": 29400}, "the balance reads as it did"
+    released = _sql(d, "SELECT e.id, r.type, r.net FROM ledger_entry e LEFT JOIN ledger_entry r ON r.id = e.released_by "
+                       f"WHERE e.merchant_id = '{_OLD_SHOP}' AND e.type <> 'release' ORDER BY e.id")
+    assert released == [("txn_0000000000000001", "release", 9800), ("txn_0000000000000002", None, None), ("txn_0000000000000009", "adjustment", -500)]
     proof = subprocess.run([sys.executable, "-m", "paygate", "ledger", "verify"], env=d.process_env(), cwd=d.root, capture_output=True, text=True, timeout=60)
     assert proof.returncode == 0 and "every invariant holds" in proof.stdout, proof.stdout + proof.stderr
     _migrate(d)  # and again: nothing left to do, no error

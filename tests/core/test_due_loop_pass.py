@@ -102,3 +102,26 @@ def test_a_step_that_keeps_failing_backs_off_is_logged_once_per_interval_and_nev
     assert loop.backoff_pause() == 0.0
     attempts = db.read(lambda: [(a.number, a.response_code) for a in WebhookAttempt.select().where(WebhookAttempt.delivery == delivery_id)])
     assert attempts == [(1, 200)] and db.read(lambda: WebhookDelivery.get_by_id(delivery_id).status) == "success"
+
+
+def test_a_pass_releases_matured_funds_once_with_one_entry_per_account(merchant, make_order, core_db, monkeypatch):
+    from paygate import config, ledger
+    from paygate.models import LedgerEntry
+
+    monkeypatch.setattr(config, "_current", config.current().replace(available_after_s=0))
+    bank = SimulatedBank(core_db.replace(test_mode=True, test_processing_delay_ms=0, test_payment_success=True))
+    pids = [db.unit_of_work(payments.create_payment, {"order_id": make_order().id, **UPI}, bank, merchant.id).data["id"] for _ in range(3)]
+    loop = DueLoop(core_db)
+    try:
+        loop.run_pass()  # settles the payments (their nets go to pending) and releases what has matured
+        loop.next_release = utcnow()  # the release step's own pace: due again now
+        loop.run_pass()
+    finally:
+        loop.sender.close()
+    booked = db.read(lambda: list(LedgerEntry.select().where(LedgerEntry.source.in_(pids))))
+    assert len(booked) == 3 and all(e.released_by and e.released_by != e.id for e in booked)
+    (release,) = db.read(lambda: list(LedgerEntry.select().where(LedgerEntry.id.in_({e.released_by for e in booked}))))
+    assert release.type == "release" and release.net == sum(e.net for e in booked)
+    b = db.read(ledger.balance, merchant.id)
+    assert b["pending"][0]["amount"] == 0 and b["available"][0]["amount"] == release.net
+    assert db.read(ledger.verify, merchant.id) == []

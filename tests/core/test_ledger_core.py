@@ -45,9 +45,14 @@ def refund(pid, shop, bank, amount):
     return rid
 
 
-def balance(shop, now=None):
-    b = db.read(ledger.balance, shop, now)
+def balance(shop):
+    b = db.read(ledger.balance, shop)
     return {k: {x["currency"]: x["amount"] for x in b[k]} for k in ("available", "pending", "in_transit")}
+
+
+def mature(shop, limit=ledger.RELEASE_BATCH):
+    """The shop's release, run as if 30 days had passed: how many transactions it released."""
+    return db.unit_of_work(ledger.release_account, shop, "INR", utcnow() + LATER, limit, False)
 
 
 def txns(shop):
@@ -61,10 +66,19 @@ def test_success_books_gross_fee_and_pending_net(shop, bank):
     assert (txn["type"], txn["source"], txn["amount"], txn["fee"], txn["net"]) == ("payment", pid, 50000, 1300, 48700)
     assert txn["status"] == "pending" and txn["currency"] == "INR"
     assert balance(shop) == {"available": {"INR": 0}, "pending": {"INR": 48700}, "in_transit": {"INR": 0}}
-    assert balance(shop, utcnow() + LATER)["available"] == {"INR": 48700}
     lines = db.read(lambda: sorted((l.account, l.amount) for l in LedgerLine.select().where(LedgerLine.entry == txn["id"])))
-    assert lines == [("balance", 48700), ("bank_clearing", -50000), ("fee_revenue", 1300)]
+    assert lines == [("bank_clearing", -50000), ("fee_revenue", 1300), ("pending", 48700)]
     assert db.read(ledger.verify, shop) == []
+    assert db.unit_of_work(ledger.release_account, shop, "INR", utcnow()) == 0  # not matured yet: nothing is released early
+    assert mature(shop) == 1
+    assert balance(shop) == {"available": {"INR": 48700}, "pending": {"INR": 0}, "in_transit": {"INR": 0}}
+    (txn,) = txns(shop)
+    assert txn["status"] == "available"
+    release = db.read(lambda: LedgerEntry.get(LedgerEntry.id == LedgerEntry.select(LedgerEntry.released_by).where(LedgerEntry.id == txn["id"])))
+    assert (release.type, release.net) == ("release", 48700)
+    lines = db.read(lambda: sorted((l.account, l.amount) for l in LedgerLine.select().where(LedgerLine.entry == release.id)))
+    assert lines == [("available", 48700), ("pending", -48700)]
+    assert mature(shop) == 0 and db.read(ledger.verify, shop) == []  # released once
 
 
 def test_declined_payment_books_nothing(shop, bank):
@@ -91,7 +105,9 @@ def test_partial_refunds_until_refunded_keep_the_fee(shop, bank):
     assert kinds == [("payment", 50000, 1300, 48700), ("refund", -30000, 0, -30000), ("refund", -20000, 0, -20000)]
     # Refunds leave the available balance at once, while the payment is still pending: the fee is the loss.
     assert balance(shop) == {"available": {"INR": -50000}, "pending": {"INR": 48700}, "in_transit": {"INR": 0}}
-    assert balance(shop, utcnow() + LATER)["available"] == {"INR": -1300}
+    assert db.read(ledger.verify, shop) == []
+    mature(shop)
+    assert balance(shop)["available"] == {"INR": -1300}
     assert db.read(ledger.verify, shop) == []
 
 
@@ -99,10 +115,11 @@ def test_refund_beyond_available_carries_a_negative_balance(shop, bank):
     first = pay(shop, bank, 10000)
     pay(shop, bank, 20000)
     refund(first, shop, bank, 10000)
-    later = utcnow() + LATER
-    # 9500 + 19300 available later, minus 10000 refunded: nothing clamps, nothing lost.
-    assert balance(shop, later)["available"] == {"INR": 9500 + 19300 - 10000}
     assert balance(shop)["available"] == {"INR": -10000}
+    assert db.read(ledger.verify, shop) == []
+    mature(shop)
+    # 9500 + 19300 available once released, minus 10000 refunded: nothing clamps, nothing lost.
+    assert balance(shop) == {"available": {"INR": 9500 + 19300 - 10000}, "pending": {"INR": 0}, "in_transit": {"INR": 0}}
     assert db.read(ledger.verify, shop) == []
 
 
@@ -130,10 +147,11 @@ def test_adjustment_needs_a_reason_and_an_integer(shop):
 def test_verify_finds_an_unbalanced_entry_and_a_missing_one(shop, bank):
     pid = pay(shop, bank)
     entry = db.read(lambda: LedgerEntry.get(LedgerEntry.source == pid))
-    db.unit_of_work(lambda: LedgerLine.create(entry=entry.id, merchant=shop, currency="INR", account="balance", amount=1, available_on=utcnow()))
+    db.unit_of_work(lambda: LedgerLine.create(entry=entry.id, merchant=shop, currency="INR", account="pending", amount=1, available_on=utcnow()))
     found = db.read(ledger.verify, shop)
     assert any(v.startswith("entries whose lines do not sum to zero") and entry.id in v for v in found)
     assert any(v.startswith("balance transactions whose net differs") for v in found)
+    assert any(v.startswith("accounts whose pending balance differs") for v in found)
     db.unit_of_work(lambda: LedgerLine.delete().where(LedgerLine.entry == entry.id).execute())
     db.unit_of_work(lambda: LedgerEntry.delete().where(LedgerEntry.id == entry.id).execute())
     assert any(v.startswith("payments without exactly their payment entry") and pid in v for v in db.read(ledger.verify, shop))
@@ -173,11 +191,76 @@ def test_a_partial_capture_releases_the_rest_and_its_fee(shop, bank):
     pid = pay(shop, bank, 50000)  # fee 1300: 2 % + ₹3
     db.unit_of_work(payments.capture_payment, pid, shop, {"amount": 30000})  # fee on 30000: 900
     release = [t for t in txns(shop) if t["type"] == "capture_release"]
-    assert [(t["source"], t["amount"], t["fee"], t["net"]) for t in release] == [(pid, -20000, -400, -19600)]
-    assert balance(shop, utcnow() + LATER)["available"] == {"INR": 30000 - 900}
+    assert [(t["source"], t["amount"], t["fee"], t["net"], t["status"]) for t in release] == [(pid, -20000, -400, -19600, "pending")]
+    assert balance(shop)["pending"] == {"INR": 30000 - 900}
     assert db.read(ledger.verify, shop) == []
     db.unit_of_work(lambda: LedgerEntry.delete().where(LedgerEntry.id == release[0]["id"]).execute())
     db.unit_of_work(lambda: LedgerLine.delete().where(LedgerLine.entry == release[0]["id"]).execute())
     assert any(v.startswith("partially captured payments") and pid in v for v in db.read(ledger.verify, shop))
     db.unit_of_work(ledger.book_history)
+    assert db.read(ledger.verify, shop) == []
+    assert mature(shop) == 2  # the payment and its capture release, in one release entry
+    assert balance(shop) == {"available": {"INR": 30000 - 900}, "pending": {"INR": 0}, "in_transit": {"INR": 0}}
+    assert db.read(ledger.verify, shop) == []
+
+
+def test_a_partial_capture_after_the_release_comes_off_available(shop, bank):
+    pid = pay(shop, bank, 50000)
+    mature(shop)
+    db.unit_of_work(payments.capture_payment, pid, shop, {"amount": 30000})
+    (release,) = [t for t in txns(shop) if t["type"] == "capture_release"]
+    assert (release["net"], release["status"]) == (-19600, "available")
+    assert balance(shop) == {"available": {"INR": 30000 - 900}, "pending": {"INR": 0}, "in_transit": {"INR": 0}}
+    assert db.read(ledger.verify, shop) == []
+
+
+def test_verify_finds_a_release_that_does_not_add_up_and_one_left_pending(shop, bank):
+    first = pay(shop, bank, 10000)
+    mature(shop)
+    db.unit_of_work(lambda: LedgerEntry.update(released_by=None).where(LedgerEntry.source == first).execute())  # forgotten by its release
+    found = db.read(ledger.verify, shop)
+    assert any(v.startswith("release entries whose amount differs") for v in found)
+    assert any(v.startswith("transactions left pending by a release pass") for v in found)
+    assert any(v.startswith("accounts whose pending balance differs") for v in found)
+
+
+def test_two_concurrent_passes_release_each_transaction_once(shop, bank):
+    import concurrent.futures as cf
+    import threading
+
+    pids = [pay(shop, bank, 10000 + i) for i in range(8)]
+    start = threading.Barrier(2)
+    at = utcnow() + LATER
+
+    def one_pass():
+        start.wait(10)
+        return db.unit_of_work(ledger.release_account, shop, "INR", at, 3, False)  # small batches: several passes each
+
+    with cf.ThreadPoolExecutor(2) as pool:
+        while any([f.result(timeout=60) for f in [pool.submit(one_pass), pool.submit(one_pass)]]):
+            pass
+    released = db.read(lambda: list(LedgerEntry.select().where((LedgerEntry.merchant == shop) & (LedgerEntry.type == "payment"))))
+    assert len(released) == len(pids) and all(e.released_by and e.released_by != e.id for e in released)
+    assert balance(shop)["pending"] == {"INR": 0}
+    assert db.read(ledger.verify, shop) == []
+
+
+def test_the_report_chunks_chain_by_key_across_a_full_last_page(shop, bank, monkeypatch):
+    import csv
+    import io
+
+    monkeypatch.setattr(ledger, "REPORT_PAGE", 2)
+    pids = [pay(shop, bank, 10000 + i) for i in range(4)]
+    mature(shop)
+    window, key, text, chunks = ledger.parse_report_window({}), None, "", 0
+    while True:
+        part, key, more = db.read(ledger.report_chunk, shop, window, key, chunks == 0)
+        text, chunks = text + part, chunks + 1
+        if not more:
+            break
+    assert chunks == 3  # two full pages, then an empty one that ends it
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["source"] for r in rows] == pids and all(r["status"] == "available" for r in rows)
+    shown = {t["id"]: t for t in txns(shop)}
+    assert all((r["created_at"], r["available_on"]) == (shown[r["id"]]["created_at"], shown[r["id"]]["available_on"]) for r in rows)
     assert db.read(ledger.verify, shop) == []

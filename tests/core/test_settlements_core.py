@@ -42,7 +42,7 @@ def settle(shop, bank):
 
 
 def balance(shop):
-    b = db.read(ledger.balance, shop, utcnow() + LATER)
+    b = db.read(ledger.balance, shop)
     return tuple({x["currency"]: x["amount"] for x in b[k]}.get("INR", 0) for k in ("available", "pending", "in_transit"))
 
 
@@ -52,6 +52,7 @@ def event_types(object_id):
 
 def test_a_settlement_pays_the_available_balance_and_the_bank_processes_it(shop, bank):
     pids = [pay(shop, bank, 10000), pay(shop, bank, 20000)]
+    assert balance(shop) == (0, 29400, 0)  # matured, but pending until released: the run releases first
     outcome = settle(shop, bank)
     setl = outcome.data
     assert setl["id"].startswith("setl_") and setl["status"] == "created" and setl["amount"] == 9800 + 19600
@@ -65,6 +66,17 @@ def test_a_settlement_pays_the_available_balance_and_the_bank_processes_it(shop,
     assert event_types(setl["id"]) == ["settlement.created", "settlement.processed"]
     page = db.read(settlements.list_settlements, shop, {})
     assert [s["id"] for s in page["data"]] == [setl["id"]]
+    assert db.read(ledger.verify, shop) == []
+
+
+def test_a_run_pays_only_released_funds(shop, bank, monkeypatch):
+    monkeypatch.setattr(config, "_current", config.current().replace(available_after_s=3600))
+    pid = pay(shop, bank, 10000)
+    assert settle(shop, bank) is None and balance(shop) == (0, 9800, 0)  # not matured: never released, never paid
+    db.unit_of_work(lambda: LedgerEntry.update(available_on=utcnow() - timedelta(seconds=1)).where(LedgerEntry.source == pid).execute())
+    assert settle(shop, bank).data["amount"] == 9800  # matured since: the run releases it, then pays it
+    txn = db.read(ledger.list_balance_transactions, shop, {"source": pid})["data"][0]
+    assert txn["status"] == "available" and txn["settlement_id"]
     assert db.read(ledger.verify, shop) == []
 
 
@@ -89,7 +101,7 @@ def test_a_negative_balance_is_carried_never_paid(shop, bank):
     refund(pid, shop, bank, 10000)  # after the payout: the balance goes negative
     assert balance(shop)[0] == -10000
     assert settle(shop, bank) is None
-    assert db.read(lambda: LedgerEntry.select().where((LedgerEntry.merchant == shop) & LedgerEntry.settlement_id.is_null()).count()) == 1
+    assert db.read(lambda: LedgerEntry.select().where((LedgerEntry.merchant == shop) & LedgerEntry.settlement_id.is_null() & (LedgerEntry.type != "release")).count()) == 1
     pay(shop, bank, 30000)
     assert settle(shop, bank).data["amount"] == 29400 - 10000  # the carried refund is netted
     assert db.read(ledger.verify, shop) == []
