@@ -64,15 +64,15 @@ def test_insert_rows_keeps_integers_booleans_and_times(merchant):
     journal = ledger.Journal()
     for amount in (1, 10**12, 50000):
         journal.add(merchant.id, "INR", ledger.EntryType.ADJUSTMENT, None, amount, 0, now, now, [
-            (ledger.Account.BALANCE, amount, now), (ledger.Account.BANK_CLEARING, -amount, now)])
+            (ledger.Account.AVAILABLE, amount, now), (ledger.Account.BANK_CLEARING, -amount, now)])
     journal.add(merchant.id, "INR", ledger.EntryType.ADJUSTMENT, None, -7, 0, now, now, [
-        (ledger.Account.BALANCE, -7, now), (ledger.Account.BANK_CLEARING, 7, now)])
+        (ledger.Account.AVAILABLE, -7, now), (ledger.Account.BANK_CLEARING, 7, now)])
     written = [dict(e) for e in journal.entries]
     db.unit_of_work(journal.write)
     by_id = db.read(lambda: {e.id: e for e in LedgerEntry.select().where(LedgerEntry.id.in_([e["id"] for e in written]))})
     for e in written:
         row = by_id[e["id"]]
-        assert (row.amount, row.fee, row.net, row.source, row.settlement_id, row.available_on) == (e["amount"], 0, e["amount"], None, None, now)
+        assert (row.amount, row.fee, row.net, row.source, row.settlement_id, row.available_on, row.released_by) == (e["amount"], 0, e["amount"], None, None, now, e["id"])
     lines = db.read(lambda: sorted(l.amount for l in LedgerLine.select().where(LedgerLine.entry.in_(list(by_id)))))
     assert lines == sorted([1, -1, 10**12, -(10**12), 50000, -50000, -7, 7])
     assert db.read(ledger.verify, merchant.id) == []
