@@ -18,7 +18,7 @@ from peewee import fn
 
 from . import events, ids, ledger, serialize
 from .clock import after, db_datetime, utcnow
-from .db import for_update
+from .db import for_update, update_in
 from .events import Outbox
 from .errors import InvalidRequest, InvalidStateTransition, NotFound, RefundExceedsAvailable
 from .models import Merchant, Payment, Refund
@@ -117,12 +117,12 @@ def settle_due_refunds(limit: int, refund_ids: list[str] | None = None) -> list[
         data = serialize.refund(refund)
         _, work = outbox.add(refund.merchant_id, urls.get(refund.merchant_id), events.REFUND_PROCESSED, refund.id, {"refund": data})
         outcomes.append(Outcome(data, work))
-    Refund.update(status=RefundStatus.PROCESSED, processed_at=now, updated_at=now, claimed_until=None).where(Refund.id.in_([r.id for r in due])).execute()
+    update_in(Refund, dict(status=RefundStatus.PROCESSED, processed_at=now, updated_at=now, claimed_until=None), "id", [r.id for r in due])
     by_status: dict[str, list[str]] = {}
     for payment in payments.values():
         by_status.setdefault(payment.status, []).append(payment.id)
     for status, moved in by_status.items():
-        Payment.update(status=status, updated_at=now).where(Payment.id.in_(moved)).execute()
+        update_in(Payment, dict(status=status, updated_at=now), "id", moved)
     outbox.write()
     journal.write()
     return outcomes
