@@ -19,12 +19,13 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from . import ids, paging
 from .clock import iso, utcnow
-from .db import database, for_update, insert_row, insert_rows, is_postgres
+from .db import database, insert_row, is_postgres
 from .errors import InvalidRequest
 from .models import AuditEntry, AuditHead, Payment
 
@@ -81,11 +82,15 @@ def _without_userinfo(url: str) -> str:
         return "(unparseable URL)"
 
 
+_SAFE = frozenset(SAFE_FIELDS)
+
+
 def safe_summary(data) -> dict:
-    """Only the fields of ``data`` known to carry no secret, card number or CVV."""
-    if not isinstance(data, dict):
+    """Only the fields of ``data`` known to carry no secret, card number or CVV (in SAFE_FIELDS order)."""
+    if not isinstance(data, dict) or not data:
         return {}
-    return {k: _safe_value(data[k]) for k in SAFE_FIELDS if k in data}
+    present = _SAFE.intersection(data)
+    return {k: _safe_value(data[k]) for k in SAFE_FIELDS if k in present} if present else {}
 
 
 def _result_data(result) -> dict:
@@ -99,12 +104,21 @@ def _result_data(result) -> dict:
     return out
 
 
+# One encoder each, made once: ``json.dumps`` with these options builds a new encoder per call.
+_SUMMARY_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+_HASH_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _summary_text(summary: dict) -> str:
+    """The stored summary: compact JSON, keys sorted."""
+    return _SUMMARY_JSON.encode(summary)
+
+
 def entry(ctx: AuditContext, result, merchant_id: str | None = None) -> dict:
     """The row (without its chain fields) for a change that answered ``result``."""
     data = _result_data(result)
     made = data.get("id") if isinstance(data.get("id"), str) else None  # what was created or changed
     object_id = made or ctx.object_id or ctx.merchant_id
-    summary = {"request": ctx.request, "result": safe_summary(data)}
     return dict(
         merchant=merchant_id or ctx.merchant_id,
         actor_type=ctx.actor.type,
@@ -114,29 +128,46 @@ def entry(ctx: AuditContext, result, merchant_id: str | None = None) -> dict:
         object_id=object_id,
         request_id=ctx.request_id,
         client_address=ctx.client_address,
-        summary=json.dumps(summary, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str),
+        summary=_summary_text({"request": ctx.request, "result": safe_summary(data)}),
     )
 
 
 def row_hash(row: dict, prev_hash: str) -> str:
-    """SHA-256 over every field of the row but its own hash, and the previous row's hash."""
+    """SHA-256 over every field of the row but its own hash, and the previous row's hash (the
+    text hashed is ``json.dumps(content, separators=(",", ":"), ensure_ascii=False, default=str)``)."""
     created = row["created_at"]
     content = [
         row["merchant"], row["seq"], created.isoformat(timespec="microseconds") if isinstance(created, datetime) else str(created),
         row["actor_type"], row["actor_id"], row["actor_name"], row["operation"], row["object_id"],
         row["request_id"], row["client_address"], row["summary"], prev_hash,
     ]
-    text = json.dumps(content, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(_HASH_JSON.encode(content).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _lock_heads(merchant_ids: list[str]) -> dict[str, AuditHead]:
-    heads = {h.merchant_id: h for h in for_update(AuditHead.select().where(AuditHead.merchant.in_(merchant_ids)))}
+@dataclass
+class _Head:
+    merchant_id: str
+    seq: int
+    hash: str
+
+
+def _select_heads(merchant_ids: list[str]) -> dict[str, _Head]:
+    marks = ", ".join([database.param] * len(merchant_ids))
+    sql = f"SELECT merchant_id, seq, hash FROM audit_head WHERE merchant_id IN ({marks}) ORDER BY merchant_id"
+    if is_postgres():
+        sql += " FOR UPDATE"  # in merchant order: two batches never wait on each other in a cycle
+    return {m: _Head(m, seq, h) for m, seq, h in database.execute_sql(sql, merchant_ids).fetchall()}
+
+
+def _lock_heads(merchant_ids: list[str]) -> dict[str, _Head]:
+    """Lock and read the chain heads of these merchants (sorted), creating missing ones. One
+    statement when every head exists (always, but for a merchant's first change)."""
+    heads = _select_heads(merchant_ids)
     missing = [m for m in merchant_ids if m not in heads]
     if missing:
         for m in missing:
             insert_row(AuditHead, {"merchant": m, "seq": 0, "hash": GENESIS}, ignore_conflict=True)
-        heads.update({h.merchant_id: h for h in for_update(AuditHead.select().where(AuditHead.merchant.in_(missing)))})
+        heads.update(_select_heads(missing))
     return heads
 
 
@@ -145,33 +176,45 @@ def append(rows: list[dict]) -> None:
     if not rows:
         return
     now = utcnow()
-    heads = _lock_heads(sorted({r["merchant"] for r in rows}))  # sorted: two batches never lock in opposite orders
+    heads = _lock_heads(sorted({r["merchant"] for r in rows}))
     for row in rows:
         head = heads[row["merchant"]]
         head.seq += 1
         row.update(id=ids.new_id("audit_entry"), seq=head.seq, created_at=now, prev_hash=head.hash)
         row["hash"] = head.hash = row_hash(row, head.hash)
-    _write(rows, list(heads.values()))
+    _write(rows, list(heads.values()), AuditEntry.created_at.db_value(now))
 
 
 _COLUMNS = ("id", "merchant", "seq", "created_at", "actor_type", "actor_id", "actor_name", "operation", "object_id",
             "request_id", "client_address", "summary", "prev_hash", "hash")
 
 
-def _write(rows: list[dict], heads: list[AuditHead]) -> None:
+@lru_cache(maxsize=512)
+def _write_sql(heads: int, rows: int, postgres: bool, param: str) -> tuple[str, ...]:
+    one = "(" + ", ".join([param] * len(_COLUMNS)) + ")"
+    columns = ", ".join(AuditEntry._meta.fields[c].column_name for c in _COLUMNS)
+    insert = f"INSERT INTO audit_entry ({columns}) VALUES " + ", ".join([one] * rows)
+    move = f"UPDATE audit_head SET seq = {param}, hash = {param} WHERE merchant_id = {param}"
+    if postgres:
+        return ("WITH " + ", ".join(f"h{i} AS ({move})" for i in range(heads)) + " " + insert,)
+    return (insert,) + (move,) * heads
+
+
+def _write(rows: list[dict], heads: list[_Head], created_at) -> None:
     """Insert the rows and move the heads: on PostgreSQL one statement (the head UPDATEs ride in
-    a WITH), so the audit costs the batch one round trip besides the lock."""
-    if not is_postgres():
-        insert_rows(AuditEntry, [{k: r[k] for k in _COLUMNS} for r in rows])
-        for head in heads:
-            AuditHead.update(seq=head.seq, hash=head.hash).where(AuditHead.merchant == head.merchant_id).execute()
+    a WITH), so the audit costs the batch one round trip besides the lock. Every value is a plain
+    string or integer already (``created_at`` converted once for the batch)."""
+    statements = _write_sql(len(heads), len(rows), is_postgres(), database.param)
+    values = [v for r in rows for v in (r["id"], r["merchant"], r["seq"], created_at, r["actor_type"], r["actor_id"], r["actor_name"],
+                                        r["operation"], r["object_id"], r["request_id"], r["client_address"], r["summary"],
+                                        r["prev_hash"], r["hash"])]
+    moves = [(h.seq, h.hash, h.merchant_id) for h in heads]
+    if len(statements) == 1:
+        database.execute_sql(statements[0], [v for m in moves for v in m] + values)
         return
-    fields = [AuditEntry._meta.fields[c] for c in _COLUMNS]
-    moves = ", ".join(f"h{i} AS (UPDATE audit_head SET seq = %s, hash = %s WHERE merchant_id = %s)" for i in range(len(heads)))
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = f"WITH {moves} INSERT INTO audit_entry ({', '.join(f.column_name for f in fields)}) VALUES " + ", ".join([one] * len(rows))
-    params = [v for h in heads for v in (h.seq, h.hash, h.merchant_id)] + [f.db_value(r[f.name]) for r in rows for f in fields]
-    database.execute_sql(sql, params)
+    database.execute_sql(statements[0], values)
+    for sql, params in zip(statements[1:], moves):
+        database.execute_sql(sql, params)
 
 
 def record(ctx: AuditContext, result) -> None:

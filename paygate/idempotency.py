@@ -28,10 +28,11 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Callable
 
 from .clock import utcnow
-from .db import each_in_savepoint, for_update, insert_row, insert_rows, unit_of_work, update_where
+from .db import database, each_in_savepoint, for_update, insert_row, insert_rows, unit_of_work, update_where
 from .errors import IdempotencyKeyInProgress, IdempotencyKeyReused, InvalidRequest, PaygateError
 from .models import DeploymentSecret, IdempotencyKey
 from .serialize import dumps_compact
@@ -215,17 +216,41 @@ def _run_unit(unit: Unit) -> Answer:
     return Answer(201, body, data=outcome.data, work=list(outcome.work))
 
 
+@dataclass(frozen=True)
+class _StoredKey:
+    request_hash: str
+    status: str
+    response_code: int | None
+    response_body: str | None
+    locked_until: datetime
+    expires_at: datetime
+
+
+_as_datetime = IdempotencyKey.expires_at.python_value  # SQLite answers text; PostgreSQL, datetimes
+
+
+@lru_cache(maxsize=256)
+def _stored_sql(merchants: int, scopes: int, keys: int, param: str) -> str:
+    """The batch's key lookup, built once per shape (not by the query builder on every batch)."""
+    def marks(n: int) -> str:
+        return "(" + ", ".join([param] * n) + ")"
+
+    return (
+        'SELECT "merchant_id", "scope", "key", "request_hash", "status", "response_code", "response_body", "locked_until", "expires_at" '
+        f'FROM "idempotency_key" WHERE "merchant_id" IN {marks(merchants)} AND "scope" IN {marks(scopes)} AND "key" IN {marks(keys)}'
+    )
+
+
 def stored_responses(keyed: list[KeyedRequest], now: datetime) -> dict[tuple, Replay | PaygateError]:
     """What the keys already stored say, in one SELECT: a Replay, or the error the request gets
     (another body: 422; still running: 409). Keys not stored (or expired) are absent."""
     if not keyed:
         return {}
-    query = IdempotencyKey.select().where(  # (merchant, scope, key) leads the unique index
-        IdempotencyKey.merchant.in_(list({k.merchant_id for k in keyed}))
-        & IdempotencyKey.scope.in_(list({k.scope for k in keyed}))
-        & IdempotencyKey.key.in_(list({k.key for k in keyed}))
-    )
-    rows = {(r.merchant_id, r.scope, r.key): r for r in query}
+    merchants, scopes, keys = list({k.merchant_id for k in keyed}), list({k.scope for k in keyed}), list({k.key for k in keyed})
+    sql = _stored_sql(len(merchants), len(scopes), len(keys), database.param)  # (merchant, scope, key) leads the unique index
+    rows = {}
+    for merchant, scope, key, request_hash, status, code, body, locked_until, expires_at in database.execute_sql(sql, merchants + scopes + keys).fetchall():
+        rows[(merchant, scope, key)] = _StoredKey(request_hash, status, code, body, _as_datetime(locked_until), _as_datetime(expires_at))
     out: dict[tuple, Replay | PaygateError] = {}
     for k in keyed:
         row = rows.get(k.identity)

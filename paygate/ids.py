@@ -21,18 +21,17 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 
 
 _ACCEPT = 256 - 256 % len(_ALPHABET)  # bytes at or above this would bias the alphabet: skipped
+# One C call maps each accepted byte to its character and drops the rest (rejection sampling).
+_TO_ALPHABET = bytes(ord(_ALPHABET[b % len(_ALPHABET)]) if b < _ACCEPT else 0 for b in range(256))
+_REJECTED = bytes(range(_ACCEPT, 256))
 
 
 def _random(n: int = 16) -> str:
     """``n`` characters of ``[A-Za-z0-9]`` from one ``secrets`` read (rejection sampling, no bias)."""
-    out: list[str] = []
+    out = b""
     while len(out) < n:
-        for byte in secrets.token_bytes(n + n // 4 + 4):
-            if byte < _ACCEPT:
-                out.append(_ALPHABET[byte % len(_ALPHABET)])
-                if len(out) == n:
-                    break
-    return "".join(out)
+        out += secrets.token_bytes(n + n // 4 + 4).translate(_TO_ALPHABET, _REJECTED)
+    return out[:n].decode("ascii")
 
 
 def new_id(kind: str) -> str:

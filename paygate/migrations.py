@@ -160,6 +160,13 @@ def _list_indexes(db):
 
 
 
+def _audit_entry_merchant_index(db):
+    """The audit log's merchant_id index duplicated the leading column of (merchant_id, seq) and
+    (merchant_id, created_at), which serve every lookup by merchant (and the foreign key's
+    cascade); each audit row paid for a third index insert."""
+    db.execute_sql("DROP INDEX IF EXISTS audit_entry_merchant_id")
+
+
 def _default_endpoint_secret_overlap(db):
     """The default endpoint's rotation keeps the previous secret signing, like a named endpoint's."""
     from peewee import CharField, DateTimeField
@@ -220,6 +227,7 @@ MIGRATIONS = [
     (40, "list filter and search indexes", _list_indexes),
     (50, "merchant.previous_webhook_secret", _default_endpoint_secret_overlap),
     (65, "ledger: pending and available accounts, release entries", _pending_and_available),
+    (75, "audit_entry: no index on merchant_id alone", _audit_entry_merchant_index),
 ]
 
 

@@ -289,7 +289,8 @@ class AuditEntry(BaseModel):
     """
 
     id = CharField(max_length=32, primary_key=True)  # aud_…
-    merchant = ForeignKeyField(Merchant, backref="audit_entries", on_delete="CASCADE")
+    # No index of its own: (merchant, seq) and (merchant, created_at) lead with it (migration 75).
+    merchant = ForeignKeyField(Merchant, backref="audit_entries", on_delete="CASCADE", index=False)
     seq = BigIntegerField()
     created_at = DateTimeField(default=utcnow)
     actor_type = CharField(max_length=16)  # api_key | admin | checkout

@@ -44,23 +44,25 @@ def _refuse(kind: str, names: list[str]):
     raise InvalidRequest(f"Received unknown {kind} {label}: {', '.join(names)}", field=names[0])
 
 
-_SHAPES: dict[str, str] = {}  # a route's path → its shape in the document (computed once per route)
-
-
-def check_request(request, allowed: dict) -> None:
+def check_request(request, allowed: dict, routes: dict | None = None) -> None:
+    """Refuse unknown inputs. ``routes`` caches, per (method, route path), what ``allowed`` says
+    of it, so a route's shape is worked out once rather than on every request."""
     route = request.route
     if route is None:
         return
-    shape = _SHAPES.get(route.path)
-    if shape is None:
-        shape = _SHAPES[route.path] = openapi._shape(route.path)
-    found = allowed.get((request.method, shape))
+    key = (request.method, route.path)
+    found = routes.get(key, False) if routes is not None else False
+    if found is False:
+        found = allowed.get((request.method, openapi._shape(route.path)))
+        if routes is not None:
+            routes[key] = found
     if found is None:
         return
     query, fields = found
-    unknown = sorted(set(request.get_args(keep_blank_values=True)) - query)
-    if unknown:
-        _refuse("query", unknown)
+    if request.query_string:
+        unknown = sorted(set(request.get_args(keep_blank_values=True)) - query)
+        if unknown:
+            _refuse("query", unknown)
     if fields is not None and request.body:
         try:
             body = orjson.loads(request.body)
@@ -72,7 +74,8 @@ def check_request(request, allowed: dict) -> None:
 
 def install(app) -> None:
     allowed = allowed_inputs(openapi.document())
+    routes: dict = {}
 
     @app.on_request(priority=80)
     async def refuse_unknown_inputs(request):
-        check_request(request, allowed)
+        check_request(request, allowed, routes)

@@ -6,13 +6,9 @@ import subprocess
 from decimal import Decimal
 import sys
 
-from paygate.migrations import MIGRATIONS
-from tests.security.probe import _connect
 from devstack.daemon import Deployment, backend_env
 from paygate.migrations import MIGRATIONS
-
-ALL_VERSIONS = [(version,) for version, _, _ in MIGRATIONS]
-
+from tests.security.probe import _connect
 
 ALL_VERSIONS = [(version,) for version, _, _ in MIGRATIONS]
 
@@ -225,3 +221,21 @@ def test_a_one_balance_ledger_gets_pending_and_available_accounts(backend, servi
     proof = subprocess.run([sys.executable, "-m", "paygate", "ledger", "verify"], env=d.process_env(), cwd=d.root, capture_output=True, text=True, timeout=60)
     assert proof.returncode == 0 and "every invariant holds" in proof.stdout, proof.stdout + proof.stderr
     _migrate(d)  # and again: nothing left to do, no error
+
+def _audit_indexes(d: Deployment, backend: str) -> set[str]:
+    if backend == "postgres":
+        return {r[0] for r in _sql(d, "SELECT indexname FROM pg_indexes WHERE tablename = 'audit_entry'")}
+    return {r[0] for r in _sql(d, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_entry'")}
+
+
+def test_an_audit_log_of_version_31_loses_its_merchant_only_index(backend, services):
+    d = Deployment(backend, backend_env(backend, *services))
+    _migrate(d)
+    assert "audit_entry_merchant_id" not in _audit_indexes(d, backend)  # a fresh database never has it
+    # what version 31 made: an index on merchant_id alone beside the two that lead with it
+    _sql(d, "CREATE INDEX audit_entry_merchant_id ON audit_entry (merchant_id)", "DELETE FROM schema_migration WHERE version = 75")
+    _migrate(d)
+    indexes = _audit_indexes(d, backend)
+    assert "audit_entry_merchant_id" not in indexes
+    assert {"audit_entry_merchant_id_seq", "audit_entry_merchant_id_created_at"} <= indexes
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS

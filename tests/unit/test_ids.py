@@ -21,3 +21,9 @@ def test_looks_like_rejects_malformed():
 def test_event_ids_and_secrets():
     assert ids.new_event_id().startswith("evt_")
     assert ids.new_api_secret() != ids.new_api_secret()
+
+
+def test_random_part_uses_every_character_of_the_alphabet_and_nothing_else():
+    drawn = "".join(ids._random() for _ in range(4000))
+    assert set(drawn) == set(ids._ALPHABET)  # 64,000 draws: each of the 62 characters appears
+    assert all(len(ids._random(n)) == n for n in (1, 16, 40))
