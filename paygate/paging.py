@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from peewee import SQL, fn
+
 from .clock import parse_iso
 from .errors import InvalidRequest
 
@@ -169,15 +171,26 @@ def parse_list(params) -> tuple[Cursor, int | None]:
     return cursor, _int_param("offset", params.get("offset"), 0, 0, MAX_OFFSET)
 
 
-def list_page(query, model, params, serialize_row, anchor_query=None) -> dict:
-    """The page of ``query`` that ``params`` ask for, in the one list shape (see above)."""
+def list_page(query, model, params, serialize_row, anchor_query=None, *, count_with_page: bool = False) -> dict:
+    """The page of ``query`` that ``params`` ask for, in the one list shape (see above).
+
+    ``count_with_page``: the query finds all its rows to order them anyway (a search through a
+    set of ids, not an index walk in the list's order), so an offset page counts ``total`` in the
+    same statement (``COUNT(*) OVER ()``) instead of finding every row a second time.
+    """
     cursor, offset = parse_list(params)
     with_total = wants_total(params)
     if offset is None:
         out = cursor_page(query, model, cursor, serialize_row, anchor_query)
     else:
-        rows = list(query.order_by(model.created_at.desc(), model.id.desc()).offset(offset).limit(cursor.limit + 1))
+        page = query.order_by(model.created_at.desc(), model.id.desc()).offset(offset).limit(cursor.limit + 1)
+        if count_with_page:
+            page = page.select_extend(fn.COUNT(SQL("*")).over().alias("listed_total"))
+        rows = list(page)
         out = {"object": "list", "data": [serialize_row(r) for r in rows[: cursor.limit]], "has_more": len(rows) > cursor.limit, "offset": offset}
+        if count_with_page and rows:
+            out["limit"], out["total"] = cursor.limit, rows[0].listed_total
+            return out
         with_total = True
     out["limit"] = cursor.limit
     if with_total:
