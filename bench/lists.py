@@ -7,7 +7,7 @@ no API), each payment with its own order. The rows look like a shop's: receipts 
 repeat buyers, some shared between shops), card networks and last 4s, amounts mostly in whole rupees, 5 % failed, a few
 refunded, the newest pending, and times spread over 180 days. Then it times, in process (the core's
 list function, serialization included, no HTTP), p50/p99 per case, with the CPU milliseconds a call
-costs (this process, plus the PostgreSQL backend serving it, read from /proc).
+costs (this process, plus the PostgreSQL backend serving it and its parallel workers, from /proc).
 
 Page 10,000 by cursor jumps straight to it: ``starting_after`` is the 249,975th payment, newest
 first (its id is looked up once, with an OFFSET, before timing); walking 10,000 pages to get there
@@ -154,6 +154,22 @@ def seed(payments: int, others: int, each: int) -> tuple[str, list[str], float]:
     return big.id, rest, time.perf_counter() - started
 
 
+def settle(timeout_s: float = 180.0) -> None:
+    """Let the load's aftermath finish before timing: a checkpoint (PostgreSQL writing out the
+    seeded pages, SQLite moving its WAL into the database file) and no autovacuum at work. The
+    first run timed without this read the count at twice the CPU of a run a minute later."""
+    from paygate import db
+
+    if not db.is_postgres():
+        db.read(lambda: db.database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)"))
+        return
+    db.read(lambda: db.database.execute_sql("CHECKPOINT"))
+    deadline = time.monotonic() + timeout_s
+    busy = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+    while db.read(lambda: db.database.execute_sql(busy).fetchone()[0]) and time.monotonic() < deadline:
+        time.sleep(2)
+
+
 def _secondary_indexes() -> dict:
     """``{name: CREATE INDEX …}`` of the payment and order tables' indexes (primary keys aside)."""
     from paygate import db
@@ -178,10 +194,17 @@ def _backend_pid():
 
 
 def _proc_cpu_s(pid) -> float:
+    """CPU seconds of the PostgreSQL backend ``pid``, plus what the postmaster's exited children
+    spent: a parallel plan's workers are processes of their own, reaped by the postmaster."""
     if pid is None:
         return 0.0
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stat(p):
+        return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+
+    own = stat(pid)
+    reaped = stat(own[1])  # the parent: utime, stime, cutime, cstime are fields 11-14 after the name
+    return (int(own[11]) + int(own[12]) + int(reaped[13]) + int(reaped[14])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(fn, repeats: int, budget_s: float, backend_pid=None) -> dict:
@@ -270,7 +293,7 @@ def filter_cases(v: dict) -> dict:
     }
 
 
-def after_cases(merchant_id: str, v: dict, repeats: int, budget_s: float) -> dict:
+def after_cases(merchant_id: str, v: dict, repeats: int, budget_s: float, title: str = "after (this code)") -> dict:
     from paygate import db, paging, payment_search, serialize
     from paygate.models import Payment
 
@@ -290,7 +313,7 @@ def after_cases(merchant_id: str, v: dict, repeats: int, budget_s: float) -> dic
     def count_only(params):
         return lambda: payment_search.payment_query(merchant_id, params).count()
 
-    _header("after (this code)")
+    _header(title)
     run("page 1 (no cursor: page + total, the seed's shape)", listed({}))
     run("  page 1, the page alone", page_only({}))
     run("  page 1, the total COUNT alone", count_only({}))
@@ -386,9 +409,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--budget", type=float, default=4.0, help="seconds a case may take once it has 5 samples")
     parser.add_argument("--seeded", action="store_true", help="--database-url holds a seeded history already: measure only")
+    parser.add_argument(
+        "--serial", action="store_true",
+        help="PostgreSQL without parallel workers (PGOPTIONS, both codes): the backend does all the work, so its CPU is the call's",
+    )
     parser.add_argument("--before", type=Path, default=None, help="a checkout of the code before issue 22 with its .venv")
     args = parser.parse_args()
     pg = None
+    if args.serial:  # read by libpq at connect: this process's connections and the before code's
+        os.environ["PGOPTIONS"] = (os.environ.get("PGOPTIONS", "") + " -c max_parallel_workers_per_gather=0").strip()
     if args.backend == "postgres" and not args.database_url:
         from devstack.services import Postgres
 
@@ -413,13 +442,18 @@ def main() -> None:
             big, _others, seconds = seed(args.payments, args.merchants, args.each)
             total = db.read(lambda: Payment.select().count())
         assert total == args.payments + args.merchants * args.each, total
-        print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {'PostgreSQL (fsync on)' if db.is_postgres() else 'SQLite'}: seeded {total:,} payments "
+        parallel = db.read(lambda: db.database.execute_sql("SHOW max_parallel_workers_per_gather").fetchone()[0]) if db.is_postgres() else "-"
+        print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {'PostgreSQL (fsync on)' if db.is_postgres() else 'SQLite'} "
+              f"(max_parallel_workers_per_gather {parallel}): seeded {total:,} payments "
               f"({args.payments:,} for one merchant, {args.merchants} × {args.each:,}) in {seconds:.0f} s; load {os.getloadavg()[0]:.1f}", flush=True)
+        settle()
         v = pick_values(big, args.payments)
         print(json.dumps(v), flush=True)
         results = {"after": after_cases(big, v, args.repeats, args.budget)}
         if args.before:
             results["before"] = before_cases(args.before, url, big, v, args.repeats, args.budget, "before (246394f), today's schema")
+            # Again, now that the before code has run too: the order of the runs is not the difference.
+            results["after_again"] = after_cases(big, v, args.repeats, args.budget, "after again (this code), after the before")
             print("dropped:", ", ".join(drop_list_indexes()))
             results["before_schema"] = before_cases(args.before, url, big, v, args.repeats, args.budget, "before (246394f), its own schema")
         print(f"\nload {os.getloadavg()[0]:.1f} at {time.strftime('%H:%M UTC', time.gmtime())}")

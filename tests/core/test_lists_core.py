@@ -273,12 +273,16 @@ def test_every_documented_filter_is_served_by_an_index(core_db, backend):
             db.database.execute_sql("SET enable_seqscan = off")
         try:
             found = {name: _plan(shaped(name, payment_search.payment_query(big, {name: value}))) for name, value in values.items()}
-            return found, _plan(payment_search.payment_query(big, {"q": "INV-00042"}))
+            deep = paging.Cursor(paging.DEFAULT_LIMIT, starting_after=history[600]["id"])
+            cursor = _plan(paging.cursor_query(payment_search.payment_query(big, {}), Payment, deep, Payment.select().where(Payment.merchant == big)))
+            return found, _plan(payment_search.payment_query(big, {"q": "INV-00042"})), cursor
         finally:
             if backend == "postgres":
                 db.database.execute_sql("RESET enable_seqscan")
 
-    found, receipt_plan = db.read(plans)
+    found, receipt_plan, cursor_plan = db.read(plans)
+    # A cursor page, its cursor row's time read inside the statement, is an index range from there.
+    assert re.search(r"\bmerchant_id\b.*\bcreated_at\b", _index_conditions(cursor_plan)), cursor_plan
     for name, plan in found.items():
         bounded = _index_conditions(plan)
         for column in SERVED_BY[name]:
