@@ -167,6 +167,19 @@ def _audit_entry_merchant_index(db):
     db.execute_sql("DROP INDEX IF EXISTS audit_entry_merchant_id")
 
 
+# Issue 22 at 1,000,000 payments: on SQLite, ``q``'s id-prefix part (an id range) was read through
+# a merchant index, every payment of the merchant (the primary key is the whole table's ids, and
+# SQLite weighed it below the merchant's). With the merchant in front, the range is the merchant's
+# matching ids only. PostgreSQL matches ids by pg_trgm (migration 40) and needs no such index.
+_SCALE_INDEXES_SQLITE = (("payment_merchant_id_id", "payment", "merchant_id, id"),)
+
+
+def _scale_indexes(db):
+    if not is_postgres():
+        for name, table, columns in _SCALE_INDEXES_SQLITE:
+            db.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+
+
 def _default_endpoint_secret_overlap(db):
     """The default endpoint's rotation keeps the previous secret signing, like a named endpoint's."""
     from peewee import CharField, DateTimeField
@@ -227,6 +240,7 @@ MIGRATIONS = [
     (40, "list filter and search indexes", _list_indexes),
     (50, "merchant.previous_webhook_secret", _default_endpoint_secret_overlap),
     (65, "ledger: pending and available accounts, release entries", _pending_and_available),
+    (70, "list indexes for a million payments", _scale_indexes),
     (75, "audit_entry: no index on merchant_id alone", _audit_entry_merchant_index),
 ]
 

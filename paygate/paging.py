@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from peewee import SQL, fn
+
 from .clock import parse_iso
 from .errors import InvalidRequest
 
@@ -106,6 +108,29 @@ def parse_cursor(params) -> Cursor:
     return Cursor(_int_param("limit", params.get("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT), after, before)
 
 
+def cursor_query(query, model, cursor: Cursor, scope):
+    """The statement that reads a cursor page: ``limit + 1`` rows, in the walk's direction.
+
+    The cursor row's time is read inside it (a subquery the database runs once, from ``scope``):
+    one statement a page, as page 1. A cursor row not in ``scope`` reads as NULL, so no rows;
+    :func:`cursor_page` then tells an empty last page from a bad cursor. The bare range on
+    created_at comes first, so the (merchant, created_at) index bounds the scan.
+    """
+    created, key = model.created_at, model.id
+    anchor_id = cursor.starting_after or cursor.ending_before
+    if not anchor_id:
+        return query.order_by(created.desc(), key.desc()).limit(cursor.limit + 1)
+
+    def at():
+        return scope.clone().where(key == anchor_id).select(created)
+
+    if cursor.starting_after:
+        page = query.where((created <= at()) & ((created < at()) | (key < anchor_id))).order_by(created.desc(), key.desc())
+    else:
+        page = query.where((created >= at()) & ((created > at()) | (key > anchor_id))).order_by(created.asc(), key.asc())
+    return page.limit(cursor.limit + 1)
+
+
 def cursor_page(query, model, cursor: Cursor, serialize_row, anchor_query=None) -> dict:
     """One page of ``query`` (already scoped to its merchant and filters) by ``cursor``.
 
@@ -114,28 +139,17 @@ def cursor_page(query, model, cursor: Cursor, serialize_row, anchor_query=None) 
     (a payment that left ``pending``) still marks its place — else 400 (Stripe: "No such object"):
     a cursor never leaks another merchant's row. Answers ``{object, data, has_more}``.
     """
-    created, key = model.created_at, model.id
-    newest_first = (created.desc(), key.desc())
-    if cursor.starting_after or cursor.ending_before:
-        anchor_id = cursor.starting_after or cursor.ending_before
-        scope = query if anchor_query is None else anchor_query
-        anchor = scope.clone().where(key == anchor_id).select(created, key).tuples().first()
-        if anchor is None:
-            name = "starting_after" if cursor.starting_after else "ending_before"
-            raise InvalidRequest(f"{name}: no such object in this list: {anchor_id}", field=name)
-        at, anchor_key = anchor
-        # The bare range on created_at first, so the (merchant, created_at) index bounds the scan.
-        if cursor.starting_after:
-            query = query.where((created <= at) & ((created < at) | (key < anchor_key)))
-        else:
-            query = query.where((created >= at) & ((created > at) | (key > anchor_key)))
-            rows = list(query.order_by(created.asc(), key.asc()).limit(cursor.limit + 1))
-            has_more = len(rows) > cursor.limit
-            rows = list(reversed(rows[: cursor.limit]))
-            return {"object": "list", "data": [serialize_row(r) for r in rows], "has_more": has_more}
-    rows = list(query.order_by(*newest_first).limit(cursor.limit + 1))
+    anchor_id = cursor.starting_after or cursor.ending_before
+    scope = query if anchor_query is None else anchor_query
+    rows = list(cursor_query(query, model, cursor, scope))
+    if anchor_id and not rows and not scope.clone().where(model.id == anchor_id).exists():
+        name = "starting_after" if cursor.starting_after else "ending_before"
+        raise InvalidRequest(f"{name}: no such object in this list: {anchor_id}", field=name)
     has_more = len(rows) > cursor.limit
-    return {"object": "list", "data": [serialize_row(r) for r in rows[: cursor.limit]], "has_more": has_more}
+    rows = rows[: cursor.limit]
+    if cursor.ending_before:
+        rows.reverse()
+    return {"object": "list", "data": [serialize_row(r) for r in rows], "has_more": has_more}
 
 
 # --- One list answer for every endpoint ---------------------------------------------------------
@@ -169,15 +183,26 @@ def parse_list(params) -> tuple[Cursor, int | None]:
     return cursor, _int_param("offset", params.get("offset"), 0, 0, MAX_OFFSET)
 
 
-def list_page(query, model, params, serialize_row, anchor_query=None) -> dict:
-    """The page of ``query`` that ``params`` ask for, in the one list shape (see above)."""
+def list_page(query, model, params, serialize_row, anchor_query=None, *, count_with_page: bool = False) -> dict:
+    """The page of ``query`` that ``params`` ask for, in the one list shape (see above).
+
+    ``count_with_page``: the query finds all its rows to order them anyway (a search through a
+    set of ids, not an index walk in the list's order), so an offset page counts ``total`` in the
+    same statement (``COUNT(*) OVER ()``) instead of finding every row a second time.
+    """
     cursor, offset = parse_list(params)
     with_total = wants_total(params)
     if offset is None:
         out = cursor_page(query, model, cursor, serialize_row, anchor_query)
     else:
-        rows = list(query.order_by(model.created_at.desc(), model.id.desc()).offset(offset).limit(cursor.limit + 1))
+        page = query.order_by(model.created_at.desc(), model.id.desc()).offset(offset).limit(cursor.limit + 1)
+        if count_with_page:
+            page = page.select_extend(fn.COUNT(SQL("*")).over().alias("listed_total"))
+        rows = list(page)
         out = {"object": "list", "data": [serialize_row(r) for r in rows[: cursor.limit]], "has_more": len(rows) > cursor.limit, "offset": offset}
+        if count_with_page and rows:
+            out["limit"], out["total"] = cursor.limit, rows[0].listed_total
+            return out
         with_total = True
     out["limit"] = cursor.limit
     if with_total:

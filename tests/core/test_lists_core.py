@@ -137,6 +137,18 @@ def test_each_filter_returns_exactly_the_matching_rows_newest_first(shop, backen
     assert _walk(mine, {"q": "kiran"})[0], "the search data must match something"
 
 
+def test_an_offset_page_counts_exactly_the_matching_rows(shop, backend):
+    """``total`` (the seed's shape) is the number of rows the filter matches, at any offset, past
+    the last row too; ``q`` counts them in the page's own statement, the other filters apart."""
+    mine, rows = shop
+    for params, keep in _cases(rows, backend):
+        want = _newest_first([r for r in rows if keep(r)])
+        for offset in (0, 3, len(want), len(want) + 5):
+            page = db.read(payment_search.list_payments, mine, {**params, "limit": "4", "offset": str(offset)})
+            assert (page["total"], page["has_more"]) == (len(want), offset + 4 < len(want)), (params, offset)
+            assert [p["id"] for p in page["data"]] == want[offset : offset + 4], (params, offset)
+
+
 def test_ending_before_walks_back_over_exactly_the_same_pages(shop):
     mine, _ = shop
     _, pages = _walk(mine, {}, limit=6)
@@ -260,12 +272,26 @@ def test_every_documented_filter_is_served_by_an_index(core_db, backend):
         if backend == "postgres":  # a small table reads faster whole: price that out, as on a large one
             db.database.execute_sql("SET enable_seqscan = off")
         try:
-            return {name: _plan(shaped(name, payment_search.payment_query(big, {name: value}))) for name, value in values.items()}
+            found = {name: _plan(shaped(name, payment_search.payment_query(big, {name: value}))) for name, value in values.items()}
+            deep = paging.Cursor(paging.DEFAULT_LIMIT, starting_after=history[600]["id"])
+            cursor = _plan(paging.cursor_query(payment_search.payment_query(big, {}), Payment, deep, Payment.select().where(Payment.merchant == big)))
+            return found, _plan(payment_search.payment_query(big, {"q": "INV-00042"})), cursor
         finally:
             if backend == "postgres":
                 db.database.execute_sql("RESET enable_seqscan")
 
-    for name, plan in db.read(plans).items():
+    found, receipt_plan, cursor_plan = db.read(plans)
+    # A cursor page, its cursor row's time read inside the statement, is an index range from there.
+    assert re.search(r"\bmerchant_id\b.*\bcreated_at\b", _index_conditions(cursor_plan)), cursor_plan
+    for name, plan in found.items():
         bounded = _index_conditions(plan)
         for column in SERVED_BY[name]:
             assert re.search(rf"\b{column}\b", bounded), f"{name} is not an index condition on {column}:\n{plan}"
+    if backend == "sqlite":
+        # q's id prefix reads the merchant's matching ids only (migration 70), not all its payments.
+        assert "payment_merchant_id_id (merchant_id=? AND id>? AND id<?)" in found["q"], found["q"]
+    else:
+        # The trigram index is asked for the long alphanumeric run only; the whole text is a recheck.
+        receipt_cond = "\n".join(line for line in receipt_plan.splitlines() if "Index Cond" in line and "receipt" in line)
+        assert "'%00042%'" in receipt_cond and "INV" not in receipt_cond, receipt_plan
+        assert re.search(r"Filter: .*receipt.*'%INV-00042%'", receipt_plan), receipt_plan
