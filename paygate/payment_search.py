@@ -1,18 +1,29 @@
 """Find a payment the way a person remembers it: the filters of ``GET /api/v1/payments``.
 
 One query builder, used by the API list, ``paygate payments list`` and the console (they all go
-through the API). Every filter is served by an index (migrations 40 and 70); none scans the merchant's
+through the API). Every filter is served by an index (migrations 40, 70 and 81); none scans the merchant's
 history:
 
 - ``status``, ``method``, ``from``/``to``: ``(merchant, status, created_at)``, ``(merchant, created_at)``
 - ``order_id``: ``(order)``; ``receipt``: the order's ``(merchant, receipt)``, then ``(order)``
-- ``vpa``, ``card_last4``, ``amount``/``amount_gte``/``amount_lte``: ``(merchant, <column>)``
-- ``q``, free text across the receipt, the VPA and the ids. On PostgreSQL a case-insensitive
-  substring match served by ``pg_trgm`` GIN indexes on ``payment.id``, ``payment.vpa`` and
-  ``order.receipt`` (an order id is matched whole); the index is asked for ``q``'s longer
-  alphanumeric runs, the whole of ``q`` checked on the rows found (see ``_substring``). On SQLite
-  a case-insensitive *prefix* match: ``LIKE 'q%'`` over ``NOCASE`` indexes for the VPA and
-  receipt, an id range on ``(merchant, id)`` (migration 70). An offset page of a ``q`` search
+- ``vpa`` (exact, case-sensitive): ``(merchant, vpa)`` on SQLite; on PostgreSQL
+  ``(merchant, lower(vpa) text_pattern_ops)``, asked for ``lower(vpa)`` and the exact VPA checked
+  on the rows found (see ``_exact_vpa``)
+- ``card_last4``, ``amount``/``amount_gte``/``amount_lte``: ``(merchant, <column>)``
+- ``q``, free text across the receipt, the VPA and the ids. Ids and VPAs by **prefix** on both
+  backends: an id is random, nobody remembers the middle of one, and a VPA is remembered from its
+  start (``asha`` finds ``asha@okicici``). An id prefix is case-sensitive (ids are mixed case), an
+  index range on ``(merchant, id)``: ``id COLLATE "C"`` on PostgreSQL (migration 81), so the range
+  is a byte range whatever the database's locale, SQLite's binary order (migration 70). A VPA
+  prefix is case-insensitive: ``lower(vpa) LIKE lower('q%')`` on PostgreSQL over
+  ``(merchant, lower(vpa) text_pattern_ops)`` (migration 81, the index that also serves the exact
+  ``vpa`` filter), ``LIKE 'q%'`` over a ``NOCASE`` index on SQLite. The receipt: on PostgreSQL a
+  case-insensitive *substring* served by a ``pg_trgm`` GIN index on ``order.receipt`` (the index is
+  asked for ``q``'s longer alphanumeric runs, the whole of ``q`` checked on the rows found, see
+  ``_substring``), on SQLite a case-insensitive prefix over a ``NOCASE`` index. The receipt's
+  trigram index is on the order, written once; trigram indexes on the payment cost every create
+  and every settlement (a status change is never a HOT update), which is why migration 81 dropped
+  them. An order id is matched whole. An offset page of a ``q`` search
   counts its ``total`` in the page's statement: the matches are all found to be ordered anyway.
   Four digits also match a card's last four, and an amount as people write it (``499``,
   ``1,250.50``, ``₹499.00``: major units, the way the console and receipts show it) matches the
@@ -26,7 +37,7 @@ from __future__ import annotations
 
 import re
 
-from peewee import SQL, NodeList, Value
+from peewee import SQL, NodeList, Value, fn
 
 from . import ids
 from .db import is_postgres
@@ -63,6 +74,29 @@ def _like(column, pattern: str):
     return NodeList((column, SQL(op), Value(pattern), SQL("ESCAPE '\\'")))
 
 
+def _lower_vpa_like(pattern: str):
+    """``lower(vpa) LIKE lower(pattern)`` (PostgreSQL): case-insensitive, and a plain LIKE with a
+    constant prefix, which the planner turns into a range on the ``text_pattern_ops`` index of
+    ``lower(vpa)``. Both sides lowered by the database, so they agree whatever its locale."""
+    return NodeList((fn.lower(Payment.vpa), SQL("LIKE"), fn.lower(Value(pattern)), SQL("ESCAPE '\\'")))
+
+
+def _exact_vpa(vpa: str):
+    """``vpa = <vpa>``, exactly (case-sensitive, as stored); on PostgreSQL through the
+    ``lower(vpa)`` index (migration 81), the exact comparison checked on the rows it finds."""
+    if not is_postgres():
+        return Payment.vpa == vpa
+    return (fn.lower(Payment.vpa) == fn.lower(Value(vpa))) & (Payment.vpa == vpa)
+
+
+def _id_prefix(q: str):
+    """Ids starting with ``q`` (case-sensitive): a range, ``q <= id < q + U+10FFFF``. On
+    PostgreSQL in the "C" collation (byte order, as the index ``(merchant_id, id COLLATE "C")``
+    of migration 81 is sorted), so the range is the prefix whatever the database's locale."""
+    column = NodeList((Payment.id, SQL('COLLATE "C"'))) if is_postgres() else Payment.id
+    return (column >= q) & (column < q + "\U0010ffff")
+
+
 # pg_trgm reads the whole posting list of every trigram of a pattern, and the trigrams of a value's
 # structure are in every row: ``INV-00123457`` asks for ``inv`` and the word-boundary trigrams
 # `` 00``, ``  0``…, each in all two million receipts (32 ms for one row found, 1,000,000 payments).
@@ -91,10 +125,10 @@ def _free_text(merchant_id: str, q: str):
     index lookups, so each part uses its own index instead of one scan testing an OR."""
     pattern = _like_prefix(q)
     mine = Payment.merchant == merchant_id
+    by_id = _id_prefix(q)
     if is_postgres():
-        by_id, by_vpa, by_receipt = _substring(Payment.id, q), _substring(Payment.vpa, q), _substring(Order.receipt, q)
+        by_vpa, by_receipt = _lower_vpa_like(f"{pattern}%"), _substring(Order.receipt, q)
     else:
-        by_id = (Payment.id >= q) & (Payment.id < q + "\U0010ffff")
         by_vpa, by_receipt = _like(Payment.vpa, f"{pattern}%"), _like(Order.receipt, f"{pattern}%")
     receipts = Order.select(Order.id).where((Order.merchant == merchant_id) & by_receipt)
     found = (
@@ -152,7 +186,7 @@ def payment_query(merchant_id: str, params: dict):
     if vpa is not None:
         if not VPA_PATTERN.match(str(vpa)):
             raise InvalidRequest("vpa must be a VPA such as name@bank", field="vpa")
-        query = query.where(Payment.vpa == vpa)
+        query = query.where(_exact_vpa(vpa))
     last4 = params.get("card_last4")
     if last4 is not None:
         if not CARD_LAST4.match(str(last4)):

@@ -140,7 +140,7 @@ PAYMENT_SEARCH = [
         {
             **_TEXT_QUERY,
             "maxLength": payment_search.MAX_Q_CHARS,
-            "description": "Free text across the order's receipt, the VPA and the payment and order ids: a case-insensitive substring on PostgreSQL (pg_trgm), a case-insensitive prefix on the embedded SQLite. Four digits also match a card's last four, and an amount as shown (`499`, `1,250.50`, `₹499.00`, major units) the payment's amount.",
+            "description": "Free text across the order's receipt, the VPA and the payment and order ids: a payment id by prefix (as written), a VPA by case-insensitive prefix, an order id whole, the receipt by case-insensitive substring on PostgreSQL (pg_trgm) and by case-insensitive prefix on the embedded SQLite. Four digits also match a card's last four, and an amount as shown (`499`, `1,250.50`, `₹499.00`, major units) the payment's amount.",
         },
     ),
 ]

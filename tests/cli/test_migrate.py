@@ -65,8 +65,9 @@ def test_a_version_3_database_gets_the_list_and_search_indexes(backend, services
     d = Deployment(backend, backend_env(backend, *services))
     _migrate(d)
     # what a database migrated by the previous paygate looks like: none of migration 40's indexes
-    text = ["payment_id_trgm", "payment_vpa_trgm", "order_receipt_trgm"] if backend == "postgres" else ["payment_merchant_id_vpa_nocase", "order_merchant_id_receipt_nocase"]
-    added = ["payment_merchant_id_vpa", "payment_merchant_id_amount", "order_merchant_id_receipt", "event_merchant_id_created_at", *text]
+    # (ids' and VPAs' trigram indexes and the VPA's btree on PostgreSQL: migration 81 replaced them)
+    text = ["order_receipt_trgm"] if backend == "postgres" else ["payment_merchant_id_vpa", "payment_merchant_id_vpa_nocase", "order_merchant_id_receipt_nocase"]
+    added = ["payment_merchant_id_amount", "order_merchant_id_receipt", "event_merchant_id_created_at", *text]
     _sql(d, *[f"DROP INDEX {name}" for name in added], "DELETE FROM schema_migration WHERE version = 40")
     _migrate(d)
     if backend == "postgres":
@@ -238,4 +239,40 @@ def test_an_audit_log_of_version_31_loses_its_merchant_only_index(backend, servi
     indexes = _audit_indexes(d, backend)
     assert "audit_entry_merchant_id" not in indexes
     assert {"audit_entry_merchant_id_seq", "audit_entry_merchant_id_created_at"} <= indexes
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
+
+
+def _payment_indexes(d: Deployment, backend: str) -> dict[str, str]:
+    if backend == "postgres":
+        return dict(_sql(d, "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'payment'"))
+    return dict(_sql(d, "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name = 'payment'"))
+
+
+def test_a_version_75_database_searches_ids_and_vpas_by_prefix_through_btrees(backend, services):
+    """Migration 81: on PostgreSQL the payment's trigram indexes (ids and VPAs by substring, an entry
+    on every create and settlement) and the exact VPA's btree give way to two btrees, the id in
+    the "C" collation and ``lower(vpa)``; a fresh database and an upgraded one end up the same."""
+    d = Deployment(backend, backend_env(backend, *services))
+    _migrate(d)
+    fresh = _payment_indexes(d, backend)
+    if backend == "postgres":
+        # what migrations 40 and 70 made before migration 81
+        _sql(
+            d,
+            "DROP INDEX payment_merchant_id_id",
+            "DROP INDEX payment_merchant_id_lower_vpa",
+            "CREATE INDEX payment_id_trgm ON payment USING gin (id gin_trgm_ops)",
+            "CREATE INDEX payment_vpa_trgm ON payment USING gin (vpa gin_trgm_ops)",
+            "CREATE INDEX payment_merchant_id_vpa ON payment (merchant_id, vpa)",
+        )
+    _sql(d, "DELETE FROM schema_migration WHERE version = 81")
+    _migrate(d)
+    upgraded = _payment_indexes(d, backend)
+    assert upgraded == fresh
+    if backend == "postgres":
+        assert not {"payment_id_trgm", "payment_vpa_trgm", "payment_merchant_id_vpa"} & set(upgraded)
+        assert 'COLLATE "C"' in upgraded["payment_merchant_id_id"]
+        assert "lower((vpa)::text) text_pattern_ops" in upgraded["payment_merchant_id_lower_vpa"]
+    else:
+        assert {"payment_merchant_id_id", "payment_merchant_id_vpa", "payment_merchant_id_vpa_nocase"} <= set(upgraded)
     assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS

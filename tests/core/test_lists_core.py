@@ -95,8 +95,10 @@ def _contains(value, q):
 
 
 def _q_match(backend, q):
-    match = _contains if backend == "postgres" else _prefix
-    return lambda r: match(r["receipt"], q) or match(r["vpa"], q) or (match(r["id"], q) if backend == "postgres" else r["id"].startswith(q)) or r["order"] == q
+    """Receipts by substring on PostgreSQL (prefix on SQLite); VPAs by prefix, any case, and ids by
+    prefix, exactly, on both; an order id whole."""
+    receipt = _contains if backend == "postgres" else _prefix
+    return lambda r: receipt(r["receipt"], q) or _prefix(r["vpa"], q) or r["id"].startswith(q) or r["order"] == q
 
 
 def _cases(rows, backend):
@@ -112,6 +114,8 @@ def _cases(rows, backend):
         ({"receipt": "rcpt_kiran_1"}, lambda r: r["receipt"] == "rcpt_kiran_1"),
         ({"receipt": "x-100%_off"}, lambda r: r["receipt"] == "x-100%_off"),
         ({"vpa": "asha@okicici"}, lambda r: r["vpa"] == "asha@okicici"),
+        ({"vpa": "Kiran.Rao@ybl"}, lambda r: r["vpa"] == "Kiran.Rao@ybl"),
+        ({"vpa": "kiran.rao@ybl"}, lambda r: False),  # exact: the VPA as stored, its case too
         ({"card_last4": "4242"}, lambda r: r["card_last4"] == "4242"),
         ({"amount": "250"}, lambda r: r["amount"] == 250),
         ({"amount_gte": str(low), "amount_lte": str(high)}, lambda r: low <= r["amount"] <= high),
@@ -121,6 +125,10 @@ def _cases(rows, backend):
         ({"q": "asha_"}, _q_match(backend, "asha_")),  # _ and % are literal, not wildcards
         ({"q": "x-100%"}, _q_match(backend, "x-100%")),
         ({"q": rows[3]["id"][:9]}, _q_match(backend, rows[3]["id"][:9])),
+        ({"q": rows[3]["id"]}, lambda r: r["id"] == rows[3]["id"]),  # a whole id finds its payment
+        ({"q": rows[3]["id"][4:12]}, _q_match(backend, rows[3]["id"][4:12])),  # the middle of an id: nothing
+        ({"q": "ASHA@OK"}, _q_match(backend, "ASHA@OK")),  # a VPA's start, any case
+        ({"q": "okaxis"}, _q_match(backend, "okaxis")),  # the middle of a VPA: nothing
         ({"q": order_id}, _q_match(backend, order_id)),
         # Four digits are also a card's last four; an amount as shown is in major units (₹2.50).
         ({"q": "4242"}, lambda r: _q_match(backend, "4242")(r) or r["card_last4"] == "4242"),
@@ -275,12 +283,13 @@ def test_every_documented_filter_is_served_by_an_index(core_db, backend):
             found = {name: _plan(shaped(name, payment_search.payment_query(big, {name: value}))) for name, value in values.items()}
             deep = paging.Cursor(paging.DEFAULT_LIMIT, starting_after=history[600]["id"])
             cursor = _plan(paging.cursor_query(payment_search.payment_query(big, {}), Payment, deep, Payment.select().where(Payment.merchant == big)))
-            return found, _plan(payment_search.payment_query(big, {"q": "INV-00042"})), cursor
+            prefixes = {"vpa": _plan(payment_search.payment_query(big, {"q": "RARE.fi"})), "id": _plan(payment_search.payment_query(big, {"q": sample["id"]}))}
+            return found, _plan(payment_search.payment_query(big, {"q": "INV-00042"})), cursor, prefixes
         finally:
             if backend == "postgres":
                 db.database.execute_sql("RESET enable_seqscan")
 
-    found, receipt_plan, cursor_plan = db.read(plans)
+    found, receipt_plan, cursor_plan, prefixes = db.read(plans)
     # A cursor page, its cursor row's time read inside the statement, is an index range from there.
     assert re.search(r"\bmerchant_id\b.*\bcreated_at\b", _index_conditions(cursor_plan)), cursor_plan
     for name, plan in found.items():
@@ -289,8 +298,19 @@ def test_every_documented_filter_is_served_by_an_index(core_db, backend):
             assert re.search(rf"\b{column}\b", bounded), f"{name} is not an index condition on {column}:\n{plan}"
     if backend == "sqlite":
         # q's id prefix reads the merchant's matching ids only (migration 70), not all its payments.
-        assert "payment_merchant_id_id (merchant_id=? AND id>? AND id<?)" in found["q"], found["q"]
+        for plan in (found["q"], prefixes["id"]):
+            assert "payment_merchant_id_id (merchant_id=? AND id>? AND id<?)" in plan, plan
+        assert "payment_merchant_id_vpa_nocase (merchant_id=? AND vpa>? AND vpa<?)" in prefixes["vpa"], prefixes["vpa"]
+        assert "payment_merchant_id_vpa (merchant_id=? AND vpa=?)" in found["vpa"], found["vpa"]
     else:
+        # Ids by prefix (migration 81): a byte range ("C" collation) on (merchant_id, id), a whole id too.
+        for plan in (found["q"], prefixes["id"]):
+            assert re.search(rf"Index (Only )?Scan using payment_merchant_id_id .*\n.*Index Cond: .*merchant_id = .*\(id >= '{sample['id'][:4]}.*\(id < '{sample['id'][:4]}", plan), plan
+        # VPAs by prefix, any case: a range on lower(vpa), the index that serves the exact filter too.
+        vpa_cond = "\n".join(line for line in prefixes["vpa"].splitlines() if "Index Cond" in line and "vpa" in line)
+        assert re.search(r"lower\(\(vpa\)::text\) ~>=~ 'rare\.fi'::text\) AND \(lower\(\(vpa\)::text\) ~<~ 'rare\.fj'::text", vpa_cond), prefixes["vpa"]
+        assert "payment_merchant_id_lower_vpa" in prefixes["vpa"] and "payment_merchant_id_lower_vpa" in found["vpa"], found["vpa"]
+        assert re.search(r"Filter: .*\(vpa\)::text = 'rare\.find@okaxis'", found["vpa"]), found["vpa"]  # exact, checked on the rows found
         # The trigram index is asked for the long alphanumeric run only; the whole text is a recheck.
         receipt_cond = "\n".join(line for line in receipt_plan.splitlines() if "Index Cond" in line and "receipt" in line)
         assert "'%00042%'" in receipt_cond and "INV" not in receipt_cond, receipt_plan

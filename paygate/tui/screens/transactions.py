@@ -123,5 +123,5 @@ class TransactionsScreen(ConsoleScreen):
             hint.display = False
             return
         searched = f"No payments match “{f.q}” in {SEARCHED}" if f.q else "No payments match these filters"
-        hint.update(f"{searched}. On SQLite the text is matched from its start, on PostgreSQL anywhere.")
+        hint.update(f"{searched}. Ids and VPAs are matched from their start; receipts from the start on SQLite, anywhere on PostgreSQL.")
         hint.display = True
