@@ -47,16 +47,16 @@ class Merchant(BaseModel):
 
 
 def journal_merchant(**kwargs) -> ForeignKeyField:
-    """``merchant`` of an append-only journal (audit, ledger): a reference without a database
-    constraint. peewee's ``_deferred`` (what ``DeferredForeignKey`` uses) leaves the FOREIGN KEY
-    out of CREATE TABLE; joins, backrefs and ``row.merchant_id`` work as before.
+    """``merchant`` of an append-only journal (audit, ledger, the event outbox): a reference
+    without a database constraint. peewee's ``_deferred`` (what ``DeferredForeignKey`` uses) leaves
+    the FOREIGN KEY out of CREATE TABLE; joins, backrefs and ``row.merchant_id`` work as before.
 
     Why: the gateway writes these rows itself, in the transaction of a change to a merchant it has
     already read and validated; the constraint only cost each row an RI trigger and a
     ``FOR KEY SHARE`` lock on the merchant row, a MultiXact when several writers append for one
     merchant (PostgreSQL CPU per create ~0.58 -> ~0.52 ms without it). ``ledger verify`` and
-    ``audit verify`` check what the constraint used to guarantee. With no ``ON DELETE CASCADE``, an
-    audit trail outlives its merchant, which is what an auditor wants.
+    ``audit verify`` check what the constraint used to guarantee. With no ``ON DELETE CASCADE``,
+    an audit trail outlives its merchant, which is what an auditor wants.
     """
     return ForeignKeyField(Merchant, _deferred=True, **kwargs)
 
@@ -134,7 +134,7 @@ class Event(BaseModel):
 
     seq = BigAutoField()  # cursor for GET /events?after=
     id = CharField(max_length=40, unique=True)
-    merchant = ForeignKeyField(Merchant, backref="events")
+    merchant = journal_merchant(backref="events")
     type = CharField(max_length=40)
     object_id = CharField(max_length=40, null=True)
     body = TextField()

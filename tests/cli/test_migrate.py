@@ -279,21 +279,21 @@ def test_a_version_75_database_searches_ids_and_vpas_by_prefix_through_btrees(ba
 
 
 _JOURNAL_FKS = {  # what versions before 80 made: merchant_id of each journal a foreign key
-    "audit_entry": "ON DELETE CASCADE", "audit_head": "ON DELETE CASCADE", "ledger_entry": "", "ledger_line": "",
+    "audit_entry": "ON DELETE CASCADE", "audit_head": "ON DELETE CASCADE", "ledger_entry": "", "ledger_line": "", "event": "",
 }
 
 
 def _journal_fks(d: Deployment) -> set[str]:
     return {r[0] for r in _sql(d, "SELECT conrelid::regclass::text FROM pg_constraint WHERE contype = 'f' "
-                                  "AND conrelid::regclass::text IN ('audit_entry', 'audit_head', 'ledger_entry', 'ledger_line')")}
+                                  "AND conrelid::regclass::text IN ('audit_entry', 'audit_head', 'ledger_entry', 'ledger_line', 'event')")}
 
 
 def test_the_journals_of_version_75_lose_their_merchant_foreign_keys(backend, services):
     d = Deployment(backend, backend_env(backend, *services))
     _migrate(d)
     if backend != "postgres":  # SQLite keeps an upgraded database's constraints (see migration 80)
-        tables = ("audit_entry", "audit_head", "ledger_entry", "ledger_line")
-        assert [_sql(d, f"PRAGMA foreign_key_list({t})") for t in tables] == [[]] * 4  # a fresh one has none
+        tables = ("audit_entry", "audit_head", "ledger_entry", "ledger_line", "event")
+        assert [_sql(d, f"PRAGMA foreign_key_list({t})") for t in tables] == [[]] * 5  # a fresh one has none
         return
     assert _journal_fks(d) == set()  # a fresh database never has them
     shop = _OLD_SHOP
