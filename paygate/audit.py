@@ -337,8 +337,10 @@ def verify(merchant_ids: list[str] | None = None) -> tuple[int, list[Break]]:
     for i in range(0, len(merchant_ids), 500):
         known.update(m for (m,) in Merchant.select(Merchant.id).where(Merchant.id.in_(merchant_ids[i:i + 500])).tuples())
     broken = {b.merchant_id for b in breaks}
-    breaks += [Break(m, None, None, "its merchant does not exist (the merchant row was deleted)")
-               for m in merchant_ids if m not in known and m not in broken]
+    for m in merchant_ids:
+        if m not in known and m not in broken:  # named by its first row, as a broken chain is
+            first = AuditEntry.select(AuditEntry.id).where((AuditEntry.merchant == m) & (AuditEntry.seq == 1)).scalar()
+            breaks.append(Break(m, 1 if first else None, first, "its merchant does not exist (the merchant row was deleted)"))
     checked = AuditEntry.select().where(AuditEntry.merchant.in_(merchant_ids)).count() if merchant_ids else 0
     return checked, breaks
 

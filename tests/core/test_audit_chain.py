@@ -150,6 +150,5 @@ def test_verify_names_a_chain_whose_merchant_is_gone(merchant, core_db):
     assert AuditEntry.select().where(AuditEntry.merchant == merchant.id).count() == 2  # no cascade
     assert db.read(audit.verify_chain, merchant.id) is None  # the chain itself still verifies
     checked, breaks = db.read(audit.verify, [merchant.id])
-    assert checked == 2 and [(b.merchant_id, b.entry_id) for b in breaks] == [(merchant.id, None)]
+    assert checked == 2 and [(b.merchant_id, b.seq, b.entry_id) for b in breaks] == [(merchant.id, 1, rows[0].id)]
     assert "merchant does not exist" in breaks[0].reason
-    assert rows[0].merchant_id == merchant.id
