@@ -27,7 +27,7 @@ from . import ids, paging
 from .clock import iso, utcnow
 from .db import database, insert_row, is_postgres
 from .errors import InvalidRequest
-from .models import AuditEntry, AuditHead, Payment
+from .models import AuditEntry, AuditHead, Merchant, Payment
 
 GENESIS = "0" * 64
 SAFE_FIELDS = (
@@ -331,6 +331,16 @@ def verify(merchant_ids: list[str] | None = None) -> tuple[int, list[Break]]:
         found = AuditHead.select(AuditHead.merchant).tuples()
         merchant_ids = sorted({m for (m,) in found} | {m for (m,) in AuditEntry.select(AuditEntry.merchant).distinct().tuples()})
     breaks = [b for b in map(verify_chain, merchant_ids) if b is not None]
+    # No foreign key keeps a chain's merchant (models.journal_merchant): one lookup by primary key
+    # names the chains whose merchant row is gone (a chain already broken is reported as such).
+    known = set()
+    for i in range(0, len(merchant_ids), 500):
+        known.update(m for (m,) in Merchant.select(Merchant.id).where(Merchant.id.in_(merchant_ids[i:i + 500])).tuples())
+    broken = {b.merchant_id for b in breaks}
+    for m in merchant_ids:
+        if m not in known and m not in broken:  # named by its first row, as a broken chain is
+            first = AuditEntry.select(AuditEntry.id).where((AuditEntry.merchant == m) & (AuditEntry.seq == 1)).scalar()
+            breaks.append(Break(m, 1 if first else None, first, "its merchant does not exist (the merchant row was deleted)"))
     checked = AuditEntry.select().where(AuditEntry.merchant.in_(merchant_ids)).count() if merchant_ids else 0
     return checked, breaks
 

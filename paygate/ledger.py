@@ -61,7 +61,7 @@ from . import db
 from .db import insert_rows, is_postgres
 from .errors import InvalidRequest
 from .fees import fee, prices_for
-from .models import LedgerEntry, LedgerLine, Payment, Refund, Settlement
+from .models import LedgerEntry, LedgerLine, Merchant, Payment, Refund, Settlement
 from .money import MAX_AMOUNT, parse_currency
 from .paging import cursor_page, parse_choice, parse_cursor, parse_time
 from .states import PaymentStatus, RefundStatus, SettlementStatus
@@ -486,7 +486,9 @@ def verify(merchant_id: str | None = None) -> list[str]:
        unreleased transactions; every release entry moves exactly the nets it marks, and every
        mark names a release entry of the same merchant and currency written no earlier than the
        transaction matured; after a release pass, no transaction of that account that had
-       matured (and was booked) before it is left pending.
+       matured (and was booked) before it is left pending;
+    8. what the dropped foreign keys guaranteed (``models.journal_merchant``): every entry's and
+       every line's merchant exists, and each line's merchant is its entry's merchant.
     """
 
     def mine(model):
@@ -511,6 +513,7 @@ def verify(merchant_id: str | None = None) -> list[str]:
         .having((Case(None, [(born_available, on_available)], on_pending) != LedgerEntry.net) | (Case(None, [(born_available, on_pending)], on_available) != 0)),
     )
     out += _releases(merchant_id, mine, entries)
+    out += _merchants(mine)
     out += _violations("payment entries with a fee outside 0..gross", entries.where((LedgerEntry.type == EntryType.PAYMENT) & ((LedgerEntry.fee < 0) | (LedgerEntry.fee > LedgerEntry.amount))))
     out += _exactly_once("payments", Payment, Payment.status.in_(list(SUCCESSFUL)), EntryType.PAYMENT, mine(Payment))
     out += _exactly_once("refunds", Refund, Refund.status == RefundStatus.PROCESSED, EntryType.REFUND, mine(Refund))
@@ -534,6 +537,22 @@ def verify(merchant_id: str | None = None) -> list[str]:
         "settlements whose amount differs from the balance transactions they paid",
         Settlement.select(Settlement.id).join(LedgerEntry, JOIN.LEFT_OUTER, on=(LedgerEntry.settlement_id == Settlement.id))
         .where(mine(Settlement)).group_by(Settlement.id, Settlement.amount).having(paid != Settlement.amount),
+    )
+    return out
+
+
+def _merchants(mine) -> list[str]:
+    """The journals' references to merchants (see :func:`verify`, 8): anti-joins on the primary
+    key, and the line-to-entry join that invariant 1 already makes."""
+    out: list[str] = []
+    for name, model, key in (("entries", LedgerEntry, LedgerEntry.id), ("lines", LedgerLine, LedgerLine.id)):
+        orphans = (model.select(key).join(Merchant, JOIN.LEFT_OUTER, on=(Merchant.id == model.merchant))
+                   .where(mine(model) & Merchant.id.is_null()))
+        out += _violations(f"{name} whose merchant does not exist", orphans)
+    out += _violations(
+        "lines whose merchant is not their entry's merchant",
+        LedgerLine.select(LedgerLine.id).join(LedgerEntry, on=(LedgerEntry.id == LedgerLine.entry))
+        .where((mine(LedgerLine) | mine(LedgerEntry)) & (LedgerLine.merchant != LedgerEntry.merchant)),
     )
     return out
 

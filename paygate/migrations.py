@@ -246,6 +246,37 @@ def _pending_and_available(db):
         ledger.release_matured(merchant_id, currency, now)
 
 
+# The append-only journals whose ``merchant_id`` is a reference without a constraint (models.journal_merchant).
+_JOURNAL_TABLES = ("audit_entry", "audit_head", "ledger_entry", "ledger_line", "event")
+
+
+def _journal_merchant_references(db):
+    """The journals' (audit, ledger, event outbox) ``merchant_id`` loses its foreign key (see
+    ``models.journal_merchant``): each appended row paid an RI trigger and a ``FOR KEY SHARE`` lock
+    on the merchant row. ``ledger verify`` and ``audit verify`` now check that every ledger and
+    audit row's merchant exists.
+
+    PostgreSQL: each FOREIGN KEY constraint on ``merchant_id`` of those tables is found in
+    pg_constraint and dropped, whatever its name (idempotent: none left, nothing done).
+    SQLite: dropping a constraint means rebuilding the table, and SQLite's documented procedure
+    turns ``foreign_keys`` off first, which cannot be done inside this transaction (and ``event``
+    is the parent of ``webhook_delivery``: dropping it with them on would not do); an upgraded
+    SQLite database keeps its constraints (an index lookup per row, no lock: SQLite's writer is
+    already alone), and audit rows there still go with a deleted merchant. Databases created
+    from the models have none on either backend."""
+    if not is_postgres():
+        return
+    rows = db.execute_sql(
+        "SELECT c.conrelid::regclass::text, c.conname FROM pg_constraint c "
+        "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) "
+        "WHERE c.contype = 'f' AND a.attname = 'merchant_id' "
+        "AND c.conrelid IN (SELECT to_regclass(t) FROM unnest(%s::text[]) AS t)",
+        (list(_JOURNAL_TABLES),),
+    ).fetchall()
+    for table, name in rows:
+        db.execute_sql(f'ALTER TABLE {table} DROP CONSTRAINT IF EXISTS "{name}"')
+
+
 MIGRATIONS = [
     (1, "initial schema", _initial_schema),
     (2, "heartbeat.maintenance_failures", _heartbeat_maintenance_failures),
@@ -263,6 +294,7 @@ MIGRATIONS = [
     (65, "ledger: pending and available accounts, release entries", _pending_and_available),
     (70, "list indexes for a million payments", _scale_indexes),
     (75, "audit_entry: no index on merchant_id alone", _audit_entry_merchant_index),
+    (80, "audit, ledger and event journals: merchant_id without a foreign key", _journal_merchant_references),
     (81, "payment search by id and VPA prefix: btrees instead of trigram indexes", _prefix_search_indexes),
 ]
 

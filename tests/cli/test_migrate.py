@@ -276,3 +276,40 @@ def test_a_version_75_database_searches_ids_and_vpas_by_prefix_through_btrees(ba
     else:
         assert {"payment_merchant_id_id", "payment_merchant_id_vpa", "payment_merchant_id_vpa_nocase"} <= set(upgraded)
     assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
+
+
+_JOURNAL_FKS = {  # what versions before 80 made: merchant_id of each journal a foreign key
+    "audit_entry": "ON DELETE CASCADE", "audit_head": "ON DELETE CASCADE", "ledger_entry": "", "ledger_line": "", "event": "",
+}
+
+
+def _journal_fks(d: Deployment) -> set[str]:
+    return {r[0] for r in _sql(d, "SELECT conrelid::regclass::text FROM pg_constraint WHERE contype = 'f' "
+                                  "AND conrelid::regclass::text IN ('audit_entry', 'audit_head', 'ledger_entry', 'ledger_line', 'event')")}
+
+
+def test_the_journals_of_version_75_lose_their_merchant_foreign_keys(backend, services):
+    d = Deployment(backend, backend_env(backend, *services))
+    _migrate(d)
+    if backend != "postgres":  # SQLite keeps an upgraded database's constraints (see migration 80)
+        tables = ("audit_entry", "audit_head", "ledger_entry", "ledger_line", "event")
+        assert [_sql(d, f"PRAGMA foreign_key_list({t})") for t in tables] == [[]] * 5  # a fresh one has none
+        return
+    assert _journal_fks(d) == set()  # a fresh database never has them
+    shop = _OLD_SHOP
+    _sql(
+        d,
+        *(f"ALTER TABLE {t} ADD CONSTRAINT {t}_merchant_id_fkey FOREIGN KEY (merchant_id) REFERENCES merchant (id) {rule}" for t, rule in _JOURNAL_FKS.items()),
+        "ALTER TABLE ledger_line ADD CONSTRAINT ledger_line_merchant_fk_2 FOREIGN KEY (merchant_id) REFERENCES merchant (id)",  # any name
+        "DELETE FROM schema_migration WHERE version = 80",
+        "INSERT INTO merchant (id, name, email, api_key, api_secret_hash, webhook_secret, is_active, created_at, updated_at) "
+        f"VALUES ('{shop}', 'Old', 'old3@example.test', 'key_old3', 'x', 'whsec_x', true, '2024-01-01 00:00:00', '2024-01-01 00:00:00')",
+        *_old_payment(3, 10000, 200, "2024-01-03 00:00:05")[:3],
+    )
+    assert _journal_fks(d) == set(_JOURNAL_FKS)
+    before = _sql(d, "SELECT id, merchant_id, amount FROM ledger_entry UNION ALL SELECT entry, merchant_id, amount FROM ledger_line ORDER BY 1, 3")
+    _migrate(d)
+    assert _journal_fks(d) == set()
+    assert _sql(d, "SELECT id, merchant_id, amount FROM ledger_entry UNION ALL SELECT entry, merchant_id, amount FROM ledger_line ORDER BY 1, 3") == before
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
+    _migrate(d)  # and again: nothing left to do, no error

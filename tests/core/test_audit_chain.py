@@ -139,3 +139,16 @@ def test_the_summary_keeps_only_safe_fields():
     }
     summary = audit.safe_summary(body)
     assert summary == {"order_id": "order_x", "method": "card", "webhook_url": "https://hooks.example.com/x"}
+
+
+def test_verify_names_a_chain_whose_merchant_is_gone(merchant, core_db):
+    """No foreign key keeps an audit row's merchant (models.journal_merchant): the trail outlives a
+    deleted merchant row, intact, and ``audit verify`` says the merchant is gone."""
+    rows = _chain(merchant.id, n=2)
+    _sql("DELETE FROM api_key WHERE merchant_id = ?", merchant.id)
+    _sql("DELETE FROM merchant WHERE id = ?", merchant.id)
+    assert AuditEntry.select().where(AuditEntry.merchant == merchant.id).count() == 2  # no cascade
+    assert db.read(audit.verify_chain, merchant.id) is None  # the chain itself still verifies
+    checked, breaks = db.read(audit.verify, [merchant.id])
+    assert checked == 2 and [(b.merchant_id, b.seq, b.entry_id) for b in breaks] == [(merchant.id, 1, rows[0].id)]
+    assert "merchant does not exist" in breaks[0].reason

@@ -264,3 +264,24 @@ def test_the_report_chunks_chain_by_key_across_a_full_last_page(shop, bank, monk
     shown = {t["id"]: t for t in txns(shop)}
     assert all((r["created_at"], r["available_on"]) == (shown[r["id"]]["created_at"], shown[r["id"]]["available_on"]) for r in rows)
     assert db.read(ledger.verify, shop) == []
+
+
+def test_verify_finds_journal_rows_whose_merchant_is_gone_or_not_their_entrys(shop, bank):
+    """What the dropped foreign keys guaranteed (models.journal_merchant), now proven by verify."""
+    ghost = "00000000-0000-4000-8000-00000000dead"  # no such merchant
+    pid = pay(shop, bank)
+    entry = db.read(lambda: LedgerEntry.get(LedgerEntry.source == pid))
+    line_ids = db.read(lambda: [r.id for r in LedgerLine.select(LedgerLine.id).where(LedgerLine.entry == entry.id).order_by(LedgerLine.id)])
+    move_line = lambda m: db.unit_of_work(lambda: LedgerLine.update(merchant=m).where(LedgerLine.id == line_ids[0]).execute())  # noqa: E731
+    move_line(ghost)
+    found = db.read(ledger.verify, shop)
+    assert any(v.startswith("lines whose merchant is not their entry's merchant") and str(line_ids[0]) in v for v in found), found
+    assert any(v.startswith("lines whose merchant does not exist") and str(line_ids[0]) in v for v in db.read(ledger.verify, ghost))
+    assert any(v.startswith("lines whose merchant does not exist") for v in db.read(ledger.verify))  # the whole ledger too
+    move_line(shop)
+    db.unit_of_work(lambda: LedgerEntry.update(merchant=ghost).where(LedgerEntry.id == entry.id).execute())
+    found = db.read(ledger.verify, ghost)
+    assert any(v.startswith("entries whose merchant does not exist") and entry.id in v for v in found), found
+    assert any(v.startswith("lines whose merchant is not their entry's merchant") for v in found)
+    db.unit_of_work(lambda: LedgerEntry.update(merchant=shop).where(LedgerEntry.id == entry.id).execute())
+    assert db.read(ledger.verify, shop) == []
