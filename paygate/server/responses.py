@@ -30,10 +30,13 @@ def raw_json_response(body: bytes | str, status: int = 200, headers: dict | None
     return HTTPResponse(body, status=status, headers=headers, content_type="application/json")
 
 
+JSON_WHITESPACE = b" \t\n\r"  # RFC 8259's four; bytes.strip() would also drop \x0b and \x0c
+
+
 def json_body(request, *, optional: bool = False) -> dict:
-    """The request's JSON object. Empty bodies are ``{}`` when ``optional``."""
+    """The request's JSON object. Empty bodies (nothing but JSON whitespace) are ``{}`` when ``optional``."""
     raw = request.body
-    if not raw or not raw.strip():
+    if not raw or not raw.strip(JSON_WHITESPACE):
         if optional:
             return {}
         raise InvalidRequest("Request body must be a JSON object")
