@@ -34,6 +34,7 @@ from ..logs import request_id_var
 from .pool import in_pool
 
 access_log = logging.getLogger("paygate.access")
+log = logging.getLogger("paygate.metrics")
 bp = Blueprint("metrics")
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -76,10 +77,20 @@ class RequestMetrics:
 def request_metrics_text() -> str:
     """This process's registry, or with several processes the sum of all of them."""
     if shared_across_processes():
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry).decode()
+        for attempt in range(_SHARED_READS):
+            try:
+                registry = CollectorRegistry()
+                multiprocess.MultiProcessCollector(registry)
+                return generate_latest(registry).decode()
+            except Exception:  # another process was growing its file as this one read it: read again
+                if attempt == _SHARED_READS - 1:
+                    raise
+                log.debug("metrics files changed while read; reading them again", exc_info=True)
+                time.sleep(0.005)
     return generate_latest(REGISTRY).decode()
+
+
+_SHARED_READS = 3  # a scrape in multiprocess mode reads every process's mmap file, which its owner may be extending
 
 
 def _esc(value: str) -> str:
