@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from . import ids, paging
 from .clock import iso, utcnow
-from .db import database, insert_row, is_postgres
+from .db import database, in_list, insert_row, is_postgres
 from .errors import InvalidRequest
 from .models import AuditEntry, AuditHead, Merchant, Payment
 
@@ -152,8 +152,7 @@ class _Head:
 
 
 def _select_heads(merchant_ids: list[str]) -> dict[str, _Head]:
-    marks = ", ".join([database.param] * len(merchant_ids))
-    sql = f"SELECT merchant_id, seq, hash FROM audit_head WHERE merchant_id IN ({marks}) ORDER BY merchant_id"
+    sql = f"SELECT merchant_id, seq, hash FROM audit_head WHERE merchant_id IN {in_list(merchant_ids)} ORDER BY merchant_id"
     if is_postgres():
         sql += " FOR UPDATE"  # in merchant order: two batches never wait on each other in a cycle
     return {m: _Head(m, seq, h) for m, seq, h in database.execute_sql(sql, merchant_ids).fetchall()}

@@ -288,7 +288,7 @@ def update_in(model, values: dict, key: str, keys: list) -> int:
     count = 0
     for i in range(0, len(keys), 500):
         chunk = keys[i:i + 500]
-        count += database.execute_sql(head + "IN (" + ", ".join([obj.param] * len(chunk)) + ")", params + chunk).rowcount
+        count += database.execute_sql(head + "IN " + in_list(chunk), params + chunk).rowcount
     return count
 
 
