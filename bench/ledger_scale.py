@@ -3,7 +3,9 @@
 
 Seeds N successful payments of the test merchant with their ledger entries, fast and in bulk
 (COPY on PostgreSQL, executemany on SQLite; never through the API): each payment, its
-``payment`` entry (fee by ``fees.fee`` at the default UPI price) and its three lines, spread over
+``payment`` entry (fee by ``fees.fee`` at the default UPI price) and the lines that post it,
+pooled as settlement pools them (``ledger.Journal``: three lines per ``--pool`` payments that
+succeeded together; ``--pool 1``: three lines per payment, the old layout), spread over
 30 days that ended 3 days ago, so every one has matured; and one ``release`` entry per 10,000
 payments that marks them (what the due loop would have written). Then measures:
 
@@ -40,31 +42,39 @@ PY_SPY = "/work/main/.venv/bin/py-spy"
 RELEASE_EVERY = 10_000  # payments one seeded release entry marks (the product's RELEASE_BATCH)
 
 
-def _rows(merchant_id: str, order_id: str, n: int, start: int, stop: int, prefix: str, end, span_s: int):
-    """Payments, entries and lines for indexes [start, stop): plain tuples in column order."""
+def _rows(merchant_id: str, order_id: str, n: int, start: int, stop: int, prefix: str, end, span_s: int, pool: int):
+    """Payments, entries and lines for indexes [start, stop): plain tuples in column order. The
+    payments of one pool succeeded at the same time; a pool cut by a chunk's edge posts in two parts
+    (each sums to zero)."""
     from paygate import config, ledger
     from paygate.fees import default_prices, fee
 
     price = default_prices(config.current())["upi"]
     after = timedelta(seconds=config.current().funds_available_after_s)
-    payments, entries, lines = [], [], []
+    payments, entries, pools = [], [], {}
     for i in range(start, stop):
-        at = end - timedelta(seconds=(n - 1 - i) * span_s // n)
+        first = i - i % pool
+        at = end - timedelta(seconds=(n - 1 - first) * span_s // n)
         on = at + after
         amount = 100 + (i * 7919) % 500000
         charged = fee(amount, price)
         pid, txn = f"pay_{prefix}{i:012d}", f"txn_{prefix}{i:012d}"
+        journal = f"jrnl_{prefix}{i // pool:012d}" if pool > 1 else None
         release = f"txn_{prefix}r{i // RELEASE_EVERY:011d}"
         payments.append((pid, order_id, merchant_id, amount, "INR", "upi", "bench@okbank", "success", False, "success", at, at, at))
-        entries.append((txn, merchant_id, "INR", ledger.EntryType.PAYMENT, pid, amount, charged, amount - charged, on, None, release, at))
-        lines.append((txn, merchant_id, "INR", ledger.Account.BANK_CLEARING, -amount, at, at))
-        lines.append((txn, merchant_id, "INR", ledger.Account.PENDING, amount - charged, on, at))
-        lines.append((txn, merchant_id, "INR", ledger.Account.FEE_REVENUE, charged, at, at))
+        entries.append((txn, merchant_id, "INR", ledger.EntryType.PAYMENT, pid, amount, charged, amount - charged, on, None, release, journal, at))
+        sums = pools.setdefault(journal or txn, [at, on, 0, 0, 0])
+        sums[2:] = sums[2] - amount, sums[3] + amount - charged, sums[4] + charged
+    lines = []
+    for key, (at, on, clearing, pending, fees_) in pools.items():
+        lines.append((key, merchant_id, "INR", ledger.Account.BANK_CLEARING, clearing, at, at))
+        lines.append((key, merchant_id, "INR", ledger.Account.PENDING, pending, on, at))
+        lines.append((key, merchant_id, "INR", ledger.Account.FEE_REVENUE, fees_, at, at))
     return payments, entries, lines
 
 
 PAYMENT_COLUMNS = ("id", "order_id", "merchant_id", "amount", "currency", "method", "vpa", "status", "captured", "bank_outcome", "due_at", "created_at", "updated_at")
-ENTRY_COLUMNS = ("id", "merchant_id", "currency", "type", "source", "amount", "fee", "net", "available_on", "settlement_id", "released_by", "created_at")
+ENTRY_COLUMNS = ("id", "merchant_id", "currency", "type", "source", "amount", "fee", "net", "available_on", "settlement_id", "released_by", "journal", "created_at")
 LINE_COLUMNS = ("entry", "merchant_id", "currency", "account", "amount", "available_on", "created_at")
 
 
@@ -84,7 +94,7 @@ def _insert(cursor, table: str, columns, rows) -> None:
     cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", [tuple(text(v) for v in r) for r in rows])
 
 
-def seed(merchant_id: str, n: int, span_s: int = 30 * 86400) -> dict:
+def seed(merchant_id: str, n: int, span_s: int = 30 * 86400, pool: int = 256) -> dict:
     """N matured, released payments with their entries, in bulk. Returns timings."""
     from paygate import db, ids, ledger
     from paygate.clock import utcnow
@@ -101,7 +111,7 @@ def seed(merchant_id: str, n: int, span_s: int = 30 * 86400) -> dict:
     releases: dict[str, int] = {}
     with db.database.connection_context():
         for start in range(0, n, CHUNK):
-            payments, entries, lines = _rows(merchant_id, order_id, n, start, min(n, start + CHUNK), prefix, end, span_s)
+            payments, entries, lines = _rows(merchant_id, order_id, n, start, min(n, start + CHUNK), prefix, end, span_s, pool)
             for e in entries:
                 releases[e[10]] = releases.get(e[10], 0) + e[7]
             with db.database.atomic():
@@ -111,7 +121,7 @@ def seed(merchant_id: str, n: int, span_s: int = 30 * 86400) -> dict:
                 put(cursor, "ledger_line", LINE_COLUMNS, lines)
         entries, lines = [], []
         for release_id, total in releases.items():
-            entries.append((release_id, merchant_id, "INR", ledger.EntryType.RELEASE, None, total, 0, total, now, None, release_id, now))
+            entries.append((release_id, merchant_id, "INR", ledger.EntryType.RELEASE, None, total, 0, total, now, None, release_id, None, now))
             lines.append((release_id, merchant_id, "INR", ledger.Account.PENDING, -total, now, now))
             lines.append((release_id, merchant_id, "INR", ledger.Account.AVAILABLE, total, now, now))
         with db.database.atomic():
@@ -173,15 +183,15 @@ def verify(d, timeout: int) -> dict:
     return {"verify_s": round(elapsed, 2), "verify_output": out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""}
 
 
-def run(backend: str, n: int, verify_timeout: int, profile: str | None = None) -> dict:
+def run(backend: str, n: int, verify_timeout: int, profile: str | None = None, pool: int = 256) -> dict:
     from paygate.merchants import TEST_MERCHANT
 
     services = Services() if backend == "postgres" else None
     try:
         with deployment(backend, services, {}, api_workers=1, worker_processes=0) as d:
             bind_core(d)
-            figures = {"backend": backend, "rows": n, "uptime_before": uptime()}
-            figures.update(seed(TEST_MERCHANT["id"], n))
+            figures = {"backend": backend, "rows": n, "pool": pool, "uptime_before": uptime()}
+            figures.update(seed(TEST_MERCHANT["id"], n, pool=pool))
             figures.update(export(d, n, profile and f"{profile}.{backend}.txt"))
             figures.update(verify(d, verify_timeout))
             figures["uptime_after"] = uptime()
@@ -195,13 +205,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="payments to seed (balance transactions to export)")
     parser.add_argument("--backend", choices=("postgres", "sqlite", "both"), default="postgres")
+    parser.add_argument("--pool", type=int, default=256, help="payments per pooled journal entry (1: each its own lines)")
     parser.add_argument("--verify-timeout", type=int, default=300)
     parser.add_argument("--json", default=None, help="write the figures here")
     parser.add_argument("--profile", default=None, help="py-spy the daemon during the export: PREFIX.<backend>.txt (raw, for flamegraph.pl)")
     args = parser.parse_args()
-    results = [run(b, args.rows, args.verify_timeout, args.profile) for b in (("postgres", "sqlite") if args.backend == "both" else (args.backend,))]
+    results = [run(b, args.rows, args.verify_timeout, args.profile, args.pool) for b in (("postgres", "sqlite") if args.backend == "both" else (args.backend,))]
     for figures in results:
-        print(f"\n{figures['backend']}: {figures['rows']} payments seeded in {figures['seed_s']} s")
+        print(f"\n{figures['backend']}: {figures['rows']} payments seeded in {figures['seed_s']} s (pool {figures['pool']})")
         for key, target in TARGETS.items():
             ok = figures[key] >= target if key.endswith("per_s") else figures[key] <= target if key.endswith("_mb") else figures[key] < target
             print(f"  {key:24} {figures[key]:>12}   target {'≥' if key.endswith('per_s') else '≤' if key.endswith('_mb') else '<'} {target}  {'ok' if ok else 'MISSED'}")

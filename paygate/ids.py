@@ -14,7 +14,7 @@ import string
 import uuid
 
 _ALPHABET = string.ascii_letters + string.digits
-PREFIXES = {"order": "order_", "payment": "pay_", "refund": "rfnd_", "event": "evt_", "webhook_endpoint": "we_", "audit_entry": "aud_", "balance_transaction": "txn_", "settlement": "setl_", "reconciliation": "recon_"}
+PREFIXES = {"order": "order_", "payment": "pay_", "refund": "rfnd_", "event": "evt_", "webhook_endpoint": "we_", "audit_entry": "aud_", "balance_transaction": "txn_", "journal": "jrnl_", "settlement": "setl_", "reconciliation": "recon_"}
 _SHAPES = {kind: re.compile(re.escape(p) + r"[A-Za-z0-9]{16}\Z") for kind, p in PREFIXES.items()}
 _SHAPES["event"] = re.compile(r"evt_[A-Za-z0-9]{16,32}\Z")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")

@@ -2,7 +2,10 @@
 
 Entries are written in the same transaction as the state change that causes them (a payment's
 success and a refund's processing in the batched settlement functions, a settlement's creation,
-payment and failure), with two multi-row INSERTs per batch (:class:`Journal`). They are never
+payment and failure), with two multi-row INSERTs per batch (:class:`Journal`). The payments (and
+the refunds) of one merchant settling in one batch are one compound journal entry: one line per
+account for all of them, each still its own balance transaction (``journal`` names the entry's
+lines). They are never
 updated or deleted; a correction is a new entry. Balances are queries over the lines, never a
 stored counter, and ``ledger verify`` (:func:`verify`) proves every invariant over the database.
 
@@ -19,7 +22,9 @@ so the gateway's fee revenue from one merchant is that merchant's fees):
 
 Entries (signs: + credits the account's holder, − debits it):
 
-    payment      bank_clearing −gross, pending +net, fee_revenue +fee
+    payment      bank_clearing −gross, pending +net, fee_revenue +fee (pooled: the payments of a
+                 merchant and currency that succeed in one settlement batch post these three
+                 lines once, with their sums, under one ``jrnl_…`` journal entry)
     release      pending −S, available +S: the matured payments (and capture releases) of one
                  merchant and currency, released together by a pass (:func:`release_due`, the
                  due loop; :func:`release_matured`, the start of a settlement run). S is the sum
@@ -28,7 +33,7 @@ Entries (signs: + credits the account's holder, − debits it):
                  the payment is already released) −uncaptured +fee back, fee_revenue −fee back
                  (the fee is recomputed on the captured amount)
     refund       available −amount (at once; may go negative, carried), bank_clearing +amount
-                 (the fee is not returned)
+                 (the fee is not returned; pooled like payments)
     adjustment   available ±amount, bank_clearing ∓amount
     (settlement entries are written by settlements.py with :class:`Journal`: available →
     in_transit → bank_clearing, or back to available when the bank returns it)
@@ -103,32 +108,55 @@ class UnbalancedEntry(ValueError):
 
 @dataclass
 class Journal:
-    """The entries of one transaction, written together by :meth:`write` (two INSERTs)."""
+    """The entries of one transaction, written together by :meth:`write` (two INSERTs).
+
+    A *pooled* entry (:meth:`add` with ``pooled``) has no lines of its own: its postings are added
+    to those of the other pooled entries of the same merchant, currency, type and time in this journal,
+    and :meth:`write` posts their sums, one line per account and date, under one journal id
+    (``jrnl_…``) that each of them names in ``journal``. A batch of payments settling together is
+    thus one compound journal entry (its lines sum to zero, as every entry's do) and still one
+    balance transaction per payment. An entry that is not pooled posts its own lines under its
+    own id (``journal`` NULL)."""
 
     entries: list[dict] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
+    pools: dict[tuple, tuple[str, dict]] = field(default_factory=dict)
 
     def add(self, merchant_id: str, currency: str, entry_type: str, source: str | None, amount: int, fee_: int,
             created_at: datetime, available_on: datetime, postings: list[tuple[str, int, datetime]],
-            pending: bool = False, entry_id: str | None = None) -> dict:
+            pending: bool = False, entry_id: str | None = None, pooled: bool = False) -> dict:
         """One entry: ``postings`` are (account, amount, available_on) and must sum to zero.
         ``pending``: its net waits on the pending account for a release (``released_by`` NULL);
-        otherwise the entry is its own release (``released_by`` = its id)."""
+        otherwise the entry is its own release (``released_by`` = its id). ``pooled``: see the class."""
         if sum(p[1] for p in postings) != 0:
             raise UnbalancedEntry(f"{entry_type} entry for {source} does not sum to zero: {postings}")
         entry_id = entry_id or ids.new_id("balance_transaction")
+        journal_id = None
+        if pooled:
+            key = (merchant_id, currency, entry_type, created_at)
+            if (pool := self.pools.get(key)) is None:
+                pool = self.pools[key] = (ids.new_id("journal"), {})
+            journal_id, sums = pool
+            for account, value, on in postings:
+                sums[account, on] = sums.get((account, on), 0) + value
         entry = dict(id=entry_id, merchant=merchant_id, currency=currency, type=entry_type, source=source,
                      amount=amount, fee=fee_, net=amount - fee_, available_on=available_on, settlement_id=None,
-                     released_by=None if pending else entry_id, created_at=created_at)
+                     released_by=None if pending else entry_id, journal=journal_id, created_at=created_at)
         self.entries.append(entry)
-        for account, value, on in postings:
-            self.lines.append(dict(entry=entry["id"], merchant=merchant_id, currency=currency, account=account, amount=value, available_on=on, created_at=created_at))
+        if not pooled:
+            self._post(entry_id, merchant_id, currency, created_at, postings)
         return entry
 
+    def _post(self, journal_id: str, merchant_id: str, currency: str, created_at: datetime, postings) -> None:
+        for account, value, on in postings:
+            self.lines.append(dict(entry=journal_id, merchant=merchant_id, currency=currency, account=account, amount=value, available_on=on, created_at=created_at))
+
     def write(self) -> None:
+        for (merchant_id, currency, _, created_at), (journal_id, sums) in self.pools.items():
+            self._post(journal_id, merchant_id, currency, created_at, [(account, value, on) for (account, on), value in sums.items()])
         insert_rows(LedgerEntry, self.entries)
         insert_rows(LedgerLine, self.lines)
-        self.entries, self.lines = [], []
+        self.entries, self.lines, self.pools = [], [], {}
 
 
 def available_on(at: datetime) -> datetime:
@@ -150,7 +178,7 @@ def book_payments(journal: Journal, payments, at: datetime | None) -> None:
             (Account.BANK_CLEARING, -p.amount, when),
             (Account.PENDING, p.amount - charged, on),
             (Account.FEE_REVENUE, charged, when),
-        ], pending=True)
+        ], pending=True, pooled=True)
 
 
 def book_refund(journal: Journal, refund_id: str, merchant_id: str, currency: str, amount: int, at: datetime) -> None:
@@ -158,7 +186,7 @@ def book_refund(journal: Journal, refund_id: str, merchant_id: str, currency: st
     journal.add(merchant_id, currency, EntryType.REFUND, refund_id, -amount, 0, at, at, [
         (Account.AVAILABLE, -amount, at),
         (Account.BANK_CLEARING, amount, at),
-    ])
+    ], pooled=True)
 
 
 def book_capture_release(payment, captured: int, at: datetime) -> None:
@@ -470,7 +498,8 @@ def verify(merchant_id: str | None = None) -> list[str]:
     """Every violated invariant, one line each (empty: the ledger holds). SQL aggregates only;
     ``merchant_id`` limits the proof to one merchant's rows.
 
-    1. each entry's lines sum to zero, and every entry has lines, every line an entry;
+    1. each journal entry's lines sum to zero, every entry has lines (its own, or its pooled
+       journal's: :class:`Journal`), and every line belongs to an entry or a pooled journal;
     2. a balance transaction's ``net`` is ``amount − fee``;
     3. every successful payment has exactly one payment entry, for its amount and currency, and
        no other payment has one; a partially captured one exactly one capture release; every processed refund exactly one refund entry, for minus its
@@ -481,14 +510,15 @@ def verify(merchant_id: str | None = None) -> list[str]:
     6. pending and available are separate: a transaction born available (refund, adjustment,
        settlement, settlement failure, or a capture release of a released payment) has its net
        on available and nothing on pending; one that pends has its net on pending and nothing
-       on available; only payments and capture releases ever pend;
+       on available (summed per journal entry: a pooled journal's lines hold the sums of its
+       transactions' nets); only payments and capture releases ever pend;
     7. releases (see :func:`_releases`): each merchant's pending balance equals the nets of its
        unreleased transactions; every release entry moves exactly the nets it marks, and every
        mark names a release entry of the same merchant and currency written no earlier than the
        transaction matured; after a release pass, no transaction of that account that had
        matured (and was booked) before it is left pending;
     8. what the dropped foreign keys guaranteed (``models.journal_merchant``): every entry's and
-       every line's merchant exists, and each line's merchant is its entry's merchant.
+       every line's merchant exists, and each line's merchant and currency are its entry's.
     """
 
     def mine(model):
@@ -499,19 +529,15 @@ def verify(merchant_id: str | None = None) -> list[str]:
     entries, lines = LedgerEntry.select(LedgerEntry.id).where(mine(LedgerEntry)), LedgerLine.select(LedgerLine.entry).where(mine(LedgerLine))
     out += _violations("entries whose lines do not sum to zero", lines.group_by(LedgerLine.entry).having(line_sum != 0))
     # anti-joins (LEFT JOIN … IS NULL), not NOT IN: both engines plan them as hash anti-joins at any size
-    out += _violations("entries without lines", entries.join(LedgerLine, JOIN.LEFT_OUTER, on=(LedgerLine.entry == LedgerEntry.id)).where(LedgerLine.id.is_null()))
-    out += _violations("lines without an entry", lines.join(LedgerEntry, JOIN.LEFT_OUTER, on=(LedgerEntry.id == LedgerLine.entry)).where(LedgerEntry.id.is_null()))
-    out += _violations("balance transactions whose net is not amount - fee", entries.where(LedgerEntry.net != LedgerEntry.amount - LedgerEntry.fee))
-    on_pending = fn.COALESCE(fn.SUM(Case(None, [(LedgerLine.account == Account.PENDING, LedgerLine.amount)], 0)), 0)
-    on_available = fn.COALESCE(fn.SUM(Case(None, [(LedgerLine.account == Account.AVAILABLE, LedgerLine.amount)], 0)), 0)
-    born_available = fn.COALESCE(LedgerEntry.released_by, "") == LedgerEntry.id
+    out += _violations("entries without lines", entries.join(LedgerLine, JOIN.LEFT_OUTER, on=(LedgerLine.entry == JOURNAL)).where(LedgerLine.id.is_null()))
+    pooled = LedgerEntry.select(LedgerEntry.journal.alias("id")).where(mine(LedgerEntry) & LedgerEntry.journal.is_null(False)).distinct().alias("pooled")
     out += _violations(
-        "balance transactions whose net differs from their lines on pending or available",
-        entries.join(LedgerLine, on=(LedgerLine.entry == LedgerEntry.id))
-        .where(LedgerEntry.type.in_(list(EntryType.BALANCE_TRANSACTIONS)))
-        .group_by(LedgerEntry.id, LedgerEntry.net, LedgerEntry.released_by)
-        .having((Case(None, [(born_available, on_available)], on_pending) != LedgerEntry.net) | (Case(None, [(born_available, on_pending)], on_available) != 0)),
+        "lines without an entry",
+        lines.join(LedgerEntry, JOIN.LEFT_OUTER, on=(LedgerEntry.id == LedgerLine.entry)).switch(LedgerLine)
+        .join(pooled, JOIN.LEFT_OUTER, on=(pooled.c.id == LedgerLine.entry)).where(LedgerEntry.id.is_null() & pooled.c.id.is_null()),
     )
+    out += _violations("balance transactions whose net is not amount - fee", entries.where(LedgerEntry.net != LedgerEntry.amount - LedgerEntry.fee))
+    out += _violations("journal entries whose lines on pending or available differ from their balance transactions' nets", _nets_against_lines(mine))
     out += _releases(merchant_id, mine, entries)
     out += _merchants(mine)
     out += _violations("payment entries with a fee outside 0..gross", entries.where((LedgerEntry.type == EntryType.PAYMENT) & ((LedgerEntry.fee < 0) | (LedgerEntry.fee > LedgerEntry.amount))))
@@ -541,6 +567,27 @@ def verify(merchant_id: str | None = None) -> list[str]:
     return out
 
 
+JOURNAL = fn.COALESCE(LedgerEntry.journal, LedgerEntry.id)  # the journal entry whose lines post an entry
+
+
+def _on(account: str):
+    return fn.COALESCE(fn.SUM(Case(None, [(LedgerLine.account == account, LedgerLine.amount)], 0)), 0)
+
+
+def _nets_against_lines(mine):
+    """Per journal entry (see :func:`verify`, 6): its lines on pending hold the nets of its
+    balance transactions that pend, its lines on available the nets of those born available."""
+    born_available = fn.COALESCE(LedgerEntry.released_by, "") == LedgerEntry.id
+    nets = (LedgerEntry.select(JOURNAL.alias("id"),
+                               fn.SUM(Case(None, [(born_available, LedgerEntry.net)], 0)).alias("available"),
+                               fn.SUM(Case(None, [(born_available, 0)], LedgerEntry.net)).alias("pending"))
+            .where(mine(LedgerEntry) & LedgerEntry.type.in_(list(EntryType.BALANCE_TRANSACTIONS))).group_by(JOURNAL).alias("nets"))
+    posted = (LedgerLine.select(LedgerLine.entry.alias("id"), _on(Account.AVAILABLE).alias("available"), _on(Account.PENDING).alias("pending"))
+              .where(mine(LedgerLine)).group_by(LedgerLine.entry).alias("posted"))
+    return (nets.select_from(nets.c.id).join(posted, on=(posted.c.id == nets.c.id))
+            .where((posted.c.available != nets.c.available) | (posted.c.pending != nets.c.pending)))
+
+
 def _merchants(mine) -> list[str]:
     """The journals' references to merchants (see :func:`verify`, 8): anti-joins on the primary
     key, and the line-to-entry join that invariant 1 already makes."""
@@ -550,9 +597,9 @@ def _merchants(mine) -> list[str]:
                    .where(mine(model) & Merchant.id.is_null()))
         out += _violations(f"{name} whose merchant does not exist", orphans)
     out += _violations(
-        "lines whose merchant is not their entry's merchant",
-        LedgerLine.select(LedgerLine.id).join(LedgerEntry, on=(LedgerEntry.id == LedgerLine.entry))
-        .where((mine(LedgerLine) | mine(LedgerEntry)) & (LedgerLine.merchant != LedgerEntry.merchant)),
+        "lines whose merchant or currency is not their entry's",
+        LedgerEntry.select(LedgerLine.id).join(LedgerLine, on=(LedgerLine.entry == JOURNAL))
+        .where((mine(LedgerLine) | mine(LedgerEntry)) & ((LedgerLine.merchant != LedgerEntry.merchant) | (LedgerLine.currency != LedgerEntry.currency))),
     )
     return out
 
@@ -564,8 +611,7 @@ def _releases(merchant_id: str | None, mine, entries) -> list[str]:
         "entries that can never pend but are not their own release",
         entries.where(LedgerEntry.type.not_in(list(EntryType.PENDING_FIRST)) & (fn.COALESCE(LedgerEntry.released_by, "") != LedgerEntry.id)),
     )
-    on_pending = fn.COALESCE(fn.SUM(Case(None, [(LedgerLine.account == Account.PENDING, LedgerLine.amount)], 0)), 0)
-    on_available = fn.COALESCE(fn.SUM(Case(None, [(LedgerLine.account == Account.AVAILABLE, LedgerLine.amount)], 0)), 0)
+    on_pending, on_available = _on(Account.PENDING), _on(Account.AVAILABLE)
     out += _violations(
         "release entries that do not move their amount from pending to available",
         entries.join(LedgerLine, on=(LedgerLine.entry == LedgerEntry.id)).where(LedgerEntry.type == EntryType.RELEASE)

@@ -246,6 +246,17 @@ def _pending_and_available(db):
         ledger.release_matured(merchant_id, currency, now)
 
 
+def _pooled_journals(db):
+    """A batch of payments settling together posts one line per account for all of them
+    (``ledger.Journal``): each entry names the journal (``jrnl_…``) whose lines post it."""
+    from peewee import CharField
+    from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate as run
+
+    if "journal" not in {c.name for c in db.get_columns("ledger_entry")}:
+        migrator = PostgresqlMigrator(db) if is_postgres() else SqliteMigrator(db)
+        run(migrator.add_column("ledger_entry", "journal", CharField(max_length=32, null=True)))
+
+
 # The append-only journals whose ``merchant_id`` is a reference without a constraint (models.journal_merchant).
 _JOURNAL_TABLES = ("audit_entry", "audit_head", "ledger_entry", "ledger_line", "event")
 
@@ -296,6 +307,7 @@ MIGRATIONS = [
     (75, "audit_entry: no index on merchant_id alone", _audit_entry_merchant_index),
     (80, "audit, ledger and event journals: merchant_id without a foreign key", _journal_merchant_references),
     (81, "payment search by id and VPA prefix: btrees instead of trigram indexes", _prefix_search_indexes),
+    (85, "ledger_entry.journal: pooled lines for a batch of payments", _pooled_journals),
 ]
 
 

@@ -363,6 +363,7 @@ class LedgerEntry(BaseModel):
     available_on = DateTimeField()
     settlement_id = CharField(max_length=32, null=True)
     released_by = CharField(max_length=32, null=True)  # the release entry (or itself); NULL: pending
+    journal = CharField(max_length=32, null=True)  # jrnl_…: whose lines post it (pooled, ledger.Journal); NULL: its own
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
@@ -379,7 +380,7 @@ class LedgerLine(BaseModel):
     """One posting of an entry: ``amount`` (signed minor units) on one account. Append-only."""
 
     id = BigAutoField()
-    entry = CharField(max_length=32)  # LedgerEntry.id; no foreign key: the writer inserts both in one statement pair
+    entry = CharField(max_length=32)  # the journal entry: LedgerEntry.id, or the jrnl_… its pooled entries name; no foreign key
     merchant = journal_merchant(backref="ledger_lines")  # whose money (gateway accounts too)
     currency = CharField(max_length=3)
     account = CharField(max_length=24)  # ledger.Account

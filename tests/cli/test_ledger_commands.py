@@ -49,12 +49,12 @@ def test_pricing_and_verify_catch_a_tampered_line(core_db, merchant):
     assert entry.fee == 700 + 300 == fees.fee(40000, fees.Price(175, 300))
     assert db.read(ledger.verify, shop) == []
 
-    db.unit_of_work(lambda: LedgerLine.create(entry=entry.id, merchant=shop, currency="INR", account="fee_revenue", amount=5, available_on=utcnow()))
+    db.unit_of_work(lambda: LedgerLine.create(entry=entry.journal, merchant=shop, currency="INR", account="fee_revenue", amount=5, available_on=utcnow()))
     try:
         shown = _paygate(core_db, "ledger", "verify", "--merchant", shop, expect=1)
-        assert "VIOLATION  entries whose lines do not sum to zero: " + entry.id in shown
+        assert "VIOLATION  entries whose lines do not sum to zero: " + entry.journal in shown
     finally:
-        db.unit_of_work(lambda: LedgerLine.delete().where((LedgerLine.entry == entry.id) & (LedgerLine.amount == 5)).execute())
+        db.unit_of_work(lambda: LedgerLine.delete().where((LedgerLine.entry == entry.journal) & (LedgerLine.amount == 5)).execute())
     assert db.read(ledger.verify, shop) == []
 
 

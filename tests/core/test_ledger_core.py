@@ -66,7 +66,9 @@ def test_success_books_gross_fee_and_pending_net(shop, bank):
     assert (txn["type"], txn["source"], txn["amount"], txn["fee"], txn["net"]) == ("payment", pid, 50000, 1300, 48700)
     assert txn["status"] == "pending" and txn["currency"] == "INR"
     assert balance(shop) == {"available": {"INR": 0}, "pending": {"INR": 48700}, "in_transit": {"INR": 0}}
-    lines = db.read(lambda: sorted((l.account, l.amount) for l in LedgerLine.select().where(LedgerLine.entry == txn["id"])))
+    journal = db.read(lambda: LedgerEntry.get_by_id(txn["id"]).journal)  # pooled: the settlement batch's journal entry
+    assert journal.startswith("jrnl_")
+    lines = db.read(lambda: sorted((l.account, l.amount) for l in LedgerLine.select().where(LedgerLine.entry == journal)))
     assert lines == [("bank_clearing", -50000), ("fee_revenue", 1300), ("pending", 48700)]
     assert db.read(ledger.verify, shop) == []
     assert db.unit_of_work(ledger.release_account, shop, "INR", utcnow()) == 0  # not matured yet: nothing is released early
@@ -147,12 +149,12 @@ def test_adjustment_needs_a_reason_and_an_integer(shop):
 def test_verify_finds_an_unbalanced_entry_and_a_missing_one(shop, bank):
     pid = pay(shop, bank)
     entry = db.read(lambda: LedgerEntry.get(LedgerEntry.source == pid))
-    db.unit_of_work(lambda: LedgerLine.create(entry=entry.id, merchant=shop, currency="INR", account="pending", amount=1, available_on=utcnow()))
+    db.unit_of_work(lambda: LedgerLine.create(entry=entry.journal, merchant=shop, currency="INR", account="pending", amount=1, available_on=utcnow()))
     found = db.read(ledger.verify, shop)
-    assert any(v.startswith("entries whose lines do not sum to zero") and entry.id in v for v in found)
-    assert any(v.startswith("balance transactions whose net differs") for v in found)
+    assert any(v.startswith("entries whose lines do not sum to zero") and entry.journal in v for v in found)
+    assert any(v.startswith("journal entries whose lines on pending or available differ") and entry.journal in v for v in found)
     assert any(v.startswith("accounts whose pending balance differs") for v in found)
-    db.unit_of_work(lambda: LedgerLine.delete().where(LedgerLine.entry == entry.id).execute())
+    db.unit_of_work(lambda: LedgerLine.delete().where(LedgerLine.entry == entry.journal).execute())
     db.unit_of_work(lambda: LedgerEntry.delete().where(LedgerEntry.id == entry.id).execute())
     assert any(v.startswith("payments without exactly their payment entry") and pid in v for v in db.read(ledger.verify, shop))
     db.unit_of_work(ledger.book_history)  # what migration 20 does on an upgraded database
@@ -271,17 +273,45 @@ def test_verify_finds_journal_rows_whose_merchant_is_gone_or_not_their_entrys(sh
     ghost = "00000000-0000-4000-8000-00000000dead"  # no such merchant
     pid = pay(shop, bank)
     entry = db.read(lambda: LedgerEntry.get(LedgerEntry.source == pid))
-    line_ids = db.read(lambda: [r.id for r in LedgerLine.select(LedgerLine.id).where(LedgerLine.entry == entry.id).order_by(LedgerLine.id)])
+    line_ids = db.read(lambda: [r.id for r in LedgerLine.select(LedgerLine.id).where(LedgerLine.entry == entry.journal).order_by(LedgerLine.id)])
     move_line = lambda m: db.unit_of_work(lambda: LedgerLine.update(merchant=m).where(LedgerLine.id == line_ids[0]).execute())  # noqa: E731
     move_line(ghost)
     found = db.read(ledger.verify, shop)
-    assert any(v.startswith("lines whose merchant is not their entry's merchant") and str(line_ids[0]) in v for v in found), found
+    assert any(v.startswith("lines whose merchant or currency is not their entry's") and str(line_ids[0]) in v for v in found), found
     assert any(v.startswith("lines whose merchant does not exist") and str(line_ids[0]) in v for v in db.read(ledger.verify, ghost))
     assert any(v.startswith("lines whose merchant does not exist") for v in db.read(ledger.verify))  # the whole ledger too
     move_line(shop)
     db.unit_of_work(lambda: LedgerEntry.update(merchant=ghost).where(LedgerEntry.id == entry.id).execute())
     found = db.read(ledger.verify, ghost)
     assert any(v.startswith("entries whose merchant does not exist") and entry.id in v for v in found), found
-    assert any(v.startswith("lines whose merchant is not their entry's merchant") for v in found)
+    assert any(v.startswith("lines whose merchant or currency is not their entry's") for v in found)
     db.unit_of_work(lambda: LedgerEntry.update(merchant=shop).where(LedgerEntry.id == entry.id).execute())
     assert db.read(ledger.verify, shop) == []
+
+
+def test_payments_settling_together_post_one_pooled_journal_entry(shop, bank):
+    """A settlement batch's payments of one merchant: one line per account for all of them (their
+    sums) under one jrnl_ id, and still one balance transaction each; verify proves the pool."""
+    made = []
+    for amount in (10000, 25000, 40000):
+        order = db.unit_of_work(orders.create_order, shop, {"amount": amount})
+        made.append(db.unit_of_work(payments.create_payment, {"order_id": order.id, "method": "upi", "vpa": "a@okbank"}, bank, shop).data["id"])
+    assert len(db.unit_of_work(payments.settle_due_payments, 10, made)) == 3
+    entries = db.read(lambda: list(LedgerEntry.select().where(LedgerEntry.source.in_(made))))
+    (journal,) = {e.journal for e in entries}
+    assert journal.startswith("jrnl_") and len(entries) == 3
+    fees_ = [500, 800, 1100]  # 2 % + ₹3 of each
+    assert sorted(e.fee for e in entries) == fees_
+    lines = db.read(lambda: sorted((l.account, l.amount) for l in LedgerLine.select().where(LedgerLine.entry == journal)))
+    assert lines == [("bank_clearing", -75000), ("fee_revenue", sum(fees_)), ("pending", 75000 - sum(fees_))]
+    assert balance(shop)["pending"] == {"INR": 75000 - sum(fees_)} and db.read(ledger.verify, shop) == []
+
+    one = entries[0]  # a consistent edit of one transaction (net = amount − fee still holds) no longer matches the pool's lines
+    db.unit_of_work(lambda: LedgerEntry.update(fee=one.fee + 1, net=one.net - 1).where(LedgerEntry.id == one.id).execute())
+    found = db.read(ledger.verify, shop)
+    assert any(v.startswith("journal entries whose lines on pending or available differ") and journal in v for v in found), found
+    db.unit_of_work(lambda: LedgerEntry.update(fee=one.fee, net=one.net).where(LedgerEntry.id == one.id).execute())
+    db.unit_of_work(lambda: LedgerEntry.update(journal=None).where(LedgerEntry.journal == journal).execute())  # lines nobody names
+    found = db.read(ledger.verify, shop)
+    assert any(v.startswith("lines without an entry") for v in found), found
+    assert any(v.startswith("entries without lines") for v in found), found
