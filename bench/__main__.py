@@ -46,7 +46,8 @@ class Plan:
     due_late_n: int  # payments due 1 s after create, created at 200/s
 
 
-FULL = Plan(8, True, 2, 2, 3000, 2000, {"TEST_MODE": "false"}, 1000, 100, 1_000_000, 200_000, True, 1000)
+# drain_n 20,000: a drain of 3,000 lasted 0.3 s and the 50 ms poll quantized it (RESULTS.md, 2026-12-07)
+FULL = Plan(8, True, 2, 2, 20000, 2000, {"TEST_MODE": "false"}, 1000, 100, 1_000_000, 200_000, True, 1000)
 # --quick proves the harness in about a minute: small N, 2 s runs, a 2 s bank delay instead of
 # the default 5–10 s, and the delayed drain on PostgreSQL only.
 QUICK = Plan(2, False, 2, 2, 300, 200, {"TEST_PROCESSING_DELAY": "2000"}, 100, 20, 20_000, 10_000, False, 200)

@@ -38,7 +38,7 @@ def create_payments(d, n: int, concurrency: int = 32, rate: float | None = None)
 
 def _wait_all_final(timeout: float, what: str = "drain") -> float:
     """Poll until no payment is pending; returns the wall time it happened (fails after ``timeout``)."""
-    return wait_until(lambda: time.time() if seed.pending_count() == 0 else None, timeout, f"{what}: every payment final", interval=0.05)
+    return wait_until(lambda: time.time() if seed.pending_count() == 0 else None, timeout, f"{what}: every payment final", interval=0.02)
 
 
 def drain_prequeued(d, n: int, workers: int, timeout: float = 120) -> dict:
