@@ -64,8 +64,8 @@ def test_a_merchant_whose_endpoints_all_hang_holds_only_its_share_and_others_sta
                 rx.__exit__(None, None, None)
     hang_ends = hang_began + DEADLINE_S  # A's first sends are cut here
     assert due < hang_ends, f"the test's own setup took {due - hang_began:.2f} s of the {DEADLINE_S:g} s hang"
-    late = [round(t - hang_began, 2) for t in fast.arrivals if not due <= t < hang_ends]
-    assert not late, f"B's deliveries, due {due - hang_began:.2f} s into A's hang, arrived at {late} s (hang ends at {DEADLINE_S:g})"
+    outside = [round(t - hang_began, 2) for t in fast.arrivals if not due <= t < hang_ends]
+    assert not outside, f"B's deliveries, due {due - hang_began:.2f} s into A's hang, arrived at {outside} s (hang ends at {DEADLINE_S:g})"
     assert len([t for t in a_arrivals if t < hang_ends]) == loop.sender.per_merchant == 16, "A held only its share (half of 32 threads)"
     statuses = db.read(lambda: {r.status for r in WebhookDelivery.select().where(WebhookDelivery.id.in_(b_rows))})
     assert statuses == {"success"}
