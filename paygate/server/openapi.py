@@ -653,7 +653,7 @@ SCHEMAS.update(
         "AuditEntryPage": _cursor_page_of("AuditEntry"),
     }
 )
-_FILTER = {"type": "string", "minLength": 1, "maxLength": audit.MAX_FILTER}
+_FILTER = {**_TEXT_QUERY, "maxLength": audit.MAX_FILTER}
 PATHS.update(
     {
         "/api/v1/api_keys": {
