@@ -223,22 +223,39 @@ def test_a_one_balance_ledger_gets_pending_and_available_accounts(backend, servi
     assert proof.returncode == 0 and "every invariant holds" in proof.stdout, proof.stdout + proof.stderr
     _migrate(d)  # and again: nothing left to do, no error
 
-def _audit_indexes(d: Deployment, backend: str) -> set[str]:
+def _indexes(d: Deployment, backend: str, table: str) -> set[str]:
     if backend == "postgres":
-        return {r[0] for r in _sql(d, "SELECT indexname FROM pg_indexes WHERE tablename = 'audit_entry'")}
-    return {r[0] for r in _sql(d, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_entry'")}
+        return {r[0] for r in _sql(d, f"SELECT indexname FROM pg_indexes WHERE tablename = '{table}'")}
+    return {r[0] for r in _sql(d, f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '{table}'")}
 
 
-def test_an_audit_log_of_version_31_loses_its_merchant_only_index(backend, services):
+# table -> an index that leads with merchant_id (migration 75 drops audit_entry's merchant-only index, 86 the others')
+_MERCHANT_ONLY = {
+    "audit_entry": "audit_entry_merchant_id_seq",
+    "order": "order_merchant_id_created_at",
+    "payment": "payment_merchant_id_created_at",
+    "refund": "refund_merchant_id_created_at",
+    "event": "event_merchant_id_seq",
+    "webhook_delivery": "webhook_delivery_merchant_id_created_at",
+    "ledger_entry": "ledger_entry_merchant_id_created_at",
+    "ledger_line": "ledger_line_merchant_id_currency_account_available_on",
+}
+
+
+def test_an_index_on_merchant_id_alone_is_dropped_where_a_composite_leads_with_it(backend, services):
     d = Deployment(backend, backend_env(backend, *services))
     _migrate(d)
-    assert "audit_entry_merchant_id" not in _audit_indexes(d, backend)  # a fresh database never has it
-    # what version 31 made: an index on merchant_id alone beside the two that lead with it
-    _sql(d, "CREATE INDEX audit_entry_merchant_id ON audit_entry (merchant_id)", "DELETE FROM schema_migration WHERE version = 75")
+    for table, composite in _MERCHANT_ONLY.items():  # a fresh database never has them
+        indexes = _indexes(d, backend, table)
+        assert f"{table}_merchant_id" not in indexes and composite in indexes, (table, indexes)
+    # what older versions made: an index on merchant_id alone beside those that lead with it
+    made = [f'CREATE INDEX {t}_merchant_id ON "{t}" (merchant_id)' for t in _MERCHANT_ONLY]
+    _sql(d, *made, "DELETE FROM schema_migration WHERE version IN (75, 86)")
+    assert all(f"{t}_merchant_id" in _indexes(d, backend, t) for t in _MERCHANT_ONLY)
     _migrate(d)
-    indexes = _audit_indexes(d, backend)
-    assert "audit_entry_merchant_id" not in indexes
-    assert {"audit_entry_merchant_id_seq", "audit_entry_merchant_id_created_at"} <= indexes
+    for table, composite in _MERCHANT_ONLY.items():
+        indexes = _indexes(d, backend, table)
+        assert f"{table}_merchant_id" not in indexes and composite in indexes, (table, indexes)
     assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
 
 
