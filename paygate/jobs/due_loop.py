@@ -20,8 +20,8 @@ truth: a killed worker's transactions roll back and its leases lapse, so another
 in another worker — picks the work up; nothing is settled twice.
 
 The huey tasks of the worker (``jobs.tasks``: work that another process enqueued, the sweeper's
-orphans, a manual retry) run the same code: :meth:`DueLoop.settle_now` is the pass's settlement
-step for named rows, and :meth:`DueLoop.deliver_now` leases one delivery and hands it to this
+orphans, a manual retry) run the same code: :meth:`DueLoop.settle_now` wakes the loop, whose next
+pass settles the named row with the other due rows, and :meth:`DueLoop.deliver_now` leases one delivery and hands it to this
 loop's sender, whose attempts the loop records with the batch's. A webhook is sent from one place
 (the sender) and recorded one way (``deliveries.record_attempts``).
 Settlement runs (paying balances out) go on their own schedule, ``PAYGATE_SETTLEMENT_INTERVAL``.
@@ -196,11 +196,13 @@ class DueLoop(threading.Thread):
 
     # --- the same work for named rows (the huey tasks) -----------------------------------
 
-    def settle_now(self, task: str, row_id: str) -> None:
-        """Settle one payment or refund if it is due: the pass's settlement step for that row. The
-        deliveries it creates are leased by the next pass, rung at once."""
-        if db.unit_of_work(SETTLE[task], 1, [row_id]):
-            self.alarm.ring_in(0)
+    def settle_now(self) -> None:
+        """A task names a payment or refund that is due: wake the loop, whose next pass settles it
+        with every other due row, in one batch. Settling the named row here would be a transaction
+        per row racing the pass for the same rows (a backlog's tasks then cost a transaction each,
+        most of them finding their row settled already); the row's due time and status decide
+        either way, so a duplicate task changes nothing."""
+        self.alarm.ring_in(0)
 
     def deliver_now(self, delivery_id: str) -> None:
         """Lease one due delivery and hand it to the sender (nothing when it is not due or not

@@ -2,8 +2,9 @@
 
 Settlement and delivery each have one path, whether the due loop finds the row due or a task
 names it (work another process enqueued, the sweeper's orphans, a manual retry): a task asks the
-process's :class:`~paygate.jobs.due_loop.DueLoop` to settle the row now, or to lease the delivery
-and hand it to its sender; the loop records the attempt like every other. Every process that runs
+process's :class:`~paygate.jobs.due_loop.DueLoop` to settle now (its next pass settles the row
+with every other due row), or to lease the delivery and hand it to its sender; the loop records
+the attempt like every other. Every process that runs
 a consumer runs a due loop (``jobs.runner``). Idempotent: a row that is not due, or already
 settled or leased, is left alone, so a duplicate from the sweeper changes nothing.
 """
@@ -29,13 +30,13 @@ def _loop() -> due_loop.DueLoop | None:
 @huey.task()
 def settle_payment(payment_id: str):
     if loop := _loop():
-        loop.settle_now(SETTLE_PAYMENT, payment_id)
+        loop.settle_now()  # the pass finds the row by its due time
 
 
 @huey.task()
 def settle_refund(refund_id: str):
     if loop := _loop():
-        loop.settle_now(SETTLE_REFUND, refund_id)
+        loop.settle_now()
 
 
 @huey.task()

@@ -3,7 +3,8 @@ loop, on a real database of each backend with a real receiver.
 
 A delivery task leases the row and hands it to the loop's sender (it does not send it itself);
 the loop records the attempt the way it records every other (``record_attempts``). A settlement
-task runs the pass's settlement step; the webhooks it creates go out with the loop's next pass.
+task wakes the loop, whose next pass settles the row with every other due row, and the webhooks
+it creates go out with the pass after.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import uuid
 
 import pytest
 
-from paygate import db, events, merchants, orders, payments
+from paygate import db, events, merchants, orders, payments, wakeup
 from paygate.jobs import due_loop, tasks
 from paygate.jobs.due_loop import DueLoop
 from paygate.models import Payment, WebhookAttempt, WebhookDelivery
@@ -22,10 +23,22 @@ from tests.support.receiver import Receiver
 from devstack.waiting import wait_until
 
 
+class CountingAlarm(wakeup.Alarm):
+    """A real alarm of the loop's own that counts how often it is rung at once."""
+
+    def __init__(self):
+        super().__init__()
+        self.rung_now = 0
+
+    def ring_in(self, delay_s: float) -> None:
+        self.rung_now += delay_s == 0
+        super().ring_in(delay_s)
+
+
 @pytest.fixture
 def loop(core_db, monkeypatch):
     """This process's due loop, not started: the test drives its passes."""
-    loop = DueLoop(core_db.replace(allow_private_webhook_urls=True))
+    loop = DueLoop(core_db.replace(allow_private_webhook_urls=True), alarm=CountingAlarm())
     monkeypatch.setattr(due_loop, "_running", loop)
     yield loop
     loop.sender.close()
@@ -58,20 +71,28 @@ def test_a_delivery_task_hands_the_row_to_the_loops_sender_and_the_loop_records_
     assert db.read(lambda: WebhookDelivery.get_by_id(delivery_id).status) == "success"
 
 
-def test_a_settlement_task_settles_through_the_loop_and_its_webhooks_go_out_with_the_loops_pass(core_db, loop, quiet):
+def test_a_settlement_task_wakes_the_loop_whose_pass_settles_it_with_the_other_due_rows_then_sends(core_db, loop, quiet):
     bank = SimulatedBank(core_db.replace(test_mode=True, test_processing_delay_ms=0, test_payment_success=True))
     with Receiver() as rx:
         m = _merchant(rx.url)
-        order = db.unit_of_work(orders.create_order, m.id, {"amount": 50000, "currency": "INR"})
-        pid = db.unit_of_work(payments.create_payment, {"order_id": order.id, "method": "upi", "vpa": "pass@okbank"}, bank, m.id).data["id"]
-        tasks.settle_payment.call_local(pid)
-        assert db.read(lambda: Payment.get_by_id(pid).status) == "success"
-        tasks.settle_payment.call_local(pid)  # again: settled already, nothing changes
-        assert rx.requests == [], "the task settles; the loop sends"
+        pids = []
+        for _ in range(2):
+            order = db.unit_of_work(orders.create_order, m.id, {"amount": 50000, "currency": "INR"})
+            pids.append(db.unit_of_work(payments.create_payment, {"order_id": order.id, "method": "upi", "vpa": "pass@okbank"}, bank, m.id).data["id"])
+        status = lambda: db.read(lambda: sorted(Payment.get_by_id(p).status for p in pids))  # noqa: E731
+        tasks.settle_payment.call_local(pids[0])
+        tasks.settle_payment.call_local(pids[0])  # a duplicate (the sweeper's): one more wake-up, nothing else
+        assert loop.alarm.rung_now == 2, "each task wakes the loop"
+        assert status() == ["pending", "pending"], "the task does not settle: the loop's pass does, in its batch"
         loop.run_pass()
-        got = rx.wait_for(3, timeout=15)
+        assert status() == ["success", "success"], "one pass settled the named row and the other due one"
+        loop.run_pass()  # the success webhooks the settlement created
+        got = rx.wait_for(6, timeout=15)
         wait_until(lambda: loop.sender.in_flight() == 0, 10, "the sends to finish")
         loop.record_finished()
-    assert sorted(r.json()["event"] for r in got) == ["payment.created", "payment.pending", "payment.success"]
+        tasks.settle_payment.call_local(pids[1])  # settled already: the next pass finds nothing to do
+        loop.run_pass()
+    assert sorted(r.json()["event"] for r in got) == sorted(["payment.created", "payment.pending", "payment.success"] * 2)
+    assert db.read(lambda: WebhookDelivery.select().where(WebhookDelivery.merchant == m.id).count()) == 6, "nothing settled or sent twice"
     rows = db.read(lambda: list(WebhookDelivery.select().where(WebhookDelivery.merchant == m.id)))
     assert {r.status for r in rows} == {"success"} and all(_attempts(r.id) == [(1, 200)] for r in rows)
