@@ -20,9 +20,9 @@ truth: a killed worker's transactions roll back and its leases lapse, so another
 in another worker — picks the work up; nothing is settled twice.
 
 The huey tasks of the worker (``jobs.tasks``: work that another process enqueued, the sweeper's
-orphans, a manual retry) run the same code: :meth:`DueLoop.settle_now` wakes the loop, whose next
-pass settles the named row with the other due rows, and :meth:`DueLoop.deliver_now` leases one delivery and hands it to this
-loop's sender, whose attempts the loop records with the batch's. A webhook is sent from one place
+orphans, a manual retry) run the same code: :meth:`DueLoop.settle_now` wakes the loop, whose
+next pass settles the named row with the other due rows, and :meth:`DueLoop.deliver_now` leases
+one delivery and hands it to this loop's sender, whose attempts the loop records with the batch's. A webhook is sent from one place
 (the sender) and recorded one way (``deliveries.record_attempts``).
 Settlement runs (paying balances out) go on their own schedule, ``PAYGATE_SETTLEMENT_INTERVAL``.
 """

@@ -4,8 +4,7 @@ Settlement and delivery each have one path, whether the due loop finds the row d
 names it (work another process enqueued, the sweeper's orphans, a manual retry): a task asks the
 process's :class:`~paygate.jobs.due_loop.DueLoop` to settle now (its next pass settles the row
 with every other due row), or to lease the delivery and hand it to its sender; the loop records
-the attempt like every other. Every process that runs
-a consumer runs a due loop (``jobs.runner``). Idempotent: a row that is not due, or already
+the attempt like every other. Every process that runs a consumer runs a due loop (``jobs.runner``). Idempotent: a row that is not due, or already
 settled or leased, is left alone, so a duplicate from the sweeper changes nothing.
 """
 
