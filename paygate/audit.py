@@ -179,7 +179,7 @@ def append(rows: list[dict]) -> None:
     for row in rows:
         head = heads[row["merchant"]]
         head.seq += 1
-        row.update(id=ids.new_id("audit_entry"), seq=head.seq, created_at=now, prev_hash=head.hash)
+        row.update(id=ids.new_ordered_id("audit_entry"), seq=head.seq, created_at=now, prev_hash=head.hash)
         row["hash"] = head.hash = row_hash(row, head.hash)
     _write(rows, list(heads.values()), AuditEntry.created_at.db_value(now))
 

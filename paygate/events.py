@@ -86,7 +86,7 @@ class Outbox:
     def _delivery(self, merchant_id: str, event_id: str, event_type: str, url: str, endpoint_id: str) -> DueWork:
         now = self.now
         delivery = dict(
-            id=ids.new_uuid(),
+            id=ids.new_uuid7(),
             merchant=merchant_id,
             event=event_id,
             event_type=event_type,

@@ -130,12 +130,12 @@ class Journal:
         otherwise the entry is its own release (``released_by`` = its id). ``pooled``: see the class."""
         if sum(p[1] for p in postings) != 0:
             raise UnbalancedEntry(f"{entry_type} entry for {source} does not sum to zero: {postings}")
-        entry_id = entry_id or ids.new_id("balance_transaction")
+        entry_id = entry_id or ids.new_ordered_id("balance_transaction")
         journal_id = None
         if pooled:
             key = (merchant_id, currency, entry_type, created_at)
             if (pool := self.pools.get(key)) is None:
-                pool = self.pools[key] = (ids.new_id("journal"), {})
+                pool = self.pools[key] = (ids.new_ordered_id("journal"), {})
             journal_id, sums = pool
             for account, value, on in postings:
                 sums[account, on] = sums.get((account, on), 0) + value
@@ -264,7 +264,7 @@ def release_account(merchant_id: str, currency: str, now: datetime, limit: int =
             db.database.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", key)
         elif not db.database.execute_sql("SELECT pg_try_advisory_xact_lock(hashtext(%s))", key).fetchone()[0]:
             return None
-    release_id = ids.new_id("balance_transaction")
+    release_id = ids.new_ordered_id("balance_transaction")
     mine = (LedgerEntry.merchant == merchant_id) & (LedgerEntry.currency == currency) & _releasable(now)
     batch = LedgerEntry.select(LedgerEntry.id).where(mine).order_by(LedgerEntry.available_on).limit(limit)
     claim = LedgerEntry.update(released_by=release_id).where(LedgerEntry.id.in_(batch) & LedgerEntry.released_by.is_null())
