@@ -259,6 +259,21 @@ def test_an_index_on_merchant_id_alone_is_dropped_where_a_composite_leads_with_i
     assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
 
 
+def test_sqlite_reads_id_prefixes_through_the_primary_key_and_drops_merchant_id_id(backend, services):
+    """Migration 87: SQLite's (merchant_id, id), random keys written on every create, gives way to the
+    primary key; PostgreSQL keeps its (merchant_id, id COLLATE "C") (its primary key is in the locale's order)."""
+    d = Deployment(backend, backend_env(backend, *services))
+    _migrate(d)
+    fresh = _indexes(d, backend, "payment")
+    assert ("payment_merchant_id_id" in fresh) == (backend == "postgres"), fresh
+    if backend == "sqlite":  # what migration 70 left on a database made before 87
+        _sql(d, "CREATE INDEX payment_merchant_id_id ON payment (merchant_id, id)")
+    _sql(d, "DELETE FROM schema_migration WHERE version = 87")
+    _migrate(d)
+    assert _indexes(d, backend, "payment") == fresh
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
+
+
 def _payment_indexes(d: Deployment, backend: str) -> dict[str, str]:
     if backend == "postgres":
         return dict(_sql(d, "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'payment'"))
@@ -291,7 +306,8 @@ def test_a_version_75_database_searches_ids_and_vpas_by_prefix_through_btrees(ba
         assert 'COLLATE "C"' in upgraded["payment_merchant_id_id"]
         assert "lower((vpa)::text) text_pattern_ops" in upgraded["payment_merchant_id_lower_vpa"]
     else:
-        assert {"payment_merchant_id_id", "payment_merchant_id_vpa", "payment_merchant_id_vpa_nocase"} <= set(upgraded)
+        assert {"payment_merchant_id_vpa", "payment_merchant_id_vpa_nocase"} <= set(upgraded)
+        assert "payment_merchant_id_id" not in upgraded  # migration 87: the primary key serves the id prefix
     assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
 
 
