@@ -99,4 +99,11 @@ if __name__ == "__main__":
         uvloop.install()
     except ImportError:
         pass
-    print(json.dumps(asyncio.run(run(json.load(sys.stdin)))))
+    out = json.dumps(asyncio.run(run(json.load(sys.stdin))))
+    # The event loop may leave stdout non-blocking: a large answer to a pipe was then cut
+    # (JSONDecodeError in the parent at a multiple of 64 KiB). Write it whole, blocking.
+    import os
+
+    os.set_blocking(sys.stdout.fileno(), True)
+    sys.stdout.write(out + "\n")
+    sys.stdout.flush()
