@@ -328,11 +328,28 @@ def insert_rows(model, rows: list[dict], *, on_conflict_nothing: bool = False, r
         compiled = _compiled[key] = (f"INSERT INTO {_quote(model._meta.table_name)} ({columns}) VALUES ", tuple_sql, _insert_tail(model, on_conflict_nothing, returning), fields)
     head, tuple_sql, tail, fields = compiled
     columns = [_db_values(f, [row[f.name] for row in rows]) for f in fields]
+    if len(rows) > 1 and isinstance(obj, SqliteDatabase):
+        columns = [_sqlite_times(values) if isinstance(f, DateTimeField) else values for f, values in zip(fields, columns)]
     params = [value for values in zip(*columns) for value in values]
     return database.execute_sql(head + ", ".join([tuple_sql] * len(rows)) + tail, params)
 
 
 UNNEST_MIN_ROWS = 4  # below this a VALUES list is as cheap
+
+
+def _sqlite_times(values: list) -> list:
+    """A column's naive datetimes as SQLite's adapter writes them (``isoformat(" ")``), each
+    distinct one converted once: the rows of a batch mostly share one ``now``."""
+    done: dict = {}
+    out = []
+    for v in values:
+        if type(v) is datetime.datetime and v.tzinfo is None:
+            text = done.get(v)
+            if text is None:
+                text = done[v] = v.isoformat(" ")
+            v = text
+        out.append(v)
+    return out
 # peewee field types → the PostgreSQL array element type of an unnest column
 _PG_ARRAY_TYPES = {
     "VARCHAR": "text", "CHAR": "text", "TEXT": "text", "BIGINT": "bigint", "BIGAUTO": "bigint", "INT": "integer",

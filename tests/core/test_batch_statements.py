@@ -78,6 +78,26 @@ def test_insert_rows_keeps_integers_booleans_and_times(merchant):
     assert db.read(ledger.verify, merchant.id) == []
 
 
+def test_insert_rows_writes_each_time_as_a_single_row_insert_does(merchant):
+    """Shared and distinct times in one batch (SQLite converts each distinct one once): stored as
+    the same text (SQLite) or timestamp (PostgreSQL) as an INSERT of one row, read back equal."""
+    shared, whole_second = utcnow(), utcnow().replace(microsecond=0)
+    times = [shared, shared, whole_second, shared.replace(microsecond=1), None]
+    rows = [dict(id=ids.new_event_id(), merchant=merchant.id, type="payment.pending", object_id=None, body="{}", created_at=t or shared)
+            for t in times]
+    single = dict(rows[0], id=ids.new_event_id())
+    rows[-1]["created_at"] = whole_second
+    db.unit_of_work(db.insert_rows, Event, rows)
+    db.unit_of_work(db.insert_rows, Event, [single])
+    stored = db.read(lambda: dict(db.database.execute_sql(
+        "SELECT id, CAST(created_at AS TEXT) FROM event WHERE id IN (%s)" % ", ".join([db.database.param] * (len(rows) + 1)),
+        [r["id"] for r in rows] + [single["id"]]).fetchall()))
+    assert [stored[r["id"]] for r in rows[:2]] == [stored[single["id"]]] * 2
+    assert len({stored[r["id"]] for r in rows}) == 3
+    back = db.read(lambda: {e.id: e.created_at for e in Event.select().where(Event.id.in_([r["id"] for r in rows]))})
+    assert [back[r["id"]] for r in rows] == [r["created_at"] for r in rows]
+
+
 def test_update_in_moves_exactly_the_named_rows(merchant, make_order):
     made = [make_order(amount=100 + i) for i in range(620)]  # more than one SQLite chunk
     named = [o.id for o in made[:600]]
