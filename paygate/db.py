@@ -350,6 +350,8 @@ def _sqlite_times(values: list) -> list:
             v = text
         out.append(v)
     return out
+
+
 # peewee field types → the PostgreSQL array element type of an unnest column
 _PG_ARRAY_TYPES = {
     "VARCHAR": "text", "CHAR": "text", "TEXT": "text", "BIGINT": "bigint", "BIGAUTO": "bigint", "INT": "integer",
