@@ -3,7 +3,7 @@
 wrk runs for a duration; the drain and webhook figures need exactly N payments, and the
 create→webhook latency needs each request's send time. Reads a JSON job on stdin:
 ``{"host", "port", "headers": {...}, "requests": [{"method", "path", "body"?}], "concurrency", "rate"?}``
-and writes one JSON object (to the file its argument names, else to stdout): ``{"results": [[sent_at_unix, status, id_or_null], ...], "seconds"}``.
+and writes one JSON object to the file its argument names: ``{"results": [[sent_at_unix, status, id_or_null], ...], "seconds"}``.
 """
 
 from __future__ import annotations
@@ -85,11 +85,10 @@ async def run(job) -> dict:
 def blast(job: dict, timeout: float = 120.0) -> dict:
     """Run a job in a separate process (the load generator never shares the bench's interpreter)."""
     import subprocess
-
     import tempfile
 
-    # The results go through a file: read from a pipe, a large answer was now and then cut or
-    # broken at a multiple of 64 KiB (JSONDecodeError here), though written whole and blocking.
+    # The results go through a file: read from the child's stdout, a large answer was now and
+    # then cut or broken at a multiple of 64 KiB (JSONDecodeError here).
     with tempfile.NamedTemporaryFile(prefix="blast-", suffix=".json") as out:
         proc = subprocess.run([sys.executable, "-m", "bench.blast", out.name], input=json.dumps(job), capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
@@ -106,8 +105,5 @@ if __name__ == "__main__":
     except ImportError:
         pass
     results = asyncio.run(run(json.load(sys.stdin)))
-    if len(sys.argv) > 1:
-        with open(sys.argv[1], "w") as f:
-            json.dump(results, f)
-    else:
-        print(json.dumps(results))
+    with open(sys.argv[1], "w") as f:
+        json.dump(results, f)
