@@ -292,6 +292,21 @@ def update_in(model, values: dict, key: str, keys: list) -> int:
     return count
 
 
+def _sqlite_times(values: list) -> list:
+    """A column's naive datetimes as SQLite's adapter writes them (``isoformat(" ")``), each
+    distinct one converted once: the rows of a batch mostly share one ``now``."""
+    done: dict = {}
+    out = []
+    for v in values:
+        if type(v) is datetime.datetime and v.tzinfo is None:
+            text = done.get(v)
+            if text is None:
+                text = done[v] = v.isoformat(" ")
+            v = text
+        out.append(v)
+    return out
+
+
 def insert_rows(model, rows: list[dict], *, on_conflict_nothing: bool = False, returning: tuple[str, ...] = ()):
     """One multi-row INSERT of ``rows`` (all with the same keys, field names). Returns the cursor.
 
@@ -335,21 +350,6 @@ def insert_rows(model, rows: list[dict], *, on_conflict_nothing: bool = False, r
 
 
 UNNEST_MIN_ROWS = 4  # below this a VALUES list is as cheap
-
-
-def _sqlite_times(values: list) -> list:
-    """A column's naive datetimes as SQLite's adapter writes them (``isoformat(" ")``), each
-    distinct one converted once: the rows of a batch mostly share one ``now``."""
-    done: dict = {}
-    out = []
-    for v in values:
-        if type(v) is datetime.datetime and v.tzinfo is None:
-            text = done.get(v)
-            if text is None:
-                text = done[v] = v.isoformat(" ")
-            v = text
-        out.append(v)
-    return out
 
 
 # peewee field types → the PostgreSQL array element type of an unnest column
