@@ -81,12 +81,12 @@ def test_insert_rows_keeps_integers_booleans_and_times(merchant):
 def test_insert_rows_writes_each_time_as_a_single_row_insert_does(merchant):
     """Shared and distinct times in one batch (SQLite converts each distinct one once): stored as
     the same text (SQLite) or timestamp (PostgreSQL) as an INSERT of one row, read back equal."""
-    shared, whole_second = utcnow(), utcnow().replace(microsecond=0)
-    times = [shared, shared, whole_second, shared.replace(microsecond=1), None]
-    rows = [dict(id=ids.new_event_id(), merchant=merchant.id, type="payment.pending", object_id=None, body="{}", created_at=t or shared)
+    shared = utcnow().replace(microsecond=123456)
+    whole_second = shared.replace(microsecond=0)
+    times = [shared, shared, whole_second, shared.replace(microsecond=1), whole_second]
+    rows = [dict(id=ids.new_event_id(), merchant=merchant.id, type="payment.pending", object_id=None, body="{}", created_at=t)
             for t in times]
     single = dict(rows[0], id=ids.new_event_id())
-    rows[-1]["created_at"] = whole_second
     db.unit_of_work(db.insert_rows, Event, rows)
     db.unit_of_work(db.insert_rows, Event, [single])
     stored = db.read(lambda: dict(db.database.execute_sql(
