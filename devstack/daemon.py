@@ -89,7 +89,7 @@ class Deployment:
         self._logs.append(log)
         return subprocess.Popen(
             [sys.executable, "-m", "paygate", *args], env=self.process_env(), stdout=log, stderr=subprocess.STDOUT, cwd=self.root,
-            preexec_fn=default_sigint,
+            preexec_fn=default_sigint, process_group=0,  # a group of its own: nothing it signals reaches the runner
         )
 
     def start(self, timeout: float = 30.0) -> "Deployment":

@@ -10,6 +10,11 @@ missing, a daemon thread polls ``getppid()`` instead. The same goes for the proc
 to share its workers' state (a ``multiprocessing`` manager); multiprocessing's resource tracker
 ends by itself once every process holding its pipe is gone.
 
+The other way round, Sanic's last resort (a worker that never acknowledged its start, a second
+Ctrl-C during shutdown) SIGKILLs each worker's *process group*. The workers share the group of
+the process that launched ``serve`` (a shell script, a supervisor, a test runner), so that kill
+took the launcher down with them. Here it kills the workers, each by its pid, and nothing else.
+
 Refuses: nothing to configure; the main process itself is never touched.
 """
 
@@ -20,6 +25,7 @@ import logging
 import os
 import signal
 import threading
+from contextlib import suppress
 
 log = logging.getLogger("paygate.serve")
 
@@ -35,6 +41,20 @@ def mark_main_process() -> None:
 
     if getattr(startup, "Manager", None) is not None:  # Sanic calls multiprocessing.Manager() there
         startup.Manager = _state_manager
+    from sanic.worker.manager import WorkerManager
+
+    WorkerManager.kill = _kill_workers_only
+
+
+def _kill_workers_only(manager) -> None:
+    """``WorkerManager.kill`` without ``killpg``: SIGKILL each worker process, not its group."""
+    from sanic.exceptions import ServerKilled
+
+    for process in manager.processes:
+        log.warning("killing the worker process %s [%s]", process.name, process.pid)
+        with suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGKILL)
+    raise ServerKilled
 
 
 def _state_manager():

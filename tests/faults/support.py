@@ -9,7 +9,6 @@ acknowledged. ``Ledger`` reads the deployment's database directly to check exact
 from __future__ import annotations
 
 import collections
-import os
 import concurrent.futures as cf
 import os
 import subprocess

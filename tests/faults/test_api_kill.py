@@ -9,8 +9,10 @@ audit log holds exactly one row per committed create, and no gap in any merchant
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
+import subprocess
 import time
 
 import pytest
@@ -100,3 +102,21 @@ def test_sigkill_of_serve_takes_its_worker_processes_with_it(deploy):
     d.server.send_signal(signal.SIGKILL)
     d.server.wait(10)
     assert_none_survive(workers)
+
+
+def test_sanics_last_resort_kills_the_workers_not_the_group_that_launched_serve(deploy):
+    """A second ^C during shutdown makes Sanic SIGKILL its workers; the launcher's group lives on."""
+    d = deploy(api_workers=2, worker_processes=0)
+    workers = descendants(d.server.pid)
+    launcher = subprocess.Popen(["sleep", "60"], process_group=d.server.pid)  # shares serve's process group
+    try:
+        os.kill(d.server.pid, signal.SIGINT)
+        time.sleep(0.05)
+        os.kill(d.server.pid, signal.SIGINT)  # "Shutdown interrupted. Killing."
+        d.server.wait(15)
+        assert "Shutdown interrupted. Killing." in d.log_tail("serve", 200), "the second ^C reached Sanic's kill path"
+        assert launcher.poll() is None, f"a process sharing serve's group was killed ({launcher.returncode})"
+        assert_none_survive(workers)
+    finally:
+        launcher.kill()
+        launcher.wait()
