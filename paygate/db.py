@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+import sqlite3
+import time
 from pathlib import Path
 
 from peewee import (BooleanField, DatabaseProxy, DateTimeField, Field, ForeignKeyField, IntegerField, InterfaceError, OperationalError,
@@ -58,6 +60,25 @@ SQLITE_PRAGMAS = {
 }
 
 
+class _SqliteDatabase(SqliteDatabase):
+    """SQLite whose connection set-up waits out another process opening the same file.
+
+    While one process turns a fresh file into WAL (or recovers its WAL index), another's
+    ``PRAGMA journal_mode`` can answer "database is locked" at once, without the busy handler:
+    two ``serve --workers`` processes starting together saw it, and Sanic stopped the server. The
+    pragmas are retried, as the busy timeout would have waited, for up to that timeout."""
+
+    def _set_pragmas(self, conn):
+        deadline = time.monotonic() + SQLITE_PRAGMAS["busy_timeout"] / 1000
+        while True:
+            try:
+                return super()._set_pragmas(conn)
+            except sqlite3.OperationalError as exc:
+                if not is_lock_timeout(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
+
+
 def open_database(settings):
     """Create the concrete database for ``settings`` and bind the proxy to it."""
     if settings.database_url is None or settings.database_url.startswith("sqlite"):
@@ -67,7 +88,7 @@ def open_database(settings):
         else:
             Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
             path = str(settings.sqlite_path)
-        db = SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=15)
+        db = _SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=15)
     else:
         # No pool: each thread keeps its own connection (see _run), so the threads bound the count.
         scheme, rest = settings.database_url.split("://", 1)
