@@ -13,9 +13,10 @@ ends by itself once every process holding its pipe is gone.
 The other way round, Sanic's last resort (a worker that never acknowledged its start, a second
 Ctrl-C during shutdown) SIGKILLs each worker's *process group*. The workers share the group of
 the process that launched ``serve`` (a shell script, a supervisor, a test runner), so that kill
-took the launcher down with them. Here it kills the workers, each by its pid, and nothing else.
+took the launcher down with them. Here it kills the workers, each by its pid, and then the main
+process, as before, and nothing else.
 
-Refuses: nothing to configure; the main process itself is never touched.
+Refuses: nothing to configure; but for that last resort, the main process itself is never touched.
 """
 
 from __future__ import annotations
@@ -47,14 +48,14 @@ def mark_main_process() -> None:
 
 
 def _kill_workers_only(manager) -> None:
-    """``WorkerManager.kill`` without ``killpg``: SIGKILL each worker process, not its group."""
-    from sanic.exceptions import ServerKilled
-
+    """``WorkerManager.kill`` without ``killpg``: SIGKILL each worker process, then this main
+    process (Sanic's group kill ended it too); the state manager follows by its death signal."""
     for process in manager.processes:
         log.warning("killing the worker process %s [%s]", process.name, process.pid)
         with suppress(ProcessLookupError):
             os.kill(process.pid, signal.SIGKILL)
-    raise ServerKilled
+    logging.shutdown()
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _state_manager():

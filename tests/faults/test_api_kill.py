@@ -113,7 +113,10 @@ def test_sanics_last_resort_kills_the_workers_not_the_group_that_launched_serve(
         os.kill(d.server.pid, signal.SIGINT)
         time.sleep(0.05)
         os.kill(d.server.pid, signal.SIGINT)  # "Shutdown interrupted. Killing."
-        d.server.wait(15)
+        try:
+            d.server.wait(15)
+        except subprocess.TimeoutExpired:
+            pytest.fail("serve did not end after the second ^C:\n" + d.log_tail("serve", 200))
         assert "Shutdown interrupted. Killing." in d.log_tail("serve", 200), "the second ^C reached Sanic's kill path"
         assert launcher.poll() is None, f"a process sharing serve's group was killed ({launcher.returncode})"
         assert_none_survive(workers)
