@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from decimal import Decimal
 import sys
@@ -346,3 +347,34 @@ def test_the_journals_of_version_75_lose_their_merchant_foreign_keys(backend, se
     assert _sql(d, "SELECT id, merchant_id, amount FROM ledger_entry UNION ALL SELECT entry, merchant_id, amount FROM ledger_line ORDER BY 1, 3") == before
     assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
     _migrate(d)  # and again: nothing left to do, no error
+
+
+_BEFORE_88 = {  # what migrations 40 and 81 made before 88: an entry for every row
+    "both": ["CREATE INDEX payment_merchant_id_card_last4 ON payment (merchant_id, card_last4)",
+             'CREATE INDEX order_merchant_id_receipt ON "order" (merchant_id, receipt)'],
+    "postgres": ["CREATE INDEX payment_merchant_id_lower_vpa ON payment (merchant_id, lower(vpa) text_pattern_ops)",
+                 'CREATE INDEX order_receipt_trgm ON "order" USING gin (receipt gin_trgm_ops)'],
+}
+
+
+def test_search_indexes_on_optional_values_hold_only_the_rows_that_have_one(backend, services):
+    """Migration 88: the card number's, the VPA's and the receipt's indexes skip rows without one;
+    a database made before it has them rebuilt so, and ends up as a fresh one."""
+    d = Deployment(backend, backend_env(backend, *services))
+    _migrate(d)
+
+    def definitions():
+        if backend == "postgres":
+            return dict(_sql(d, "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('payment', 'order')"))
+        return dict(_sql(d, "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('payment', 'order')"))
+
+    fresh = definitions()
+    old = _BEFORE_88["both"] + (_BEFORE_88["postgres"] if backend == "postgres" else [])
+    names = [statement.split()[2] for statement in old]
+    for name in names:
+        assert re.search(r"WHERE \(?\(?(card_last4|receipt|vpa)\)?(::text)?\)? IS NOT NULL", fresh[name]), fresh[name]
+    _sql(d, *[f"DROP INDEX {name}" for name in names], *old, "DELETE FROM schema_migration WHERE version = 88")
+    assert all("WHERE" not in definitions()[name] for name in names)
+    _migrate(d)
+    assert definitions() == fresh
+    assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
