@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,14 +36,15 @@ def _open(path: str, barrier, results) -> None:
 def race() -> list[str]:
     failures = []
     for _ in range(ROUNDS):
-        path = os.path.join(tempfile.mkdtemp(), "paygate.db")
+        folder = tempfile.mkdtemp(prefix="paygate-open-race-")
         barrier, results = multiprocessing.Barrier(PROCESSES), multiprocessing.Queue()
-        openers = [multiprocessing.Process(target=_open, args=(path, barrier, results)) for _ in range(PROCESSES)]
+        openers = [multiprocessing.Process(target=_open, args=(os.path.join(folder, "paygate.db"), barrier, results)) for _ in range(PROCESSES)]
         for p in openers:
             p.start()
         failures += [r for r in (results.get(timeout=60) for _ in openers) if r != "ok"]
         for p in openers:
             p.join(30)
+        shutil.rmtree(folder, ignore_errors=True)
     return failures
 
 
