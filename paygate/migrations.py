@@ -151,7 +151,8 @@ _ONLY_PRESENT = {
 }
 
 
-def _create_index(db, name: str, table: str, columns: str, using: str = "") -> None:
+def _create_index(db, name: str, table: str, columns: str) -> None:
+    using = "USING gin " if any(name == text for text, _, _ in _TEXT_INDEXES_PG) else ""
     where = f" WHERE {_ONLY_PRESENT[name]} IS NOT NULL" if name in _ONLY_PRESENT else ""
     db.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} {using}({columns}){where}")
 
@@ -170,7 +171,7 @@ def _list_indexes(db):
             log.warning("pg_trgm is not available (%s): free-text payment search will scan", exc)
             return
         for name, table, columns in _TEXT_INDEXES_PG:
-            _create_index(db, name, table, columns, using="USING gin ")
+            _create_index(db, name, table, columns)
     else:
         for name, table, columns in _LIST_INDEXES_SQLITE + _TEXT_INDEXES_SQLITE:
             _create_index(db, name, table, columns)
@@ -311,11 +312,10 @@ def _only_present_values(db):
     (``bench.settle_micro``: the card number's index alone cost a UPI settlement ~8 µs of
     PostgreSQL CPU)."""
     made = _index_definitions(db)
-    using = {name: "USING gin " for name, _, _ in _TEXT_INDEXES_PG}
     for name, table, columns in _LIST_INDEXES + _TEXT_INDEXES_PG + _SEARCH_INDEXES_PG:
         if name in _ONLY_PRESENT and name in made and " WHERE " not in made[name].upper():
             db.execute_sql(f"DROP INDEX {name}")
-            _create_index(db, name, table, columns, using.get(name, ""))
+            _create_index(db, name, table, columns)
 
 
 # The append-only journals whose ``merchant_id`` is a reference without a constraint (models.journal_merchant).
