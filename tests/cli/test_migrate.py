@@ -275,10 +275,15 @@ def test_sqlite_reads_id_prefixes_through_the_primary_key_and_drops_merchant_id_
     assert _sql(d, "SELECT version FROM schema_migration ORDER BY version") == ALL_VERSIONS
 
 
-def _payment_indexes(d: Deployment, backend: str) -> dict[str, str]:
+def _index_definitions(d: Deployment, backend: str, *tables: str) -> dict[str, str]:
+    names = ", ".join(f"'{t}'" for t in tables)
     if backend == "postgres":
-        return dict(_sql(d, "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'payment'"))
-    return dict(_sql(d, "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name = 'payment'"))
+        return dict(_sql(d, f"SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ({names})"))
+    return dict(_sql(d, f"SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({names})"))
+
+
+def _payment_indexes(d: Deployment, backend: str) -> dict[str, str]:
+    return _index_definitions(d, backend, "payment")
 
 
 def test_a_version_75_database_searches_ids_and_vpas_by_prefix_through_btrees(backend, services):
@@ -364,9 +369,7 @@ def test_search_indexes_on_optional_values_hold_only_the_rows_that_have_one(back
     _migrate(d)
 
     def definitions():
-        if backend == "postgres":
-            return dict(_sql(d, "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('payment', 'order')"))
-        return dict(_sql(d, "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('payment', 'order')"))
+        return _index_definitions(d, backend, "payment", "order")
 
     fresh = definitions()
     old = _BEFORE_88["both"] + (_BEFORE_88["postgres"] if backend == "postgres" else [])
